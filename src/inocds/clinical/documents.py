@@ -1,0 +1,430 @@
+"""The contract's course document (input of plan, assess, screen) as typed values.
+
+`parse_course(raw)` validates the JSON document strictly (unknown fields, types,
+plausible ranges, dates in order, contradictory histories) and returns a frozen
+`CourseDocument`, or raises InputError naming every bad field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from inocds.clinical.validation import (
+    Bool,
+    Choice,
+    Date,
+    Enum,
+    FieldError,
+    InputError,
+    ListOf,
+    Num,
+    Obj,
+    Text,
+    Union,
+    validate,
+)
+from inocds.protocol.loader import load_protocol
+
+__all__ = [
+    "BSA_FORMULAS",
+    "CourseDocument",
+    "Event",
+    "LabValue",
+    "Labs",
+    "Patient",
+    "Today",
+    "parse_course",
+]
+
+BSA_FORMULAS = ("mosteller", "dubois", "haycock", "gehan_george", "boyd")
+SCHEDULED_DAYS = (1, 8, 15)
+TOXICITY_CATEGORIES = ("nonhematologic", "hepatic", "infusion_reaction", "vod", "bleeding", "infection")
+
+# Plausibility limits of input values (not protocol numbers: they only reject typos).
+MAX_ANC_PER_MM3 = 100_000.0
+MAX_PLATELETS_PER_MM3 = 2_000_000.0
+MAX_BLASTS_PER_MM3 = 1_000_000.0
+MAX_LAB_VALUE = 100_000.0
+MAX_AGE_YEARS = 120
+MAX_CYCLE = 12
+MAX_RECORDED_DOSE_MG_PER_M2 = 2.0
+MAX_SALVAGE_LINE = 20
+
+
+@dataclass(frozen=True)
+class LabValue:
+    """A liver test in one unit of the caller's choice, with its upper limit of normal."""
+
+    value: float
+    uln: float
+
+    @property
+    def x_uln(self) -> float:
+        """The value as a multiple of the ULN."""
+        return self.value / self.uln
+
+
+@dataclass(frozen=True)
+class Labs:
+    """Any of the lab fields; None where not measured."""
+
+    anc_per_mm3: float | None = None
+    platelets_per_mm3: float | None = None
+    bilirubin: LabValue | None = None
+    ast: LabValue | None = None
+    alt: LabValue | None = None
+
+
+@dataclass(frozen=True)
+class Patient:
+    """The patient block of the course document."""
+
+    birth_date: dt.date
+    sex: str
+    height_cm: float
+    weight_kg: float
+    hsct_planned: bool
+    pretreatment: Labs
+    pretreatment_blasts_per_mm3: float | None
+    can_become_pregnant: bool | None
+    prior_hsct: bool
+    liver_disease: bool
+    prior_vod: bool
+    salvage_line: int | None
+    medications: tuple[str, ...]
+    bsa_formula: str
+    diagnosis: Mapping[str, bool | None]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One course event; fields not used by its type are None."""
+
+    index: int
+    type: str
+    date: dt.date
+    cycle: int | None = None
+    day: int | None = None
+    dose_mg_per_m2: float | None = None
+    labs: Labs | None = None
+    category: str | None = None
+    name: str | None = None
+    grade: int | None = None
+    resolved: dt.date | None = None
+    status: str | None = None
+    mrd: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Today:
+    """The day of the decision and what is known on it."""
+
+    date: dt.date
+    labs: Labs
+    vod: bool
+    liver_abnormality_from_gilbert_or_hemolysis: bool
+    cytopenia_from_disease_with_stable_marrow: bool
+
+
+@dataclass(frozen=True)
+class CourseDocument:
+    """The validated course document; events sorted by date (then input order)."""
+
+    patient: Patient
+    events: tuple[Event, ...]
+    today: Today
+
+    def of_type(self, kind: str) -> tuple[Event, ...]:
+        """The events of one type, in date order."""
+        return tuple(e for e in self.events if e.type == kind)
+
+
+def _lab_value() -> Obj:
+    return Obj(
+        required={"value": Num(0, MAX_LAB_VALUE), "uln": Num(0, MAX_LAB_VALUE, lo_open=True)}
+    )
+
+
+def _lab_fields() -> dict[str, Any]:
+    return {
+        "anc_per_mm3": Num(0, MAX_ANC_PER_MM3),
+        "platelets_per_mm3": Num(0, MAX_PLATELETS_PER_MM3),
+        "bilirubin": _lab_value(),
+        "ast": _lab_value(),
+        "alt": _lab_value(),
+    }
+
+
+def _resolved_after_onset(obj: dict[str, Any], path: str, errors: list[FieldError]) -> None:
+    if obj.get("resolved") is not None and obj["resolved"] < obj["onset"]:
+        errors.append(FieldError(f"{path}.resolved", "must not be before onset"))
+
+
+def _course_spec() -> Obj:
+    bsa = load_protocol()["dose.bsa"]
+    cycle = Num(1, MAX_CYCLE, integer=True)
+    count = {"anc_per_mm3": Num(0, MAX_ANC_PER_MM3), "platelets_per_mm3": Num(0, MAX_PLATELETS_PER_MM3)}
+    events = Union(
+        "type",
+        {
+            "cycle_start": Obj(
+                required={"type": Enum(("cycle_start",)), "date": Date(), "cycle": cycle},
+                optional=count,
+            ),
+            "dose": Obj(
+                required={
+                    "type": Enum(("dose",)),
+                    "date": Date(),
+                    "cycle": cycle,
+                    "day": Choice(SCHEDULED_DAYS),
+                    "dose_mg_per_m2": Num(0, MAX_RECORDED_DOSE_MG_PER_M2, lo_open=True),
+                }
+            ),
+            "toxicity": Obj(
+                required={
+                    "type": Enum(("toxicity",)),
+                    "category": Enum(TOXICITY_CATEGORIES),
+                    "grade": Num(1, 5, integer=True),
+                    "onset": Date(),
+                },
+                optional={"name": Text(200), "resolved": Date(), "cycle": cycle},
+                nullable=frozenset({"resolved", "name", "cycle"}),
+                checks=(_resolved_after_onset,),
+            ),
+            "response": Obj(
+                required={
+                    "type": Enum(("response",)),
+                    "date": Date(),
+                    "status": Enum(("CR", "CRi", "none")),
+                },
+                optional={"cycle": cycle, "mrd": Enum(("negative", "positive"))},
+                nullable=frozenset({"mrd", "cycle"}),
+            ),
+            "labs": Obj(
+                required={"type": Enum(("labs",)), "date": Date()},
+                optional=_lab_fields(),
+            ),
+            "discontinued": Obj(
+                required={"type": Enum(("discontinued",)), "date": Date()},
+                optional={"reason": Text(500)},
+                nullable=frozenset({"reason"}),
+            ),
+        },
+    )
+    flag = Bool()
+    patient = Obj(
+        required={
+            "birth_date": Date(),
+            "sex": Enum(("female", "male", "other", "unknown")),
+            "height_cm": Num(bsa.number("min_height_cm"), bsa.number("max_height_cm")),
+            "weight_kg": Num(bsa.number("min_weight_kg"), bsa.number("max_weight_kg")),
+            "hsct_planned": Bool(),
+            "pretreatment": Obj(
+                required=count,
+                optional={
+                    "peripheral_blasts_per_mm3": Num(0, MAX_BLASTS_PER_MM3),
+                    "bilirubin": _lab_value(),
+                    "ast": _lab_value(),
+                    "alt": _lab_value(),
+                },
+            ),
+        },
+        optional={
+            "can_become_pregnant": Bool(),
+            "history": Obj(
+                required={},
+                optional={
+                    "prior_hsct": flag,
+                    "liver_disease": flag,
+                    "prior_vod": flag,
+                    "salvage_line": Num(1, MAX_SALVAGE_LINE, integer=True),
+                },
+                nullable=frozenset({"salvage_line"}),
+            ),
+            "medications": ListOf(Text(200), max_items=200),
+            "bsa_formula": Enum(BSA_FORMULAS),
+            "diagnosis": Obj(
+                required={},
+                optional={
+                    "cd22_positive": flag,
+                    "b_cell_precursor_all": flag,
+                    "relapsed_or_refractory": flag,
+                },
+                nullable=frozenset({"cd22_positive", "b_cell_precursor_all", "relapsed_or_refractory"}),
+            ),
+        },
+        nullable=frozenset({"can_become_pregnant"}),
+    )
+    today = Obj(
+        required={"date": Date()},
+        optional={
+            "labs": Obj(required={}, optional=_lab_fields()),
+            "vod": Bool(),
+            "liver_abnormality_from_gilbert_or_hemolysis": Bool(),
+            "cytopenia_from_disease_with_stable_marrow": Bool(),
+        },
+    )
+    return Obj(
+        required={"patient": patient, "today": today},
+        optional={"events": ListOf(events, max_items=500)},
+    )
+
+
+def _labs(raw: Mapping[str, Any] | None) -> Labs:
+    raw = raw or {}
+
+    def lab(name: str) -> LabValue | None:
+        item = raw.get(name)
+        return LabValue(item["value"], item["uln"]) if item else None
+
+    return Labs(
+        anc_per_mm3=raw.get("anc_per_mm3"),
+        platelets_per_mm3=raw.get("platelets_per_mm3"),
+        bilirubin=lab("bilirubin"),
+        ast=lab("ast"),
+        alt=lab("alt"),
+    )
+
+
+def _event(index: int, raw: Mapping[str, Any]) -> Event:
+    kind = raw["type"]
+    if kind == "toxicity":
+        return Event(
+            index=index,
+            type=kind,
+            date=raw["onset"],
+            cycle=raw.get("cycle"),
+            category=raw["category"],
+            name=raw.get("name"),
+            grade=raw["grade"],
+            resolved=raw.get("resolved"),
+        )
+    labs = None
+    if kind in ("labs", "cycle_start"):
+        labs = _labs({k: v for k, v in raw.items() if k not in ("type", "date", "cycle")})
+    return Event(
+        index=index,
+        type=kind,
+        date=raw["date"],
+        cycle=raw.get("cycle"),
+        day=raw.get("day"),
+        dose_mg_per_m2=raw.get("dose_mg_per_m2"),
+        labs=labs,
+        status=raw.get("status"),
+        mrd=raw.get("mrd"),
+        reason=raw.get("reason"),
+    )
+
+
+def _consistency(doc: CourseDocument) -> list[FieldError]:
+    """Contradictions that no single field shows."""
+    errors: list[FieldError] = []
+    today = doc.today.date
+    birth = doc.patient.birth_date
+    if birth > today:
+        errors.append(FieldError("patient.birth_date", "must not be after today.date"))
+    elif (today.year - birth.year) > MAX_AGE_YEARS:
+        errors.append(FieldError("patient.birth_date", f"gives an age above {MAX_AGE_YEARS} years"))
+    starts: dict[int, Event] = {}
+    doses: dict[tuple[int, int], Event] = {}
+    stopped: Event | None = None
+    for e in doc.events:
+        where = f"events[{e.index}]"
+        date_field = "onset" if e.type == "toxicity" else "date"
+        if e.date > today:
+            errors.append(FieldError(f"{where}.{date_field}", "is after today.date"))
+        if e.date < birth:
+            errors.append(FieldError(f"{where}.{date_field}", "is before the patient's birth date"))
+        if e.type == "toxicity" and e.resolved is not None and e.resolved > today:
+            errors.append(FieldError(f"{where}.resolved", "is after today.date"))
+        if e.type == "discontinued":
+            if stopped is not None:
+                errors.append(FieldError(f"{where}.type", "the course is already discontinued"))
+            stopped = stopped or e
+        if e.type == "cycle_start" and e.cycle is not None:
+            if e.cycle in starts:
+                errors.append(FieldError(f"{where}.cycle", f"cycle {e.cycle} already started"))
+            else:
+                starts[e.cycle] = e
+            if stopped is not None and e.date > stopped.date:
+                errors.append(FieldError(f"{where}.date", "is after the course was discontinued"))
+        if e.type == "dose" and e.cycle is not None and e.day is not None:
+            key = (e.cycle, e.day)
+            if key in doses:
+                errors.append(
+                    FieldError(f"{where}.day", f"cycle {e.cycle} day {e.day} is already recorded")
+                )
+            doses[key] = e
+            if stopped is not None and e.date > stopped.date:
+                errors.append(FieldError(f"{where}.date", "is after the course was discontinued"))
+    for number, e in starts.items():
+        if number > 1 and number - 1 not in starts and (number - 1, 1) not in doses:
+            errors.append(FieldError(f"events[{e.index}].cycle", f"cycle {number - 1} never started"))
+        previous = starts.get(number - 1)
+        if previous is not None and e.date <= previous.date:
+            errors.append(
+                FieldError(f"events[{e.index}].date", f"must be after cycle {number - 1}'s start")
+            )
+    for (number, day), e in doses.items():
+        start = starts.get(number)
+        if start is None and (number, 1) not in doses:
+            errors.append(FieldError(f"events[{e.index}].cycle", f"cycle {number} has no start"))
+        first = start.date if start else doses[(number, 1)].date if (number, 1) in doses else None
+        if first is not None and e.date < first:
+            errors.append(FieldError(f"events[{e.index}].date", f"is before cycle {number}'s start"))
+        if day == 1 and start is not None and e.date != start.date:
+            errors.append(
+                FieldError(f"events[{e.index}].date", f"a day 1 dose is given on its cycle's start date ({start.date})")
+            )
+    return errors
+
+
+def parse_course(raw: Any) -> CourseDocument:
+    """Validates the contract's course document; raises InputError on any bad field."""
+    cleaned = validate(_course_spec(), raw)
+    p = cleaned["patient"]
+    history = p.get("history") or {}
+    pre = p["pretreatment"]
+    patient = Patient(
+        birth_date=p["birth_date"],
+        sex=p["sex"],
+        height_cm=p["height_cm"],
+        weight_kg=p["weight_kg"],
+        hsct_planned=p["hsct_planned"],
+        pretreatment=_labs(pre),
+        pretreatment_blasts_per_mm3=pre.get("peripheral_blasts_per_mm3"),
+        can_become_pregnant=p.get("can_become_pregnant"),
+        prior_hsct=bool(history.get("prior_hsct", False)),
+        liver_disease=bool(history.get("liver_disease", False)),
+        prior_vod=bool(history.get("prior_vod", False)),
+        salvage_line=history.get("salvage_line"),
+        medications=tuple(p.get("medications") or ()),
+        bsa_formula=p.get("bsa_formula") or "mosteller",
+        diagnosis=dict(p.get("diagnosis") or {}),
+    )
+    raw_events = cleaned.get("events") or []
+    events = sorted(
+        (_event(i, e) for i, e in enumerate(raw_events)),
+        key=lambda e: (e.date, e.index),
+    )
+    t = cleaned["today"]
+    today = Today(
+        date=t["date"],
+        labs=_labs(t.get("labs")),
+        vod=bool(t.get("vod", False)),
+        liver_abnormality_from_gilbert_or_hemolysis=bool(
+            t.get("liver_abnormality_from_gilbert_or_hemolysis", False)
+        ),
+        cytopenia_from_disease_with_stable_marrow=bool(
+            t.get("cytopenia_from_disease_with_stable_marrow", False)
+        ),
+    )
+    doc = CourseDocument(patient=patient, events=tuple(events), today=today)
+    problems = _consistency(doc)
+    if problems:
+        raise InputError(problems)
+    return doc

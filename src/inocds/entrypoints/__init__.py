@@ -1,0 +1,1 @@
+"""Thin shells: the command line and the HTTP API."""

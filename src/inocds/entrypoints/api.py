@@ -1,0 +1,124 @@
+"""The HTTP API (FastAPI): the contract's commands under /api/v1, rules, health.
+
+Bodies are validated by the same strict validator as the CLI, so a request gets
+the same answer, and the same named errors (HTTP 422), over either transport.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from inocds import __version__
+from inocds.clinical.validation import InputError
+from inocds.protocol.loader import load_protocol
+from inocds.services.commands import COMMANDS, run_command
+
+__all__ = ["create_app"]
+
+_OBJECT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+    "responses": {
+        "422": {
+            "description": "Bad input: every bad field named",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "errors": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "field": {"type": "string"},
+                                        "message": {"type": "string"},
+                                    },
+                                },
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
+}
+
+
+def _unprocessable(errors: list[dict[str, str]]) -> JSONResponse:
+    return JSONResponse({"errors": errors}, status_code=422)
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputError.single("(body)", f"not valid JSON: {error}") from None
+
+
+def _add_command(app: FastAPI, name: str, summary: str) -> None:
+    async def endpoint(request: Request) -> JSONResponse:
+        try:
+            document = await _json_body(request)
+            return JSONResponse(run_command(name, document))
+        except InputError as error:
+            return _unprocessable([e.to_dict() for e in error.errors])
+
+    endpoint.__name__ = f"post_{name}"
+    app.add_api_route(
+        f"/api/v1/{name}",
+        endpoint,
+        methods=["POST"],
+        summary=summary,
+        tags=["calculations"],
+        openapi_extra=_OBJECT_BODY,
+        response_class=JSONResponse,
+    )
+
+
+def _rule_json(rule_id: str) -> dict[str, Any]:
+    r = load_protocol()[rule_id]
+    return {
+        "id": r.id,
+        "statement": r.statement,
+        "source": r.source,
+        "status": r.status,
+        "params": dict(r.params),
+    }
+
+
+def create_app() -> FastAPI:
+    """Builds the application (the one composition root of the HTTP service)."""
+    app = FastAPI(
+        title="inocds",
+        version=__version__,
+        description="Clinical decision support for inotuzumab ozogamicin (Besponsa).",
+    )
+    for name, (_, _, summary) in COMMANDS.items():
+        _add_command(app, name, summary)
+
+    @app.get("/api/v1/rules", tags=["protocol"], summary="Every rule with statement and source")
+    def list_rules() -> list[dict[str, Any]]:
+        return [_rule_json(r.id) for r in load_protocol().all()]
+
+    @app.get("/api/v1/rules/{rule_id}", tags=["protocol"], summary="One rule", response_model=None)
+    def get_rule(rule_id: str) -> Any:
+        if rule_id not in load_protocol():
+            return JSONResponse(
+                {"errors": [{"field": "rule_id", "message": f"no rule {rule_id!r}"}]},
+                status_code=404,
+            )
+        return _rule_json(rule_id)
+
+    @app.get("/healthz", tags=["service"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,167 @@
+"""The `inocds` command line: one JSON document in, one JSON document out.
+
+Exit 0 with the answer; exit 2 with `{"errors": [...]}` on bad input; exit 1
+with an error document if the program itself fails (never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, NoReturn
+
+from inocds.services.commands import COMMANDS
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+
+
+def _emit(document: Any, stream: Any = None) -> None:
+    out = stream or sys.stdout
+    out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def _bad_input(errors: list[dict[str, str]]) -> NoReturn:
+    _emit({"errors": errors})
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _read_document(path: str | None) -> Any:
+    try:
+        if path in (None, "-"):
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+    except OSError as error:
+        _bad_input([{"field": "--input", "message": f"cannot read {path}: {error.strerror}"}])
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        _bad_input(
+            [{"field": "(body)", "message": f"not valid JSON: {error.msg} at line {error.lineno}"}]
+        )
+
+
+def _run_json_command(name: str, args: argparse.Namespace) -> int:
+    from inocds.clinical.validation import InputError
+    from inocds.services.commands import run_command
+
+    document = _read_document(args.input)
+    try:
+        answer = run_command(name, document)
+    except InputError as error:
+        _emit(error.to_dict())
+        return EXIT_BAD_INPUT
+    if name == "explain" and args.format == "text":
+        sys.stdout.write(str(answer.get("text", "")) + "\n")
+    else:
+        _emit(answer)
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from inocds.protocol.loader import load_protocol
+
+    protocol = load_protocol()
+    if args.rule_id:
+        if args.rule_id not in protocol:
+            _bad_input([{"field": "RULE_ID", "message": f"no rule {args.rule_id!r}"}])
+        rules = [protocol[args.rule_id]]
+    else:
+        rules = list(protocol.all())
+    if args.format == "json":
+        _emit(
+            [
+                {
+                    "id": r.id,
+                    "statement": r.statement,
+                    "source": r.source,
+                    "status": r.status,
+                    "params": dict(r.params),
+                }
+                for r in rules
+            ]
+        )
+        return 0
+    for r in rules:
+        sys.stdout.write(f"{r.id}  [{r.status}]\n  {r.statement}\n  source: {r.source}\n")
+        if r.params and args.rule_id:
+            for key, value in r.params.items():
+                sys.stdout.write(f"  {key} = {value}\n")
+    return 0
+
+
+def _interactions(args: argparse.Namespace) -> int:
+    from inocds.clinical.interactions import match_medications
+    from inocds.protocol.interactions import load_interactions
+
+    result = match_medications(args.drugs, load_interactions())
+    _emit(
+        {
+            "interactions": [hit.to_dict() for hit in result.interactions],
+            "unmatched": list(result.unmatched),
+        }
+    )
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from inocds.entrypoints.api import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inocds",
+        description="Clinical decision support for inotuzumab ozogamicin (Besponsa).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, _, help_text) in COMMANDS.items():
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        cmd.add_argument(
+            "--input", "-i", metavar="FILE", help="JSON request file ('-' or absent: stdin)"
+        )
+        if name == "explain":
+            cmd.add_argument("--format", choices=("text", "json"), default="text")
+    rules = sub.add_parser("rules", help="List the protocol's rules, or show one.")
+    rules.add_argument("rule_id", nargs="?", metavar="RULE_ID")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    inter = sub.add_parser("interactions", help="Look up drug interactions by name.")
+    inter.add_argument("drugs", nargs="+", metavar="DRUG")
+    serve = sub.add_parser("serve", help="Start the HTTP service.")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `inocds` command."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    try:
+        if args.command in COMMANDS:
+            return _run_json_command(args.command, args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "interactions":
+            return _interactions(args)
+        return _serve(args)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    except Exception as error:  # the last guard: an error document, never a traceback
+        _emit({"errors": [{"field": "(internal)", "message": f"{type(error).__name__}: {error}"}]})
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The drug's protocol as data files, and the loader that validates them. No logic."""

@@ -1,0 +1,162 @@
+"""Loads the protocol's [[rule]] files into typed, validated objects.
+
+Every number the clinical core uses is read from here; each rule carries its
+id, a statement in the project's own words, its source and its status.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+__all__ = ["RULE_FILES", "Protocol", "ProtocolError", "Rule", "load_protocol", "parse_rules"]
+
+RULE_FILES = ("rules.toml", "preparation.toml", "screen.toml")
+STATUSES = frozenset({"label", "default", "practice"})
+
+ParamValue = Any
+"""A parameter's value as written in TOML: number, string, list or table."""
+
+
+class ProtocolError(ValueError):
+    """The protocol data is invalid (missing source, duplicate id, bad parameter)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One protocol rule: identity, own-words statement, source, status, parameters."""
+
+    id: str
+    statement: str
+    source: str
+    status: str
+    params: Mapping[str, ParamValue]
+
+    def number(self, name: str) -> float:
+        """The numeric parameter `name` (int or float in the file)."""
+        value = self._param(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ProtocolError(f"{self.id}.{name} is not a number")
+        return float(value)
+
+    def integer(self, name: str) -> int:
+        """The integer parameter `name`."""
+        value = self._param(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ProtocolError(f"{self.id}.{name} is not an integer")
+        return value
+
+    def text(self, name: str) -> str:
+        """The string parameter `name`."""
+        value = self._param(name)
+        if not isinstance(value, str):
+            raise ProtocolError(f"{self.id}.{name} is not a string")
+        return value
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        """The list-of-strings parameter `name`."""
+        value = self._param(name)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ProtocolError(f"{self.id}.{name} is not a list of strings")
+        return tuple(value)
+
+    def integers(self, name: str) -> tuple[int, ...]:
+        """The list-of-integers parameter `name`."""
+        value = self._param(name)
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            raise ProtocolError(f"{self.id}.{name} is not a list of integers")
+        return tuple(value)
+
+    def day_doses(self, name: str = "doses") -> tuple[tuple[int, float], ...]:
+        """A regimen's `(day, dose_mg_per_m2)` pairs."""
+        value = self._param(name)
+        if not isinstance(value, list):
+            raise ProtocolError(f"{self.id}.{name} is not a list")
+        pairs: list[tuple[int, float]] = []
+        for item in value:
+            if not isinstance(item, dict) or set(item) != {"day", "dose_mg_per_m2"}:
+                raise ProtocolError(f"{self.id}.{name}: each item needs day and dose_mg_per_m2")
+            pairs.append((int(item["day"]), float(item["dose_mg_per_m2"])))
+        return tuple(pairs)
+
+    def _param(self, name: str) -> ParamValue:
+        if name not in self.params:
+            raise ProtocolError(f"{self.id} has no parameter {name!r}")
+        return self.params[name]
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """All rules by id, in file order."""
+
+    rules: Mapping[str, Rule]
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        try:
+            return self.rules[rule_id]
+        except KeyError:
+            raise ProtocolError(f"unknown rule id {rule_id!r}") from None
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self.rules
+
+    def __iter__(self) -> Iterable[Rule]:  # type: ignore[override]
+        return iter(self.rules.values())
+
+    def all(self) -> tuple[Rule, ...]:
+        """Every rule, in file order."""
+        return tuple(self.rules.values())
+
+
+def parse_rules(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> Protocol:
+    """Validates parsed rule documents `(file name, TOML table)` into a Protocol."""
+    rules: dict[str, Rule] = {}
+    problems: list[str] = []
+    for file_name, document in documents:
+        unknown = set(document) - {"rule"}
+        if unknown:
+            problems.append(f"{file_name}: unknown top-level keys {sorted(unknown)}")
+        for index, raw in enumerate(document.get("rule", [])):
+            where = f"{file_name} rule #{index + 1}"
+            extra = set(raw) - {"id", "statement", "source", "status", "params"}
+            if extra:
+                problems.append(f"{where}: unknown keys {sorted(extra)}")
+            rule_id = raw.get("id")
+            if not isinstance(rule_id, str) or not rule_id:
+                problems.append(f"{where}: missing id")
+                continue
+            for key in ("statement", "source"):
+                if not isinstance(raw.get(key), str) or not raw[key].strip():
+                    problems.append(f"{rule_id}: missing {key}")
+            if raw.get("status") not in STATUSES:
+                problems.append(f"{rule_id}: status must be one of {sorted(STATUSES)}")
+            if rule_id in rules:
+                problems.append(f"{rule_id}: duplicate id")
+            rules[rule_id] = Rule(
+                id=rule_id,
+                statement=str(raw.get("statement", "")),
+                source=str(raw.get("source", "")),
+                status=str(raw.get("status", "")),
+                params=dict(raw.get("params", {})),
+            )
+    if problems:
+        raise ProtocolError("; ".join(problems))
+    return Protocol(rules=rules)
+
+
+@lru_cache(maxsize=1)
+def load_protocol() -> Protocol:
+    """Reads and validates the packaged protocol files (cached for the process)."""
+    package = resources.files("inocds.protocol")
+    documents = []
+    for name in RULE_FILES:
+        resource = package.joinpath(name)
+        if resource.is_file():
+            documents.append((name, tomllib.loads(resource.read_text(encoding="utf-8"))))
+    return parse_rules(documents)
