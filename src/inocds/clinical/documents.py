@@ -41,7 +41,14 @@ __all__ = [
 
 BSA_FORMULAS = ("mosteller", "dubois", "haycock", "gehan_george", "boyd")
 SCHEDULED_DAYS = (1, 8, 15)
-TOXICITY_CATEGORIES = ("nonhematologic", "hepatic", "infusion_reaction", "vod", "bleeding", "infection")
+TOXICITY_CATEGORIES = (
+    "nonhematologic",
+    "hepatic",
+    "infusion_reaction",
+    "vod",
+    "bleeding",
+    "infection",
+)
 
 # Plausibility limits of input values (not protocol numbers: they only reject typos).
 MAX_ANC_PER_MM3 = 100_000.0
@@ -167,7 +174,10 @@ def _resolved_after_onset(obj: dict[str, Any], path: str, errors: list[FieldErro
 def _course_spec() -> Obj:
     bsa = load_protocol()["dose.bsa"]
     cycle = Num(1, MAX_CYCLE, integer=True)
-    count = {"anc_per_mm3": Num(0, MAX_ANC_PER_MM3), "platelets_per_mm3": Num(0, MAX_PLATELETS_PER_MM3)}
+    count = {
+        "anc_per_mm3": Num(0, MAX_ANC_PER_MM3),
+        "platelets_per_mm3": Num(0, MAX_PLATELETS_PER_MM3),
+    }
     events = Union(
         "type",
         {
@@ -254,7 +264,9 @@ def _course_spec() -> Obj:
                     "b_cell_precursor_all": flag,
                     "relapsed_or_refractory": flag,
                 },
-                nullable=frozenset({"cd22_positive", "b_cell_precursor_all", "relapsed_or_refractory"}),
+                nullable=frozenset(
+                    {"cd22_positive", "b_cell_precursor_all", "relapsed_or_refractory"}
+                ),
             ),
         },
         nullable=frozenset({"can_become_pregnant"}),
@@ -363,7 +375,9 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
                 errors.append(FieldError(f"{where}.date", "is after the course was discontinued"))
     for number, e in starts.items():
         if number > 1 and number - 1 not in starts and (number - 1, 1) not in doses:
-            errors.append(FieldError(f"events[{e.index}].cycle", f"cycle {number - 1} never started"))
+            errors.append(
+                FieldError(f"events[{e.index}].cycle", f"cycle {number - 1} never started")
+            )
         previous = starts.get(number - 1)
         if previous is not None and e.date <= previous.date:
             errors.append(
@@ -375,10 +389,15 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
             errors.append(FieldError(f"events[{e.index}].cycle", f"cycle {number} has no start"))
         first = start.date if start else doses[(number, 1)].date if (number, 1) in doses else None
         if first is not None and e.date < first:
-            errors.append(FieldError(f"events[{e.index}].date", f"is before cycle {number}'s start"))
+            errors.append(
+                FieldError(f"events[{e.index}].date", f"is before cycle {number}'s start")
+            )
         if day == 1 and start is not None and e.date != start.date:
             errors.append(
-                FieldError(f"events[{e.index}].date", f"a day 1 dose is given on its cycle's start date ({start.date})")
+                FieldError(
+                    f"events[{e.index}].date",
+                    f"a day 1 dose is given on its cycle's start date ({start.date})",
+                )
             )
     return errors
 

@@ -111,7 +111,9 @@ class Text(Spec):
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, str) or not value.strip() or len(value) > self.max_length:
             errors.append(
-                FieldError(path, f"must be a non-empty text of at most {self.max_length} characters")
+                FieldError(
+                    path, f"must be a non-empty text of at most {self.max_length} characters"
+                )
             )
             return None
         return value
@@ -137,7 +139,9 @@ class Enum(Spec):
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, str) or value not in self.values:
             shown = value if isinstance(value, str) else _type_name(value)
-            errors.append(FieldError(path, f"must be one of {', '.join(self.values)}; got {shown!r}"))
+            errors.append(
+                FieldError(path, f"must be one of {', '.join(self.values)}; got {shown!r}")
+            )
             return None
         return value
 
@@ -149,7 +153,11 @@ class Choice(Spec):
     values: tuple[int, ...]
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value not in self.values:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or value not in self.values
+        ):
             allowed = ", ".join(str(v) for v in self.values)
             errors.append(FieldError(path, f"must be one of {allowed}; got {value!r}"))
             return None
@@ -182,9 +190,7 @@ class Timestamp(Spec):
                 parsed = None
             if parsed is not None and parsed.tzinfo is not None:
                 return parsed
-        errors.append(
-            FieldError(path, f"must be an ISO 8601 timestamp with offset, got {value!r}")
-        )
+        errors.append(FieldError(path, f"must be an ISO 8601 timestamp with offset, got {value!r}"))
         return None
 
 
@@ -221,7 +227,9 @@ class Obj(Spec):
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, Mapping):
-            errors.append(FieldError(path or "(body)", f"must be an object, got {_type_name(value)}"))
+            errors.append(
+                FieldError(path or "(body)", f"must be an object, got {_type_name(value)}")
+            )
             return None
         before = len(errors)
         known = {**self.required, **self.optional}

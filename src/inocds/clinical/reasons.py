@@ -1,0 +1,27 @@
+"""Reasons: the rule id, a plain message with the values that triggered it, the source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inocds.protocol.loader import load_protocol
+
+__all__ = ["Reason", "cite"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One rule that shaped an answer."""
+
+    rule: str
+    message: str
+    source: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The contract's `{"rule", "message", "source"}` form."""
+        return {"rule": self.rule, "message": self.message, "source": self.source}
+
+
+def cite(rule_id: str, message: str) -> Reason:
+    """A Reason for `rule_id`, its source read from the protocol (unknown ids raise)."""
+    return Reason(rule=rule_id, message=message, source=load_protocol()[rule_id].source)
