@@ -15,7 +15,12 @@ from inocds.clinical.bsa import body_surface_area_m2
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.episodes import raw_hepatic_episodes, stops
-from inocds.clinical.gates import cytoreduction_gate, heme_gate, interruption_gate
+from inocds.clinical.gates import (
+    counts_today,
+    cytoreduction_gate,
+    heme_gate,
+    interruption_gate,
+)
 from inocds.clinical.limits import cycle_allowance
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import CycleRegimen, cycle_regimen
@@ -78,7 +83,7 @@ def _gap() -> dt.timedelta:
     return _days(load_protocol()["schedule.min_interval"].integer("min_days_between_doses"))
 
 
-def _regimen_reason(regimen: CycleRegimen, state: CourseState, day: int | None) -> list[Reason]:
+def _regimen_reason(regimen: CycleRegimen, state: CourseState) -> list[Reason]:
     reasons: list[Reason] = []
     amounts = ", ".join(f"day {d}: {a:g}" for d, a in regimen.doses)
     base = regimen.rules[0]
@@ -137,190 +142,194 @@ def _omitted_today(state: CourseState) -> list[Reason]:
     ]
 
 
-def _new_cycle(
-    state: CourseState, number: int, bsa: float, warnings: tuple[dict[str, str], ...]
-) -> Decision:
+@dataclass(frozen=True)
+class _Frame:
+    """What every answer about one slot shares: the slot, its level and cycle length."""
+
+    cycle: int
+    day: int
+    dose_level: str | None
+    cycle_length_days: int | None
+    bsa_m2: float
+    warnings: tuple[dict[str, str], ...]
+
+    def decide(self, action: str, reasons: tuple[Reason, ...], **fields: Any) -> Decision:
+        """A Decision about this slot (fields override cycle/day and add the rest)."""
+        values: dict[str, Any] = {
+            "cycle": self.cycle,
+            "day": self.day,
+            "dose_level": self.dose_level,
+            "cycle_length_days": self.cycle_length_days,
+        }
+        values.update(fields)
+        return Decision(
+            action=action,
+            bsa_m2=self.bsa_m2,
+            reasons=reasons,
+            warnings=self.warnings,
+            **values,
+        )
+
+
+def _premedication() -> Reason:
+    return cite(
+        "premedication",
+        "premedicate before the infusion: corticosteroid, antipyretic, antihistamine",
+    )
+
+
+def _not_tolerated(state: CourseState, frame: _Frame) -> Decision:
+    count = len(state.ge14_spans())
+    reason = cite(
+        "reduction.not_tolerated",
+        f"{count} interruptions of 14 days or more: a further reduction after the two-dose "
+        "level is not possible; treatment stops",
+    )
+    return frame.decide("discontinue", (reason,), dose_level="two_doses", cycle_length_days=None)
+
+
+def _cycle1_extension(state: CourseState) -> tuple[Reason, ...]:
+    c1 = state.cycles.get(1)
+    extended = load_protocol()["regimen.cycle1_extension"].integer("extended_cycle_length_days")
+    if c1 and c1.start and (state.today - c1.start).days < extended:
+        return (
+            cite(
+                "regimen.cycle1_extension",
+                f"cycle 1 (from {c1.start}) may run up to {extended} days to allow recovery",
+            ),
+        )
+    return ()
+
+
+def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
+    """Day 1 of a cycle not yet given: limits, ladder, due date, interruptions, gates."""
     today = state.today
     allowance = cycle_allowance(state, number)
-    review = allowance.needs_review
     if allowance.end == "complete":
-        return Decision(
+        return frame.decide(
             "complete",
-            number - 1,
-            None,
-            None,
-            None,
-            bsa,
-            reasons=allowance.reasons,
-            warnings=warnings,
+            allowance.reasons,
+            cycle=number - 1,
+            day=None,
+            dose_level=None,
+            cycle_length_days=None,
         )
     if allowance.end == "discontinue":
-        return Decision(
-            "discontinue", number, 1, None, None, bsa, reasons=allowance.reasons, warnings=warnings
+        return frame.decide(
+            "discontinue", allowance.reasons, dose_level=None, cycle_length_days=None
         )
     earliest, _, _ = state.due_window(number, 1)
     level = state.level_for(number, max(today, earliest))
     if level is None:
-        count = len(state.ge14_spans())
-        reason = cite(
-            "reduction.not_tolerated",
-            f"{count} interruptions of 14 days or more: a further reduction after the two-dose "
-            "level is not possible; treatment stops",
-        )
-        return Decision(
-            "discontinue", number, 1, "two_doses", None, bsa, reasons=(reason,), warnings=warnings
-        )
+        return _not_tolerated(state, frame)
     regimen = cycle_regimen(number, state.cr_reached(today), level)
-    base = tuple(_regimen_reason(regimen, state, 1)) + allowance.reasons
-    common = {
-        "cycle": number,
-        "day": 1,
-        "dose_level": level,
-        "cycle_length_days": regimen.length_days,
-    }
+    frame = replace(frame, dose_level=level, cycle_length_days=regimen.length_days)
+    base = tuple(_regimen_reason(regimen, state)) + allowance.reasons
+    review = allowance.needs_review
     if today < earliest:
-        return Decision(
-            "none_due",
-            bsa_m2=bsa,
-            next_dose_date=earliest,
-            needs_clinician_review=review,
-            reasons=base,
-            warnings=warnings,
-            **common,
-        )  # type: ignore[arg-type]
+        return frame.decide(
+            "none_due", base, next_dose_date=earliest, needs_clinician_review=review
+        )
     gates = [interruption_gate(state, number, 1)]
-    if number == 1:
-        gates.append(cytoreduction_gate(state))
-    else:
-        gates.append(heme_gate(state, number, earliest))
-    blocked = [g for g in gates if not g.passed]
+    gates.append(cytoreduction_gate(state) if number == 1 else heme_gate(state, number, earliest))
     gate_reasons = tuple(r for g in gates for r in g.reasons)
     review = review or any(g.needs_review for g in gates)
+    blocked = [g for g in gates if not g.passed]
     if blocked:
-        action = "delay" if number == 1 else "hold"
         if any(g.discontinue for g in blocked):
-            action = "discontinue"
-        extra: tuple[Reason, ...] = ()
-        if number == 2 and action == "hold":
-            c1 = state.cycles.get(1)
-            extended = load_protocol()["regimen.cycle1_extension"].integer(
-                "extended_cycle_length_days"
-            )
-            if c1 and c1.start and (today - c1.start).days < extended:
-                extra = (
-                    cite(
-                        "regimen.cycle1_extension",
-                        f"cycle 1 (from {c1.start}) may run up to {extended} days to allow recovery",
-                    ),
-                )
-        return Decision(
+            return frame.decide("discontinue", gate_reasons + base, needs_clinician_review=review)
+        action = "delay" if number == 1 else "hold"
+        extra = _cycle1_extension(state) if number == 2 else ()
+        return frame.decide(
             action,
-            bsa_m2=bsa,
-            next_dose_date=None if action == "discontinue" else today + _days(1),
+            gate_reasons + extra + base,
+            next_dose_date=today + _days(1),
             needs_clinician_review=review,
-            reasons=gate_reasons + extra + base,
-            warnings=warnings,
-            **common,
-        )  # type: ignore[arg-type]
-    amount = regimen.amount(1)
-    give_reasons = (
-        base
-        + gate_reasons
-        + (
-            cite(
-                "premedication",
-                "premedicate before the infusion: corticosteroid, antipyretic, antihistamine",
-            ),
         )
-    )
-    return Decision(
+    amount = regimen.amount(1)
+    return frame.decide(
         "give",
-        bsa_m2=bsa,
+        base + gate_reasons + (_premedication(),),
         dose_mg_per_m2=amount,
-        dose_mg=_dose_mg(amount, bsa),
+        dose_mg=_dose_mg(amount, frame.bsa_m2),
         next_dose_date=_next_after_give(state, regimen, today, 1, today),
         needs_clinician_review=review,
-        reasons=give_reasons,
-        warnings=warnings,
-        **common,
-    )  # type: ignore[arg-type]
+    )
 
 
-def _within_cycle(
-    state: CourseState, number: int, day: int, bsa: float, warnings: tuple[dict[str, str], ...]
-) -> Decision:
+def _low_counts_note(state: CourseState, day: int) -> list[Reason]:
     p = load_protocol()
+    anc, plt = counts_today(state)
+    anc_low = anc is not None and anc < p["heme.anc_gate"].number("anc_per_mm3")
+    plt_low = plt is not None and plt < p["heme.platelet_gate"].number("platelets_per_mm3")
+    if not (anc_low or plt_low):
+        return []
+    shown = " and ".join(
+        text
+        for text, value in ((f"ANC {anc:g}/mm3", anc), (f"platelets {plt:g}/mm3", plt))
+        if value is not None
+    )
+    return [cite("heme.within_cycle", f"{shown}: low counts do not hold a day {day} dose")]
+
+
+def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> Decision:
+    """A day 8 or 15 dose (or the day 1 of a started cycle): window, interruptions, give."""
     today = state.today
     cycle = state.cycles[number]
     regimen = cycle.regimen
     assert cycle.start is not None
+    frame = replace(frame, dose_level=regimen.level, cycle_length_days=regimen.length_days)
     earliest, scheduled, _ = state.due_window(number, day)
-    reasons = _regimen_reason(regimen, state, day)
-    common = {
-        "cycle": number,
-        "day": day,
-        "dose_level": regimen.level,
-        "cycle_length_days": regimen.length_days,
-    }
-    omitted = _omitted_today(state)
-    if day != 1 and earliest > scheduled - _days(p["schedule.window"].integer("window_days")):
+    window = _days(load_protocol()["schedule.window"].integer("window_days"))
+    reasons = _regimen_reason(regimen, state)
+    if day != 1 and earliest > scheduled - window:
         reasons.append(
             cite(
                 "schedule.min_interval",
-                f"cycle {number} day {day} not before {earliest}: 6 days after the last dose ({state.last_dose})",
+                f"cycle {number} day {day} not before {earliest}: "
+                f"6 days after the last dose ({state.last_dose})",
             )
         )
+    omissions = [e for e in state.log if e.kind == "omitted" and e.date == today]
+    omitted = [cite(e.rule, e.message) for e in omissions]
     if today < earliest:
-        if omitted:
-            return Decision(
+        if omissions:
+            last = omissions[-1]
+            return frame.decide(
                 "omit",
-                bsa_m2=bsa,
+                tuple(omitted + reasons),
+                cycle=last.cycle,
+                day=last.day,
                 next_dose_date=earliest,
-                reasons=tuple(omitted + reasons),
-                warnings=warnings,
-                **{**common, "cycle": state.log[-1].cycle, "day": state.log[-1].day},
-            )  # type: ignore[arg-type]
-        return Decision(
-            "none_due",
-            bsa_m2=bsa,
-            next_dose_date=earliest,
-            reasons=tuple(reasons),
-            warnings=warnings,
-            **common,
-        )  # type: ignore[arg-type]
+            )
+        return frame.decide("none_due", tuple(reasons), next_dose_date=earliest)
     gate = interruption_gate(state, number, day)
     if not gate.passed:
         next_date = max(today + _days(1), earliest)
-        if omitted:
-            last = [e for e in state.log if e.kind == "omitted" and e.date == today][-1]
-            return Decision(
+        if omissions:
+            last = omissions[-1]
+            kept = tuple(r for r in gate.reasons if r.rule != "interruption.lt7")
+            return frame.decide(
                 "omit",
-                bsa_m2=bsa,
+                tuple(omitted) + kept + tuple(reasons),
+                cycle=last.cycle,
+                day=last.day,
                 next_dose_date=next_date,
                 needs_clinician_review=gate.needs_review,
-                reasons=tuple(omitted) + gate.reasons + tuple(reasons),
-                warnings=warnings,
-                **{**common, "cycle": last.cycle, "day": last.day},
-            )  # type: ignore[arg-type]
-        action = "delay" if day != 1 else "delay"
-        return Decision(
-            action,
-            bsa_m2=bsa,
+            )
+        return frame.decide(
+            "delay",
+            gate.reasons + tuple(reasons),
             next_dose_date=next_date,
             needs_clinician_review=gate.needs_review,
-            reasons=gate.reasons + tuple(reasons),
-            warnings=warnings,
-            **common,
-        )  # type: ignore[arg-type]
+        )
     amount = regimen.amount(day)
     extra: list[Reason] = list(omitted)
-    resumed = [e for e in state.log if e.kind == "resumed" and e.cycle == number and e.day == day]
+    resumed = [e for e in state.log if e.kind == "resumed" and (e.cycle, e.day) == (number, day)]
     if resumed:
+        late = (today - scheduled).days
         extra.append(
-            cite(
-                "interruption.lt7",
-                resumed[-1].message + f"; given {(today - scheduled).days} day(s) after day {day}",
-            )
+            cite("interruption.lt7", f"{resumed[-1].message}; given {late} day(s) after day {day}")
         )
     elif day != 1 and today != scheduled:
         extra.append(
@@ -330,42 +339,16 @@ def _within_cycle(
             )
         )
     if day != 1:
-        anc, plt = _counts(state)
-        low = (anc is not None and anc < p["heme.anc_gate"].number("anc_per_mm3")) or (
-            plt is not None and plt < p["heme.platelet_gate"].number("platelets_per_mm3")
-        )
-        if low:
-            extra.append(
-                cite(
-                    "heme.within_cycle",
-                    f"ANC {anc:g}/mm3 and platelets {plt:g}/mm3 do not hold a day {day} dose"
-                    if anc is not None and plt is not None
-                    else f"low counts do not hold a day {day} dose",
-                )
-            )
+        extra.extend(_low_counts_note(state, day))
     extra.extend(_infusion_reaction_notes(state))
-    extra.append(
-        cite(
-            "premedication",
-            "premedicate before the infusion: corticosteroid, antipyretic, antihistamine",
-        )
-    )
-    return Decision(
+    extra.append(_premedication())
+    return frame.decide(
         "give",
-        bsa_m2=bsa,
+        tuple(reasons + extra),
         dose_mg_per_m2=amount,
-        dose_mg=_dose_mg(amount, bsa),
+        dose_mg=_dose_mg(amount, frame.bsa_m2),
         next_dose_date=_next_after_give(state, regimen, cycle.start, day, today),
-        reasons=tuple(reasons + extra),
-        warnings=warnings,
-        **common,
-    )  # type: ignore[arg-type]
-
-
-def _counts(state: CourseState) -> tuple[float | None, float | None]:
-    from inocds.clinical.gates import counts_today
-
-    return counts_today(state)
+    )
 
 
 def _infusion_reaction_notes(state: CourseState) -> list[Reason]:
@@ -409,31 +392,25 @@ def assess_course(doc: CourseDocument) -> Decision:
     if stopped is not None:
         return replace(stopped, warnings=warnings)
     number, day = state.pointer
+    frame = _Frame(number, day, None, None, bsa, warnings)
     cycle = state.cycles.get(number)
-    if (
-        day == 1
-        and (cycle is None or 1 not in cycle.given)
-        and (cycle is None or cycle.start is None or number == 1 or True)
-    ):
-        if cycle is None:
-            decision = _new_cycle(state, number, bsa, warnings)
-        else:
-            decision = _started_day1(state, number, bsa, warnings)
+    if cycle is None:
+        decision = _new_cycle(state, number, frame)
+    elif day == 1 and 1 not in cycle.given:
+        decision = _started_day1(state, number, frame)
     else:
-        decision = _within_cycle(state, number, day, bsa, warnings)
+        decision = _within_cycle(state, number, day, frame)
     notes = _hepatic_notes(state)
     if notes:
         decision = replace(decision, reasons=decision.reasons + tuple(notes))
     return decision
 
 
-def _started_day1(
-    state: CourseState, number: int, bsa: float, warnings: tuple[dict[str, str], ...]
-) -> Decision:
-    """A cycle recorded as started whose day 1 dose is not yet given: same checks as a new cycle."""
+def _started_day1(state: CourseState, number: int, frame: _Frame) -> Decision:
+    """A cycle recorded as started whose day 1 dose is not yet given: checked as a new cycle."""
     cycle = state.cycles.pop(number)
     try:
-        return _new_cycle(state, number, bsa, warnings)
+        return _new_cycle(state, number, frame)
     finally:
         state.cycles[number] = cycle
 

@@ -31,23 +31,23 @@ def mosteller(height_cm: float, weight_kg: float) -> float:
 
 def dubois(height_cm: float, weight_kg: float) -> float:
     """0.007184 * height_cm^0.725 * weight_kg^0.425."""
-    return 0.007184 * height_cm**0.725 * weight_kg**0.425
+    return float(0.007184 * height_cm**0.725 * weight_kg**0.425)
 
 
 def haycock(height_cm: float, weight_kg: float) -> float:
     """0.024265 * height_cm^0.3964 * weight_kg^0.5378."""
-    return 0.024265 * height_cm**0.3964 * weight_kg**0.5378
+    return float(0.024265 * height_cm**0.3964 * weight_kg**0.5378)
 
 
 def gehan_george(height_cm: float, weight_kg: float) -> float:
     """0.0235 * height_cm^0.42246 * weight_kg^0.51456."""
-    return 0.0235 * height_cm**0.42246 * weight_kg**0.51456
+    return float(0.0235 * height_cm**0.42246 * weight_kg**0.51456)
 
 
 def boyd(height_cm: float, weight_kg: float) -> float:
     """0.0003207 * height_cm^0.3 * weight_g^(0.7285 - 0.0188 * log10(weight_g))."""
     weight_g = weight_kg * 1000.0
-    return 0.0003207 * height_cm**0.3 * weight_g ** (0.7285 - 0.0188 * math.log10(weight_g))
+    return float(0.0003207 * height_cm**0.3 * weight_g ** (0.7285 - 0.0188 * math.log10(weight_g)))
 
 
 FORMULAS: dict[str, Callable[[float, float], float]] = {

@@ -44,7 +44,7 @@ class LogEntry:
     """One step of the course narrative."""
 
     date: dt.date
-    kind: str  # given | omitted | delayed | resumed | started | reduced | warning
+    kind: str  # started | given | omitted (today's decision) | skipped (history) | resumed
     cycle: int
     day: int
     rule: str
@@ -262,10 +262,11 @@ class _Walker:
                         earlier.omitted[d] = "schedule.missed"
                         self._log(
                             day,
-                            "omitted",
+                            "skipped",
                             (earlier.number, d),
                             "schedule.missed",
-                            f"cycle {earlier.number} day {d} was not given before cycle {number} began",
+                            f"cycle {earlier.number} day {d} was not given "
+                            f"before cycle {number} began",
                         )
         self._close_span(day)
         self._move((number, 1), day)
@@ -298,8 +299,9 @@ class _Walker:
             s.warnings.append(
                 {
                     "code": "dose_above_level",
-                    "message": f"cycle {e.cycle} day {e.day} was recorded at {e.dose_mg_per_m2:g} mg/m2, "
-                    f"above the {allowed:g} mg/m2 of its level ({cycle.regimen.level}); kept as history",
+                    "message": f"cycle {e.cycle} day {e.day} was recorded at "
+                    f"{e.dose_mg_per_m2:g} mg/m2, above the {allowed:g} mg/m2 of its level "
+                    f"({cycle.regimen.level}); kept as history",
                 }
             )
         if e.day in cycle.omitted:
@@ -307,8 +309,8 @@ class _Walker:
             s.warnings.append(
                 {
                     "code": "dose_given_after_omission",
-                    "message": f"cycle {e.cycle} day {e.day} was given on {e.date} after the protocol "
-                    "would have omitted it",
+                    "message": f"cycle {e.cycle} day {e.day} was given on {e.date} after "
+                    "the protocol would have omitted it",
                 }
             )
         cycle.given[e.day] = (e.date, e.dose_mg_per_m2)
@@ -317,7 +319,7 @@ class _Walker:
                 cycle.omitted[d] = "schedule.missed"
                 self._log(
                     e.date,
-                    "omitted",
+                    "skipped",
                     (e.cycle, d),
                     "schedule.missed",
                     f"cycle {e.cycle} day {d} was not given before day {e.day}",
@@ -374,7 +376,8 @@ class _Walker:
                     "resumed",
                     s.pointer,
                     "interruption.lt7" if slot_day != 1 else "nonheme.grade2",
-                    f"cycle {number} day {slot_day} may be given again after a {length}-day interruption",
+                    f"cycle {number} day {slot_day} may be given again after a "
+                    f"{length}-day interruption",
                 )
                 s.slot_interruption_start = None
                 s.delayed_from = day

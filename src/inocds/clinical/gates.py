@@ -131,7 +131,8 @@ def heme_gate(state: CourseState, number: int, due: dt.date) -> GateResult:
                 + (
                     "judged due to the disease, so keep waiting — the clinician decides"
                     if disease
-                    else "discontinue if the drug is thought to be the cause — the clinician decides"
+                    else "discontinue if the drug is thought to be the cause"
+                    " — the clinician decides"
                 ),
             )
         )

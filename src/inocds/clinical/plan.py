@@ -120,8 +120,8 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
     found = stops(doc)
     number, start = _next_cycle(state)
     if found:
-        reasons = tuple(cite(s.rule, s.label) for s in found)
-        return CyclePlan("discontinue", number, None, None, None, (), reasons, bsa)
+        ended = tuple(cite(s.rule, s.label) for s in found)
+        return CyclePlan("discontinue", number, None, None, None, (), ended, bsa)
     allowance = cycle_allowance(state, number)
     limit = max_cycles(state, considering_third=allowance.needs_review)
     if allowance.end is not None:

@@ -106,9 +106,6 @@ class Protocol:
     def __contains__(self, rule_id: object) -> bool:
         return rule_id in self.rules
 
-    def __iter__(self) -> Iterable[Rule]:  # type: ignore[override]
-        return iter(self.rules.values())
-
     def all(self) -> tuple[Rule, ...]:
         """Every rule, in file order."""
         return tuple(self.rules.values())

@@ -1,0 +1,81 @@
+"""`explain`: the course so far and today's decision, rule by rule, for the clinician's check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inocds.clinical.assess import assess_course
+from inocds.clinical.course import build_course
+from inocds.clinical.documents import CourseDocument, parse_course
+from inocds.protocol.loader import load_protocol
+
+__all__ = ["explain_course", "run_explain"]
+
+_ACTIONS = {
+    "give": "give the dose today",
+    "delay": "the dose is due but postponed",
+    "omit": "the due dose is skipped for good",
+    "hold": "the next cycle may not start yet",
+    "discontinue": "stop treatment for good",
+    "complete": "the course is finished",
+    "none_due": "nothing is due today",
+}
+
+
+def explain_course(doc: CourseDocument) -> dict[str, Any]:
+    """The timeline, the decision and each rule behind it, as data and as text."""
+    protocol = load_protocol()
+    state = build_course(doc)
+    decision = assess_course(doc)
+    timeline = [
+        {
+            "date": entry.date.isoformat(),
+            "kind": entry.kind,
+            "cycle": entry.cycle,
+            "day": entry.day,
+            "rule": entry.rule,
+            "message": entry.message,
+        }
+        for entry in state.log
+    ]
+    steps = [
+        {
+            "order": index + 1,
+            "rule": reason.rule,
+            "finding": reason.message,
+            "rule_statement": protocol[reason.rule].statement,
+            "source": reason.source,
+        }
+        for index, reason in enumerate(decision.reasons)
+    ]
+    lines = [f"Course as of {doc.today.date} (BSA {decision.bsa_m2:.2f} m2):"]
+    lines += [f"  {t['date']}  {t['message']}  [{t['rule']}]" for t in timeline] or [
+        "  no dose recorded yet"
+    ]
+    about = f"cycle {decision.cycle}" + (f" day {decision.day}" if decision.day else "")
+    headline = f"Decision: {decision.action.upper()} ({_ACTIONS[decision.action]}) — {about}"
+    if decision.action == "give":
+        headline += f": {decision.dose_mg_per_m2:g} mg/m2 = {decision.dose_mg:.2f} mg"
+    lines += ["", headline]
+    if decision.next_dose_date:
+        lines.append(f"Next dose not before {decision.next_dose_date}")
+    if decision.needs_clinician_review:
+        lines.append("The sources leave this decision to the clinician: review required.")
+    lines += ["", "Rules applied, in order:"]
+    for step in steps:
+        lines.append(f"  {step['order']}. {step['rule']}: {step['finding']}")
+        lines.append(f"     rule: {step['rule_statement']}")
+        lines.append(f"     source: {step['source']}")
+    for warning in decision.warnings:
+        lines.append(f"Warning ({warning['code']}): {warning['message']}")
+    return {
+        "decision": decision.to_dict(),
+        "timeline": timeline,
+        "steps": steps,
+        "text": "\n".join(lines),
+    }
+
+
+def run_explain(raw: Any) -> dict[str, Any]:
+    """CLI/HTTP entry: validates the course document and explains today's decision."""
+    return explain_course(parse_course(raw))
