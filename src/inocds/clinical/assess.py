@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inocds.clinical.bsa import body_surface_area_m2
-from inocds.clinical.course import CourseState, build_course
+from inocds.clinical.course import CourseState, LogEntry, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.episodes import raw_hepatic_episodes, stops
 from inocds.clinical.gates import (
@@ -290,33 +290,12 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
                 f"6 days after the last dose ({state.last_dose})",
             )
         )
-    omissions = [e for e in state.log if e.kind == "omitted" and e.date == today]
-    omitted = [cite(e.rule, e.message) for e in omissions]
+    omitted = [cite(e.rule, e.message) for e in _omissions_today(state)]
     if today < earliest:
-        if omissions:
-            last = omissions[-1]
-            return frame.decide(
-                "omit",
-                tuple(omitted + reasons),
-                cycle=last.cycle,
-                day=last.day,
-                next_dose_date=earliest,
-            )
         return frame.decide("none_due", tuple(reasons), next_dose_date=earliest)
     gate = interruption_gate(state, number, day)
     if not gate.passed:
         next_date = max(today + _days(1), earliest)
-        if omissions:
-            last = omissions[-1]
-            kept = tuple(r for r in gate.reasons if r.rule != "interruption.lt7")
-            return frame.decide(
-                "omit",
-                tuple(omitted) + kept + tuple(reasons),
-                cycle=last.cycle,
-                day=last.day,
-                next_dose_date=next_date,
-                needs_clinician_review=gate.needs_review,
-            )
         return frame.decide(
             "delay",
             gate.reasons + tuple(reasons),
@@ -400,10 +379,35 @@ def assess_course(doc: CourseDocument) -> Decision:
         decision = _started_day1(state, number, frame)
     else:
         decision = _within_cycle(state, number, day, frame)
+    decision = _report_omission(state, decision)
     notes = _hepatic_notes(state)
     if notes:
         decision = replace(decision, reasons=decision.reasons + tuple(notes))
     return decision
+
+
+def _omissions_today(state: CourseState) -> list[LogEntry]:
+    """Doses the walk omitted on today.date (interruption.ge7 or schedule.missed)."""
+    return [e for e in state.log if e.kind == "omitted" and e.date == state.today]
+
+
+def _report_omission(state: CourseState, decision: Decision) -> Decision:
+    """When a dose was omitted today and nothing can be given, the answer is that omission."""
+    omissions = _omissions_today(state)
+    if not omissions or decision.action not in ("none_due", "delay", "hold"):
+        return decision
+    last = omissions[-1]
+    kept = tuple(r for r in decision.reasons if r.rule != "interruption.lt7")
+    regimen = state.cycles[last.cycle].regimen
+    return replace(
+        decision,
+        action="omit",
+        cycle=last.cycle,
+        day=last.day,
+        dose_level=regimen.level,
+        cycle_length_days=regimen.length_days,
+        reasons=tuple(cite(e.rule, e.message) for e in omissions) + kept,
+    )
 
 
 def _started_day1(state: CourseState, number: int, frame: _Frame) -> Decision:

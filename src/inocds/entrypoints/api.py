@@ -16,6 +16,7 @@ from inocds import __version__
 from inocds.clinical.validation import InputError
 from inocds.protocol.loader import load_protocol
 from inocds.services.commands import COMMANDS, run_command
+from inocds.settings import Settings, load_settings
 
 __all__ = ["create_app"]
 
@@ -94,8 +95,9 @@ def _rule_json(rule_id: str) -> dict[str, Any]:
     }
 
 
-def create_app() -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """Builds the application (the one composition root of the HTTP service)."""
+    settings = settings or load_settings()
     app = FastAPI(
         title="inocds",
         version=__version__,
@@ -119,6 +121,6 @@ def create_app() -> FastAPI:
 
     @app.get("/healthz", tags=["service"], summary="Liveness")
     def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+        return {"status": "ok", "version": __version__, "database": settings.database_kind}
 
     return app

@@ -1,0 +1,28 @@
+"""Settings from the environment, read once by the composition root (never at import)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_DATABASE_URL", "Settings", "load_settings"]
+
+DEFAULT_DATABASE_URL = "sqlite:///inocds.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's settings."""
+
+    database_url: str
+
+    @property
+    def database_kind(self) -> str:
+        """'sqlite' or 'postgresql' (the part of the URL before '+' or ':')."""
+        return self.database_url.split(":", 1)[0].split("+", 1)[0]
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Settings from `environ` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    return Settings(database_url=env.get("INOCDS_DATABASE_URL", DEFAULT_DATABASE_URL))
