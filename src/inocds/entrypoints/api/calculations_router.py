@@ -1,4 +1,4 @@
-"""The HTTP API (FastAPI): the contract's commands under /api/v1, rules, health.
+"""The contract's stateless commands under /api/v1 and the protocol's rules.
 
 Bodies are validated by the same strict validator as the CLI, so a request gets
 the same answer, and the same named errors (HTTP 422), over either transport.
@@ -9,16 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from inocds import __version__
 from inocds.clinical.validation import InputError
 from inocds.protocol.loader import load_protocol
 from inocds.services.commands import COMMANDS, run_command
-from inocds.settings import Settings, load_settings
 
-__all__ = ["create_app"]
+__all__ = ["calculations_router"]
 
 _OBJECT_BODY = {
     "requestBody": {
@@ -64,7 +62,7 @@ async def _json_body(request: Request) -> Any:
         raise InputError.single("(body)", f"not valid JSON: {error}") from None
 
 
-def _add_command(app: FastAPI, name: str, summary: str) -> None:
+def _add_command(app: APIRouter, name: str, summary: str) -> None:
     async def endpoint(request: Request) -> JSONResponse:
         try:
             document = await _json_body(request)
@@ -95,22 +93,19 @@ def _rule_json(rule_id: str) -> dict[str, Any]:
     }
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Builds the application (the one composition root of the HTTP service)."""
-    settings = settings or load_settings()
-    app = FastAPI(
-        title="inocds",
-        version=__version__,
-        description="Clinical decision support for inotuzumab ozogamicin (Besponsa).",
-    )
+def calculations_router() -> APIRouter:
+    """The stateless calculators, the rules and the health check: open, no login."""
+    router = APIRouter()
     for name, (_, _, summary) in COMMANDS.items():
-        _add_command(app, name, summary)
+        _add_command(router, name, summary)
 
-    @app.get("/api/v1/rules", tags=["protocol"], summary="Every rule with statement and source")
+    @router.get("/api/v1/rules", tags=["protocol"], summary="Every rule with statement and source")
     def list_rules() -> list[dict[str, Any]]:
         return [_rule_json(r.id) for r in load_protocol().all()]
 
-    @app.get("/api/v1/rules/{rule_id}", tags=["protocol"], summary="One rule", response_model=None)
+    @router.get(
+        "/api/v1/rules/{rule_id}", tags=["protocol"], summary="One rule", response_model=None
+    )
     def get_rule(rule_id: str) -> Any:
         if rule_id not in load_protocol():
             return JSONResponse(
@@ -119,8 +114,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return _rule_json(rule_id)
 
-    @app.get("/healthz", tags=["service"], summary="Liveness")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__, "database": settings.database_kind}
-
-    return app
+    return router
