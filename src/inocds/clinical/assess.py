@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from inocds.clinical.bsa import body_surface_area_m2
 from inocds.clinical.course import CourseState, LogEntry, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
+from inocds.clinical.dose import compute_dose, rounded_bsa_m2
 from inocds.clinical.episodes import raw_hepatic_episodes, stops
 from inocds.clinical.gates import (
     counts_today,
@@ -26,7 +26,7 @@ from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import CycleRegimen, cycle_regimen
 from inocds.protocol.loader import load_protocol
 
-__all__ = ["Decision", "assess_course", "bsa_for", "run_assess"]
+__all__ = ["Decision", "assess_course", "bsa_for", "dose_mg_for", "run_assess"]
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,14 @@ class Decision:
 
 
 def bsa_for(doc: CourseDocument) -> float:
-    """The patient's BSA rounded as the protocol says (dose.bsa)."""
+    """The patient's BSA rounded half up to 2 decimals, as for `dose` (dose.bsa)."""
     p = doc.patient
-    decimals = load_protocol()["dose.bsa"].integer("bsa_decimals")
-    return round(body_surface_area_m2(p.height_cm, p.weight_kg, p.bsa_formula), decimals)
+    return rounded_bsa_m2(p.height_cm, p.weight_kg, p.bsa_formula)
 
 
-def _dose_mg(amount: float, bsa: float) -> float:
-    return round(amount * bsa, load_protocol()["dose.bsa"].integer("dose_decimals"))
+def dose_mg_for(amount_mg_per_m2: float, bsa_m2: float) -> float:
+    """mg for a per-m2 amount on the rounded BSA, rounded as `dose` rounds it."""
+    return compute_dose(bsa_m2, amount_mg_per_m2).dose_mg
 
 
 def _days(n: int) -> dt.timedelta:
@@ -251,7 +251,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
         "give",
         base + gate_reasons + (_premedication(),),
         dose_mg_per_m2=amount,
-        dose_mg=_dose_mg(amount, frame.bsa_m2),
+        dose_mg=dose_mg_for(amount, frame.bsa_m2),
         next_dose_date=_next_after_give(state, regimen, today, 1, today),
         needs_clinician_review=review,
     )
@@ -325,7 +325,7 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
         "give",
         tuple(reasons + extra),
         dose_mg_per_m2=amount,
-        dose_mg=_dose_mg(amount, frame.bsa_m2),
+        dose_mg=dose_mg_for(amount, frame.bsa_m2),
         next_dose_date=_next_after_give(state, regimen, cycle.start, day, today),
     )
 

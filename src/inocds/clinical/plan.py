@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from inocds.clinical.assess import bsa_for
+from inocds.clinical.assess import bsa_for, dose_mg_for
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.episodes import stops
@@ -136,7 +136,6 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
     regimen = cycle_regimen(number, state.cr_reached(state.today), level)
     window = dt.timedelta(days=p["schedule.window"].integer("window_days"))
     gap = dt.timedelta(days=p["schedule.min_interval"].integer("min_days_between_doses"))
-    decimals = p["dose.bsa"].integer("dose_decimals")
     doses: list[PlannedDose] = []
     previous: dt.date | None = None
     reasons: list[Reason] = []
@@ -150,7 +149,7 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
                 earliest = previous + gap
             latest = max(scheduled + window, earliest)
         doses.append(
-            PlannedDose(day, amount, round(amount * bsa, decimals), scheduled, earliest, latest)
+            PlannedDose(day, amount, dose_mg_for(amount, bsa), scheduled, earliest, latest)
         )
         previous = scheduled
     amounts = ", ".join(f"day {d}: {a:g}" for d, a in regimen.doses)
