@@ -159,6 +159,7 @@ class ScreenResult:
 
     interactions: tuple[Mapping[str, Any], ...]
     unmatched: tuple[str, ...]
+    listed_only: tuple[Mapping[str, Any], ...]
     vod_risk_factors: tuple[str, ...]
     vod_risk_details: tuple[Mapping[str, Any], ...]
     vod_risk_unknown: tuple[Mapping[str, Any], ...]
@@ -178,6 +179,7 @@ class ScreenResult:
         return {
             "interactions": [dict(i) for i in self.interactions],
             "unmatched": list(self.unmatched),
+            "listed_only": [dict(x) for x in self.listed_only],
             "vod_risk_factors": list(self.vod_risk_factors),
             "vod_risk_details": [dict(d) for d in self.vod_risk_details],
             "vod_risk_unknown": [dict(d) for d in self.vod_risk_unknown],
@@ -319,10 +321,12 @@ def _latest_bilirubin(doc: CourseDocument) -> tuple[LabValue, str] | None:
 # ------------------------------------------------------------------ sections
 
 
-def _interactions(doc: CourseDocument, c: _Collector) -> tuple[list[dict[str, Any]], list[str]]:
+def _interactions(
+    doc: CourseDocument, c: _Collector
+) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]]]:
     names = list(doc.patient.medications)
     if not names:
-        return [], []
+        return [], [], []
     from inocds.clinical.interactions import match_medications
     from inocds.protocol.interactions import load_interactions
 
@@ -337,7 +341,14 @@ def _interactions(doc: CourseDocument, c: _Collector) -> tuple[list[dict[str, An
             "screen.interactions",
             f"Not in the interaction table (not proof of safety): {', '.join(unmatched)}.",
         )
-    return hits, unmatched
+    listed = [dict(hit.to_dict()) for hit in result.listed_only]
+    if listed:
+        shown = ", ".join(f"{h.get('drug')} ({h.get('listed_in')})" for h in listed)
+        c.add(
+            "screen.interactions",
+            f"Named only in the patient monograph's lists, without a risk rating: {shown}.",
+        )
+    return hits, unmatched, listed
 
 
 def _vod(
@@ -731,7 +742,7 @@ def _eligibility(doc: CourseDocument, c: _Collector) -> dict[str, Any]:
 def screen_course(doc: CourseDocument) -> ScreenResult:
     """The safety screen of a validated course document (pure)."""
     c = _Collector(load_protocol())
-    hits, unmatched = _interactions(doc, c)
+    hits, unmatched, listed_only = _interactions(doc, c)
     vod_ids, vod_details, vod_unknown = _vod(doc, c)
     doses = _dose_dates(doc, c)
     monitoring = _monitoring(doc, doses, hits, c)
@@ -742,6 +753,7 @@ def screen_course(doc: CourseDocument) -> ScreenResult:
     return ScreenResult(
         interactions=tuple(hits),
         unmatched=tuple(unmatched),
+        listed_only=tuple(listed_only),
         vod_risk_factors=tuple(vod_ids),
         vod_risk_details=tuple(vod_details),
         vod_risk_unknown=tuple(vod_unknown),

@@ -103,6 +103,7 @@ def _interactions(args: argparse.Namespace) -> int:
         {
             "interactions": [hit.to_dict() for hit in result.interactions],
             "unmatched": list(result.unmatched),
+            "listed_only": [hit.to_dict() for hit in result.listed_only],
         }
     )
     return 0
