@@ -1,1 +1,1 @@
-"""Storage: SQLAlchemy 2 models, engine and migrations (SQLite by default, PostgreSQL in production)."""
+"""Storage: SQLAlchemy 2 models, engine, migrations (SQLite default, PostgreSQL in production)."""

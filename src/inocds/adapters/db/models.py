@@ -8,7 +8,7 @@ JSON payloads keep exactly what the user entered.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -55,7 +55,7 @@ def utcnow() -> dt.datetime:
 class Base(DeclarativeBase):
     """Declarative base with JSON mapped to the dialect's JSON type."""
 
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class User(Base):
@@ -91,7 +91,7 @@ class ApiToken(Base):
 
 
 class WebSession(Base):
-    """A browser session (secure cookie) with its CSRF token; only the cookie's SHA-256 is stored."""
+    """A browser session (secure cookie) and its CSRF token; the cookie is stored as SHA-256."""
 
     __tablename__ = "web_sessions"
 

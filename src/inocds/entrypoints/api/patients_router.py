@@ -1,0 +1,163 @@
+"""Patients and measurements under /api/v1/patients (clinical roles)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from inocds.adapters.db.models import Measurement, Patient, User
+from inocds.entrypoints.api.deps import SessionDep, require_roles
+from inocds.services import patients
+
+__all__ = ["patients_router"]
+
+Clinician = Annotated[User, Depends(require_roles("physician", "pharmacist", "nurse"))]
+Recorder = Annotated[User, Depends(require_roles("physician", "nurse"))]
+
+
+class History(BaseModel):
+    """The VOD-relevant history (as in the course document)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prior_hsct: bool = False
+    liver_disease: bool = False
+    prior_vod: bool = False
+    salvage_line: int | None = Field(None, ge=1, le=20)
+
+
+class Diagnosis(BaseModel):
+    """The eligibility facts (true / false / unknown)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cd22_positive: bool | None = None
+    b_cell_precursor_all: bool | None = None
+    relapsed_or_refractory: bool | None = None
+
+
+class PatientCreate(BaseModel):
+    """A new patient with a first height and weight."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mrn: str = Field(min_length=1, max_length=64, description="hospital identifier")
+    family_name: str = Field(min_length=1, max_length=100)
+    given_name: str = Field(min_length=1, max_length=100)
+    birth_date: dt.date
+    sex: Literal["female", "male", "other", "unknown"]
+    height_cm: float = Field(ge=30, le=250)
+    weight_kg: float = Field(ge=1, le=350)
+    measured_on: dt.date
+    can_become_pregnant: bool | None = None
+    bsa_formula: Literal["mosteller", "dubois", "haycock", "gehan_george", "boyd"] = "mosteller"
+    history: History = Field(default_factory=lambda: History(salvage_line=None))
+    diagnosis: Diagnosis = Field(default_factory=lambda: Diagnosis())
+    medications: list[str] = Field(default_factory=list, max_length=200)
+
+
+class PatientUpdate(BaseModel):
+    """Fields to change, with the version they were read at (stale: 409)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    family_name: str | None = Field(None, min_length=1, max_length=100)
+    given_name: str | None = Field(None, min_length=1, max_length=100)
+    can_become_pregnant: bool | None = None
+    history: History | None = None
+    diagnosis: Diagnosis | None = None
+    medications: list[str] | None = Field(None, max_length=200)
+
+
+class MeasurementCreate(BaseModel):
+    """Height and weight on a date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    measured_on: dt.date
+    height_cm: float = Field(ge=30, le=250)
+    weight_kg: float = Field(ge=1, le=350)
+
+
+def patient_json(patient: Patient, measurement: Measurement | None = None) -> dict[str, Any]:
+    """The public view of a patient."""
+    out: dict[str, Any] = {
+        "id": patient.id,
+        "mrn": patient.mrn,
+        "family_name": patient.family_name,
+        "given_name": patient.given_name,
+        "birth_date": patient.birth_date.isoformat(),
+        "sex": patient.sex,
+        "can_become_pregnant": patient.can_become_pregnant,
+        "bsa_formula": patient.bsa_formula,
+        "history": patient.history,
+        "diagnosis": patient.diagnosis,
+        "medications": patient.medications,
+        "version": patient.version,
+    }
+    if measurement is not None:
+        out["latest_measurement"] = measurement_json(measurement)
+    return out
+
+
+def measurement_json(m: Measurement) -> dict[str, Any]:
+    """The public view of a measurement."""
+    return {
+        "id": m.id,
+        "measured_on": m.measured_on.isoformat(),
+        "height_cm": m.height_cm,
+        "weight_kg": m.weight_kg,
+        "recorded_by": m.recorded_by,
+    }
+
+
+def patients_router() -> APIRouter:
+    """Routes of /api/v1/patients."""
+    router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
+
+    @router.get("", summary="Every patient")
+    def list_all(session: SessionDep, user: Clinician) -> list[dict[str, Any]]:
+        return [patient_json(p) for p in patients.list_patients(session, user)]
+
+    @router.post("", status_code=201, summary="Register a patient (physician or nurse)")
+    def create(body: PatientCreate, session: SessionDep, user: Recorder) -> dict[str, Any]:
+        data = patients.PatientInput(
+            **body.model_dump(exclude={"history", "diagnosis", "medications"}),
+            history=body.history.model_dump(),
+            diagnosis=body.diagnosis.model_dump(),
+            medications=tuple(body.medications),
+        )
+        patient = patients.create_patient(session, user, data)
+        return patient_json(patient, patients.latest_measurement(session, patient.id))
+
+    @router.get("/{patient_id}", summary="One patient with the latest measurement")
+    def read(patient_id: int, session: SessionDep, user: Clinician) -> dict[str, Any]:
+        patient = patients.get_patient(session, user, patient_id)
+        return patient_json(patient, patients.latest_measurement(session, patient.id))
+
+    @router.patch("/{patient_id}", summary="Change a patient (optimistic version check)")
+    def update(
+        patient_id: int, body: PatientUpdate, session: SessionDep, user: Recorder
+    ) -> dict[str, Any]:
+        changes = body.model_dump(exclude={"version"}, exclude_unset=True)
+        patient = patients.update_patient(session, user, patient_id, body.version, changes)
+        return patient_json(patient)
+
+    @router.get("/{patient_id}/measurements", summary="Heights and weights over time")
+    def measurements(patient_id: int, session: SessionDep, user: Clinician) -> list[dict[str, Any]]:
+        return [measurement_json(m) for m in patients.list_measurements(session, user, patient_id)]
+
+    @router.post("/{patient_id}/measurements", status_code=201, summary="Record height and weight")
+    def measure(
+        patient_id: int, body: MeasurementCreate, session: SessionDep, user: Clinician
+    ) -> dict[str, Any]:
+        m = patients.add_measurement(
+            session, user, patient_id, body.measured_on, body.height_cm, body.weight_kg
+        )
+        return measurement_json(m)
+
+    return router

@@ -1,0 +1,281 @@
+"""Courses and their append-only events; the contract's course document built from them.
+
+A correction is a new event that supersedes the old one; a retraction is a new row
+that withdraws it. Nothing is updated in place, so what a user entered is never lost.
+Every new event is checked against the whole course (the same strict validation
+as the CLI) before it is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inocds.adapters.db.models import Course, CourseEvent, Patient, User
+from inocds.clinical.assess import assess_course
+from inocds.clinical.course import build_course
+from inocds.clinical.documents import parse_course
+from inocds.clinical.plan import plan_course
+from inocds.clinical.validation import FieldError, InputError
+from inocds.services.access import require_role
+from inocds.services.audit import record, to_json
+from inocds.services.errors import Conflict, NotFound
+from inocds.services.patients import CLINICAL_ROLES, get_patient, latest_measurement
+
+__all__ = [
+    "EVENT_ROLES",
+    "append_event",
+    "assess",
+    "course_document",
+    "create_course",
+    "effective_events",
+    "get_course",
+    "list_courses",
+    "plan",
+    "retract_event",
+    "screen",
+]
+
+EVENT_ROLES: dict[str, tuple[str, ...]] = {
+    "cycle_start": ("physician",),
+    "dose": ("physician",),  # history entry; the nurse's administration writes its own
+    "toxicity": ("physician", "nurse"),
+    "response": ("physician",),
+    "labs": ("physician", "nurse", "pharmacist"),
+    "discontinued": ("physician",),
+}
+
+
+def create_course(
+    session: Session,
+    actor: User,
+    patient_id: int,
+    hsct_planned: bool,
+    pretreatment: dict[str, Any],
+    today: dt.date,
+) -> Course:
+    """Opens a course for a patient (physician); the pretreatment values are validated."""
+    require_role(actor, "physician")
+    patient = get_patient(session, actor, patient_id)
+    weight = latest_measurement(session, patient_id).weight_kg
+    course = Course(
+        patient_id=patient.id,
+        hsct_planned=hsct_planned,
+        pretreatment=pretreatment,
+        start_weight_kg=weight,
+        created_by=actor.id,
+    )
+    _check(session, patient, course, [], today)
+    session.add(course)
+    session.flush()
+    record(session, actor.id, "course.create", "course", course.id, None, to_json(course))
+    return course
+
+
+def get_course(session: Session, actor: User, course_id: int) -> Course:
+    """One course (clinical roles)."""
+    require_role(actor, *CLINICAL_ROLES)
+    course = session.get(Course, course_id)
+    if course is None:
+        raise NotFound(f"no course {course_id}", "course_id")
+    return course
+
+
+def list_courses(session: Session, actor: User, patient_id: int) -> list[Course]:
+    """A patient's courses, oldest first."""
+    get_patient(session, actor, patient_id)
+    return list(
+        session.scalars(select(Course).where(Course.patient_id == patient_id).order_by(Course.id))
+    )
+
+
+def all_events(session: Session, course_id: int) -> list[CourseEvent]:
+    """Every stored event row of a course, in entry order (history, including superseded)."""
+    return list(
+        session.scalars(
+            select(CourseEvent).where(CourseEvent.course_id == course_id).order_by(CourseEvent.id)
+        )
+    )
+
+
+def effective_events(session: Session, course_id: int) -> list[CourseEvent]:
+    """The events in force: neither superseded nor retracted."""
+    rows = all_events(session, course_id)
+    replaced = {r.supersedes_id for r in rows if r.supersedes_id is not None}
+    return [r for r in rows if r.id not in replaced and not r.retracted and r.payload is not None]
+
+
+def _patient_block(session: Session, patient: Patient, course: Course) -> dict[str, Any]:
+    measurement = latest_measurement(session, patient.id)
+    block: dict[str, Any] = {
+        "birth_date": patient.birth_date.isoformat(),
+        "sex": patient.sex,
+        "height_cm": measurement.height_cm,
+        "weight_kg": measurement.weight_kg,
+        "hsct_planned": course.hsct_planned,
+        "pretreatment": course.pretreatment,
+        "history": patient.history,
+        "medications": list(patient.medications),
+        "bsa_formula": patient.bsa_formula,
+    }
+    if patient.can_become_pregnant is not None:
+        block["can_become_pregnant"] = patient.can_become_pregnant
+    if patient.diagnosis:
+        block["diagnosis"] = patient.diagnosis
+    return block
+
+
+def course_document(
+    session: Session,
+    actor: User,
+    course_id: int,
+    today: dt.date,
+    today_extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The contract's course document for `today`, from the stored events."""
+    course = get_course(session, actor, course_id)
+    patient = get_patient(session, actor, course.patient_id)
+    events = [dict(r.payload or {}) for r in effective_events(session, course_id)]
+    return {
+        "patient": _patient_block(session, patient, course),
+        "events": events,
+        "today": {"date": today.isoformat(), **(today_extra or {})},
+    }
+
+
+def _check(
+    session: Session,
+    patient: Patient,
+    course: Course,
+    events: list[dict[str, Any]],
+    today: dt.date,
+) -> None:
+    """Validates the course with `events` as the contract does (raises InputError)."""
+    document = {
+        "patient": _patient_block(session, patient, course),
+        "events": events,
+        "today": {"date": today.isoformat()},
+    }
+    build_course(parse_course(document))
+
+
+def _event_date(payload: dict[str, Any]) -> dt.date | None:
+    raw = payload.get("onset") if payload.get("type") == "toxicity" else payload.get("date")
+    try:
+        return dt.date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
+def append_event(
+    session: Session,
+    actor: User,
+    course_id: int,
+    payload: dict[str, Any],
+    today: dt.date,
+    supersedes_id: int | None = None,
+    by_workflow: bool = False,
+) -> CourseEvent:
+    """Appends a contract event (or a correction of one) after checking the whole course.
+
+    `by_workflow` is set only by the order workflow, whose own role checks already ran
+    (the nurse's administration writes the dose event).
+    """
+    kind = payload.get("type")
+    if kind not in EVENT_ROLES:
+        raise InputError([FieldError("type", f"must be one of {', '.join(EVENT_ROLES)}")])
+    if not by_workflow:
+        require_role(actor, *EVENT_ROLES[kind])
+    course = get_course(session, actor, course_id)
+    patient = get_patient(session, actor, course.patient_id)
+    current = effective_events(session, course_id)
+    if supersedes_id is not None and supersedes_id not in {r.id for r in current}:
+        raise Conflict(
+            f"event {supersedes_id} is not in force in course {course_id}", "supersedes_id"
+        )
+    kept = [dict(r.payload or {}) for r in current if r.id != supersedes_id]
+    try:
+        _check(session, patient, course, [*kept, payload], today)
+    except InputError as error:
+        index = len(kept)
+        raise InputError(
+            [
+                FieldError(e.field.replace(f"events[{index}]", "event"), e.message)
+                for e in error.errors
+            ]
+        ) from None
+    row = CourseEvent(
+        course_id=course_id,
+        type=kind,
+        payload=payload,
+        supersedes_id=supersedes_id,
+        recorded_by=actor.id,
+    )
+    session.add(row)
+    session.flush()
+    record(session, actor.id, "event.append", "course_event", row.id, None, to_json(row))
+    return row
+
+
+def retract_event(
+    session: Session, actor: User, course_id: int, event_id: int, reason: str, today: dt.date
+) -> CourseEvent:
+    """Withdraws an event entered in error (a new row; the original stays in history)."""
+    current = {r.id: r for r in effective_events(session, course_id)}
+    if event_id not in current:
+        raise Conflict(f"event {event_id} is not in force in course {course_id}", "event_id")
+    original = current[event_id]
+    require_role(actor, *EVENT_ROLES[original.type])
+    course = get_course(session, actor, course_id)
+    patient = get_patient(session, actor, course.patient_id)
+    remaining = [dict(r.payload or {}) for r in current.values() if r.id != event_id]
+    _check(session, patient, course, remaining, today)
+    row = CourseEvent(
+        course_id=course_id,
+        type=original.type,
+        payload=None,
+        supersedes_id=event_id,
+        retracted=True,
+        recorded_by=actor.id,
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor.id,
+        "event.retract",
+        "course_event",
+        row.id,
+        to_json(original),
+        {"retracts": event_id, "reason": reason},
+    )
+    return row
+
+
+def assess(
+    session: Session,
+    actor: User,
+    course_id: int,
+    today: dt.date,
+    flags: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The engine's decision for the stored course on `today`."""
+    document = course_document(session, actor, course_id, today, flags)
+    return assess_course(parse_course(document)).to_dict()
+
+
+def plan(session: Session, actor: User, course_id: int, today: dt.date) -> dict[str, Any]:
+    """The engine's next-cycle plan for the stored course."""
+    document = course_document(session, actor, course_id, today)
+    return plan_course(parse_course(document)).to_dict()
+
+
+def screen(session: Session, actor: User, course_id: int, today: dt.date) -> dict[str, Any]:
+    """The safety screen of the stored course."""
+    from inocds.clinical.screen import screen_course
+
+    document = course_document(session, actor, course_id, today)
+    return screen_course(parse_course(document)).to_dict()

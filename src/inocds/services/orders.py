@@ -1,0 +1,401 @@
+"""The order workflow: sign -> verify -> prepare -> administer (or return / cancel).
+
+- A physician signs an order for one dose; the engine's `assess` decision is attached.
+  A dose more than 5% away from the engine's, or one the engine does not allow today,
+  needs an override reason and stays flagged.
+- A pharmacist who is not the prescriber verifies it independently: their own height
+  and weight must reproduce the ordered dose. One verification per order.
+- A weight 10% or more away from the course's starting weight sends the order back
+  for recalculation, unless the prescriber signed it acknowledging that change.
+- Preparation records the beyond-use clock; an administration started past it is refused.
+- The nurse's administration becomes the course's `dose` event.
+Every transition is checked against the role (Forbidden, 403) and the order's state
+(Conflict, 409), with an optimistic version check on the order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from inocds.adapters.db.models import Administration, Course, Order, Preparation, User, Verification
+from inocds.clinical.assess import dose_mg_for
+from inocds.clinical.dose import rounded_bsa_m2
+from inocds.clinical.preparation import beyond_use
+from inocds.clinical.validation import FieldError, InputError
+from inocds.services import courses
+from inocds.services.access import require_role
+from inocds.services.audit import record, to_json
+from inocds.services.errors import Conflict, Forbidden, NotFound
+from inocds.services.patients import CLINICAL_ROLES, get_patient, latest_measurement
+
+__all__ = [
+    "OrderInput",
+    "administer",
+    "cancel",
+    "get_order",
+    "list_orders",
+    "prepare",
+    "sign",
+    "verify",
+    "weight_change_fraction",
+]
+
+DOSE_TOLERANCE_FRACTION = 0.05
+"""An ordered dose more than 5% away from the engine's needs an override (issue 5)."""
+WEIGHT_CHANGE_FRACTION = 0.10
+"""A weight 10% or more away from the course's start sends the order back (issue 5)."""
+
+
+@dataclass(frozen=True)
+class OrderInput:
+    """What the physician signs."""
+
+    cycle: int
+    day: int
+    dose_mg_per_m2: float
+    scheduled_on: dt.date
+    override_reason: str | None = None
+    weight_change_acknowledged: bool = False
+
+
+def weight_change_fraction(course: Course, weight_kg: float) -> float:
+    """|weight - course start weight| / course start weight."""
+    return abs(weight_kg - course.start_weight_kg) / course.start_weight_kg
+
+
+def get_order(session: Session, actor: User, order_id: int) -> Order:
+    """One order (clinical roles)."""
+    require_role(actor, *CLINICAL_ROLES)
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"no order {order_id}", "order_id")
+    return order
+
+
+def list_orders(
+    session: Session, actor: User, status: str | None = None, course_id: int | None = None
+) -> list[Order]:
+    """Orders, newest first, optionally by status or course."""
+    require_role(actor, *CLINICAL_ROLES)
+    query = select(Order).order_by(Order.id.desc())
+    if status:
+        query = query.where(Order.status == status)
+    if course_id is not None:
+        query = query.where(Order.course_id == course_id)
+    return list(session.scalars(query))
+
+
+def _check_version(order: Order, version: int | None) -> None:
+    if version is not None and order.version != version:
+        raise Conflict(
+            f"order {order.id} changed since version {version} (now {order.version})", "version"
+        )
+
+
+def _transition(
+    session: Session, actor: User, order: Order, status: str, reason: str | None = None
+) -> None:
+    before = to_json(order)
+    order.status = status
+    order.status_reason = reason
+    order.version += 1
+    session.flush()
+    record(session, actor.id, f"order.{status}", "order", order.id, before, to_json(order))
+
+
+def sign(session: Session, actor: User, course_id: int, data: OrderInput, today: dt.date) -> Order:
+    """A physician signs an order; the engine's decision is attached and differences flagged."""
+    require_role(actor, "physician")
+    course = courses.get_course(session, actor, course_id)
+    patient = get_patient(session, actor, course.patient_id)
+    measurement = latest_measurement(session, patient.id)
+    decision = courses.assess(session, actor, course_id, data.scheduled_on or today)
+    bsa = rounded_bsa_m2(measurement.height_cm, measurement.weight_kg, patient.bsa_formula)
+    dose_mg = dose_mg_for(data.dose_mg_per_m2, bsa)
+    problems: list[str] = []
+    if decision["action"] != "give":
+        problems.append(
+            f"the engine does not allow a dose on {data.scheduled_on}: {decision['action']}"
+        )
+    elif (decision["cycle"], decision["day"]) != (data.cycle, data.day):
+        problems.append(f"the engine's due dose is cycle {decision['cycle']} day {decision['day']}")
+    else:
+        engine = float(decision["dose_mg_per_m2"])
+        if abs(data.dose_mg_per_m2 - engine) > DOSE_TOLERANCE_FRACTION * engine:
+            problems.append(
+                f"{data.dose_mg_per_m2:g} mg/m2 differs from the engine's {engine:g} mg/m2 "
+                f"by more than {DOSE_TOLERANCE_FRACTION:.0%}"
+            )
+    if problems and not (data.override_reason and data.override_reason.strip()):
+        raise InputError(
+            [
+                FieldError(
+                    "override_reason", "; ".join(problems) + ": an override reason is required"
+                )
+            ]
+        )
+    change = weight_change_fraction(course, measurement.weight_kg)
+    if change >= WEIGHT_CHANGE_FRACTION and not data.weight_change_acknowledged:
+        raise Conflict(
+            f"weight {measurement.weight_kg:g} kg is {change:.0%} away from the course's start "
+            f"({course.start_weight_kg:g} kg): confirm the recalculated dose "
+            "(weight_change_acknowledged)",
+            "weight_change_acknowledged",
+        )
+    order = Order(
+        course_id=course_id,
+        cycle=data.cycle,
+        day=data.day,
+        scheduled_on=data.scheduled_on,
+        height_cm=measurement.height_cm,
+        weight_kg=measurement.weight_kg,
+        bsa_m2=bsa,
+        dose_mg_per_m2=data.dose_mg_per_m2,
+        dose_mg=dose_mg,
+        engine_decision={
+            **decision,
+            "differences": problems,
+            "weight_change_acknowledged": data.weight_change_acknowledged,
+        },
+        override_reason=data.override_reason if problems else None,
+        flagged=bool(problems),
+        prescriber_id=actor.id,
+    )
+    session.add(order)
+    session.flush()
+    record(session, actor.id, "order.sign", "order", order.id, None, to_json(order))
+    return order
+
+
+def verify(
+    session: Session,
+    actor: User,
+    order_id: int,
+    height_cm: float,
+    weight_kg: float,
+    version: int | None = None,
+) -> Verification | None:
+    """A pharmacist other than the prescriber reproduces the dose from their own entry.
+
+    Returns None when the order was sent back for recalculation instead (weight change):
+    that transition is stored, and the shell answers 409 with the order's reason.
+    """
+    require_role(actor, "pharmacist")
+    order = get_order(session, actor, order_id)
+    if order.prescriber_id == actor.id:
+        raise Forbidden("the prescriber may not verify their own order", "pharmacist")
+    _check_version(order, version)
+    if order.status != "signed":
+        raise Conflict(
+            f"order {order_id} is {order.status}; only a signed order is verified", "status"
+        )
+    course = session.get(Course, order.course_id)
+    assert course is not None
+    acknowledged = bool(order.engine_decision.get("weight_change_acknowledged"))
+    change = weight_change_fraction(course, weight_kg)
+    if change >= WEIGHT_CHANGE_FRACTION and not acknowledged:
+        _transition(
+            session,
+            actor,
+            order,
+            "returned",
+            f"weight {weight_kg:g} kg is {change:.0%} away from the course's start "
+            f"({course.start_weight_kg:g} kg): recalculate",
+        )
+        return None
+    formula = get_patient(session, actor, course.patient_id).bsa_formula
+    bsa = rounded_bsa_m2(height_cm, weight_kg, formula)
+    dose_mg = dose_mg_for(order.dose_mg_per_m2, bsa)
+    if dose_mg != order.dose_mg:
+        raise InputError(
+            [
+                FieldError(
+                    "weight_kg",
+                    f"your entry gives BSA {bsa:.2f} m2 and {dose_mg:.2f} mg; the order says "
+                    f"BSA {order.bsa_m2:.2f} m2 and {order.dose_mg:.2f} mg: the dose is not "
+                    "reproduced",
+                )
+            ]
+        )
+    verification = Verification(
+        order_id=order.id,
+        pharmacist_id=actor.id,
+        height_cm=height_cm,
+        weight_kg=weight_kg,
+        dose_mg=dose_mg,
+    )
+    session.add(verification)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"order {order_id} is already verified", "order_id") from None
+    record(
+        session,
+        actor.id,
+        "verification.create",
+        "verification",
+        verification.id,
+        None,
+        to_json(verification),
+    )
+    _transition(session, actor, order, "verified")
+    return verification
+
+
+def prepare(
+    session: Session,
+    actor: User,
+    order_id: int,
+    reconstituted_at: dt.datetime,
+    refrigerated: bool,
+    diluted_at: dt.datetime | None = None,
+    vial_lots: tuple[str, ...] = (),
+    version: int | None = None,
+) -> Preparation:
+    """A pharmacist records the compounding; the beyond-use clock is stored with it."""
+    require_role(actor, "pharmacist")
+    order = get_order(session, actor, order_id)
+    _check_version(order, version)
+    if order.status != "verified":
+        raise Conflict(
+            f"order {order_id} is {order.status}; only a verified order is prepared", "status"
+        )
+    try:
+        clock = beyond_use(reconstituted_at, refrigerated, diluted_at)
+    except ValueError as error:
+        raise InputError([FieldError("diluted_at", str(error))]) from None
+    preparation = Preparation(
+        order_id=order.id,
+        pharmacist_id=actor.id,
+        reconstituted_at=utc(reconstituted_at),
+        diluted_at=utc(diluted_at) if diluted_at else None,
+        refrigerated=refrigerated,
+        vial_lots=list(vial_lots),
+        latest_start_at=utc(clock.latest_infusion_start_at),
+        latest_end_at=utc(clock.latest_infusion_end_at),
+        worksheet=clock.to_dict(),
+    )
+    session.add(preparation)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"order {order_id} is already prepared", "order_id") from None
+    record(
+        session,
+        actor.id,
+        "preparation.create",
+        "preparation",
+        preparation.id,
+        None,
+        to_json(preparation),
+    )
+    _transition(session, actor, order, "prepared")
+    return preparation
+
+
+def administer(
+    session: Session,
+    actor: User,
+    order_id: int,
+    started_at: dt.datetime,
+    ended_at: dt.datetime | None,
+    reaction: dict[str, Any] | None,
+    today: dt.date,
+    version: int | None = None,
+) -> Administration:
+    """A nurse records the infusion; it becomes the course's dose event."""
+    require_role(actor, "nurse")
+    order = get_order(session, actor, order_id)
+    _check_version(order, version)
+    if order.status != "prepared":
+        raise Conflict(
+            f"order {order_id} is {order.status}; only a prepared order is given", "status"
+        )
+    preparation = session.scalar(select(Preparation).where(Preparation.order_id == order_id))
+    assert preparation is not None
+    latest_start = aware(preparation.latest_start_at)
+    if utc(started_at) > latest_start:
+        raise Conflict(
+            "the preparation expired: the infusion had to start by "
+            f"{latest_start.astimezone(started_at.tzinfo).isoformat()}",
+            "started_at",
+        )
+    if ended_at is not None and ended_at < started_at:
+        raise InputError([FieldError("ended_at", "must not be before started_at")])
+    payload = {
+        "type": "dose",
+        "date": started_at.date().isoformat(),
+        "cycle": order.cycle,
+        "day": order.day,
+        "dose_mg_per_m2": order.dose_mg_per_m2,
+    }
+    event = courses.append_event(session, actor, order.course_id, payload, today, by_workflow=True)
+    if reaction:
+        courses.append_event(
+            session,
+            actor,
+            order.course_id,
+            {
+                "type": "toxicity",
+                "category": "infusion_reaction",
+                "name": str(reaction.get("name", "infusion reaction")),
+                "grade": reaction.get("grade"),
+                "onset": started_at.date().isoformat(),
+                "resolved": reaction.get("resolved"),
+            },
+            today,
+            by_workflow=True,
+        )
+    administration = Administration(
+        order_id=order.id,
+        nurse_id=actor.id,
+        started_at=utc(started_at),
+        ended_at=utc(ended_at) if ended_at else None,
+        reaction=reaction,
+        dose_event_id=event.id,
+    )
+    session.add(administration)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"order {order_id} is already administered", "order_id") from None
+    record(
+        session,
+        actor.id,
+        "administration.create",
+        "administration",
+        administration.id,
+        None,
+        to_json(administration),
+    )
+    _transition(session, actor, order, "administered")
+    return administration
+
+
+def cancel(
+    session: Session, actor: User, order_id: int, reason: str, version: int | None = None
+) -> Order:
+    """The prescriber (or any physician) cancels an order not yet given."""
+    require_role(actor, "physician")
+    order = get_order(session, actor, order_id)
+    _check_version(order, version)
+    if order.status in ("administered", "cancelled"):
+        raise Conflict(f"order {order_id} is {order.status}", "status")
+    _transition(session, actor, order, "cancelled", reason)
+    return order
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """An aware timestamp in UTC, as every timestamp is stored."""
+    return moment.astimezone(dt.UTC)
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """A stored timestamp, aware: SQLite hands back naive UTC values."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

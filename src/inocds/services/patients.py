@@ -1,0 +1,196 @@
+"""Patients and their measurements (height and weight over time)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inocds.adapters.db.models import Course, Measurement, Order, Patient, User
+from inocds.services.access import require_role
+from inocds.services.audit import record, to_json
+from inocds.services.errors import Conflict, NotFound
+
+__all__ = [
+    "PatientInput",
+    "add_measurement",
+    "create_patient",
+    "get_patient",
+    "latest_measurement",
+    "list_measurements",
+    "list_patients",
+    "update_patient",
+]
+
+CLINICAL_ROLES = ("physician", "pharmacist", "nurse")
+
+
+@dataclass(frozen=True)
+class PatientInput:
+    """A new patient as entered (validated by the shell)."""
+
+    mrn: str
+    family_name: str
+    given_name: str
+    birth_date: dt.date
+    sex: str
+    height_cm: float
+    weight_kg: float
+    measured_on: dt.date
+    can_become_pregnant: bool | None = None
+    bsa_formula: str = "mosteller"
+    history: dict[str, Any] | None = None
+    diagnosis: dict[str, Any] | None = None
+    medications: tuple[str, ...] = ()
+
+
+def create_patient(session: Session, actor: User, data: PatientInput) -> Patient:
+    """Registers a patient with a first measurement (physician or nurse)."""
+    require_role(actor, "physician", "nurse")
+    if session.scalar(select(Patient.id).where(Patient.mrn == data.mrn)) is not None:
+        raise Conflict(f"a patient with MRN {data.mrn!r} already exists", "mrn")
+    patient = Patient(
+        mrn=data.mrn,
+        family_name=data.family_name,
+        given_name=data.given_name,
+        birth_date=data.birth_date,
+        sex=data.sex,
+        can_become_pregnant=data.can_become_pregnant,
+        bsa_formula=data.bsa_formula,
+        history=dict(data.history or {}),
+        diagnosis=dict(data.diagnosis or {}),
+        medications=list(data.medications),
+        created_by=actor.id,
+    )
+    session.add(patient)
+    session.flush()
+    record(session, actor.id, "patient.create", "patient", patient.id, None, to_json(patient))
+    add_measurement(session, actor, patient.id, data.measured_on, data.height_cm, data.weight_kg)
+    return patient
+
+
+def update_patient(
+    session: Session, actor: User, patient_id: int, version: int, changes: dict[str, Any]
+) -> Patient:
+    """Changes patient fields with an optimistic version check (stale: Conflict)."""
+    require_role(actor, "physician", "nurse")
+    patient = get_patient(session, actor, patient_id)
+    if patient.version != version:
+        raise Conflict(
+            f"patient {patient_id} changed since version {version} (now {patient.version})",
+            "version",
+        )
+    before = to_json(patient)
+    for name, value in changes.items():
+        setattr(patient, name, value)
+    patient.version += 1
+    session.flush()
+    record(session, actor.id, "patient.update", "patient", patient.id, before, to_json(patient))
+    return patient
+
+
+def get_patient(session: Session, actor: User, patient_id: int) -> Patient:
+    """One patient (clinical roles)."""
+    require_role(actor, *CLINICAL_ROLES)
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound(f"no patient {patient_id}", "patient_id")
+    return patient
+
+
+def list_patients(session: Session, actor: User) -> list[Patient]:
+    """Every patient, by family name (clinical roles)."""
+    require_role(actor, *CLINICAL_ROLES)
+    return list(session.scalars(select(Patient).order_by(Patient.family_name, Patient.id)))
+
+
+def add_measurement(
+    session: Session,
+    actor: User,
+    patient_id: int,
+    measured_on: dt.date,
+    height_cm: float,
+    weight_kg: float,
+) -> Measurement:
+    """Records height and weight on a date (clinical roles); sends back affected orders."""
+    require_role(actor, *CLINICAL_ROLES)
+    get_patient(session, actor, patient_id)
+    measurement = Measurement(
+        patient_id=patient_id,
+        measured_on=measured_on,
+        height_cm=height_cm,
+        weight_kg=weight_kg,
+        recorded_by=actor.id,
+    )
+    session.add(measurement)
+    session.flush()
+    record(
+        session,
+        actor.id,
+        "measurement.create",
+        "measurement",
+        measurement.id,
+        None,
+        to_json(measurement),
+    )
+    _return_orders_on_weight_change(session, actor, patient_id, weight_kg)
+    return measurement
+
+
+def _return_orders_on_weight_change(
+    session: Session, actor: User, patient_id: int, weight_kg: float
+) -> None:
+    """Open orders go back for recalculation when the weight moved 10% or more (issue 5)."""
+    from inocds.services.orders import WEIGHT_CHANGE_FRACTION, weight_change_fraction
+
+    open_orders = session.scalars(
+        select(Order)
+        .join(Course, Order.course_id == Course.id)
+        .where(
+            Course.patient_id == patient_id, Order.status.in_(("signed", "verified", "prepared"))
+        )
+    ).all()
+    for order in open_orders:
+        course = session.get(Course, order.course_id)
+        assert course is not None
+        change = weight_change_fraction(course, weight_kg)
+        acknowledged = bool(order.engine_decision.get("weight_change_acknowledged"))
+        if change < WEIGHT_CHANGE_FRACTION or (acknowledged and order.weight_kg == weight_kg):
+            continue
+        before = to_json(order)
+        order.status = "returned"
+        order.status_reason = (
+            f"weight {weight_kg:g} kg is {change:.0%} away from the course's start "
+            f"({course.start_weight_kg:g} kg): recalculate"
+        )
+        order.version += 1
+        session.flush()
+        record(session, actor.id, "order.returned", "order", order.id, before, to_json(order))
+
+
+def list_measurements(session: Session, actor: User, patient_id: int) -> list[Measurement]:
+    """A patient's measurements, oldest first."""
+    get_patient(session, actor, patient_id)
+    return list(
+        session.scalars(
+            select(Measurement)
+            .where(Measurement.patient_id == patient_id)
+            .order_by(Measurement.measured_on, Measurement.id)
+        )
+    )
+
+
+def latest_measurement(session: Session, patient_id: int) -> Measurement:
+    """The most recent measurement of a patient (by date, then entry)."""
+    found = session.scalars(
+        select(Measurement)
+        .where(Measurement.patient_id == patient_id)
+        .order_by(Measurement.measured_on.desc(), Measurement.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        raise NotFound(f"patient {patient_id} has no height and weight recorded", "measurements")
+    return found
