@@ -26,7 +26,14 @@ from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import CycleRegimen, cycle_regimen
 from inocds.protocol.loader import load_protocol
 
-__all__ = ["Decision", "assess_course", "bsa_for", "dose_mg_for", "run_assess"]
+__all__ = [
+    "Decision",
+    "assess_course",
+    "bsa_for",
+    "day1_timing_notes",
+    "dose_mg_for",
+    "run_assess",
+]
 
 
 @dataclass(frozen=True)
@@ -95,11 +102,16 @@ def _regimen_reason(regimen: CycleRegimen, state: CourseState) -> list[Reason]:
         text = f"cycle {regimen.cycle} ({shown}): {amounts} mg/m2 over {regimen.length_days} days"
     reasons.append(cite(base, text))
     if regimen.level != "full":
-        count = len(state.ge14_spans())
+        spans = state.ge14_spans()
+        shown = "; ".join(
+            f"{sp.start} to {sp.end or 'ongoing'} ({sp.length_days(state.today)} days)"
+            for sp in spans
+        )
+        reasons.append(cite("interruption.ge14", f"interruption(s) of 14 days or more: {shown}"))
         reasons.append(
             cite(
                 "reduction.level1",
-                f"{count} interruption(s) of 14 days or more: every dose cut by a quarter",
+                f"{len(spans)} interruption(s) of 14 days or more: every dose cut by a quarter",
             )
         )
         if regimen.level == "two_doses":
@@ -214,11 +226,16 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
             dose_level=None,
             cycle_length_days=None,
         )
+    earliest, _, _ = state.due_window(number, 1)
     if allowance.end == "discontinue":
+        if allowance.waits_for_due_date and today < earliest:
+            # duration.no_cr_after_3: a response may still be recorded before cycle 4 is due
+            return frame.decide(
+                "none_due", (), next_dose_date=earliest, dose_level=None, cycle_length_days=None
+            )
         return frame.decide(
             "discontinue", allowance.reasons, dose_level=None, cycle_length_days=None
         )
-    earliest, _, _ = state.due_window(number, 1)
     level = state.level_for(number, max(today, earliest))
     if level is None:
         return _not_tolerated(state, frame)
@@ -228,7 +245,10 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
     review = allowance.needs_review
     if today < earliest:
         return frame.decide(
-            "none_due", base, next_dose_date=earliest, needs_clinician_review=review
+            "none_due",
+            base + tuple(day1_timing_notes(state, number)),
+            next_dose_date=earliest,
+            needs_clinician_review=review,
         )
     gates = [interruption_gate(state, number, 1)]
     gates.append(cytoreduction_gate(state) if number == 1 else heme_gate(state, number, earliest))
@@ -247,9 +267,12 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
             needs_clinician_review=review,
         )
     amount = regimen.amount(1)
+    notes = day1_timing_notes(state, number) + _past_interruption_notes(state)
+    review = review or any(r.rule == "interruption.gt28" for r in notes)
+    notes += _infusion_reaction_notes(state)
     return frame.decide(
         "give",
-        base + gate_reasons + (_premedication(),),
+        base + gate_reasons + tuple(notes) + (_premedication(),),
         dose_mg_per_m2=amount,
         dose_mg=dose_mg_for(amount, frame.bsa_m2),
         next_dose_date=_next_after_give(state, regimen, today, 1, today),
@@ -290,7 +313,7 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
                 f"6 days after the last dose ({state.last_dose})",
             )
         )
-    omitted = [cite(e.rule, e.message) for e in _omissions_today(state)]
+    omitted = _omission_reasons(_omissions_since_last_dose(state))
     if today < earliest:
         return frame.decide("none_due", tuple(reasons), next_dose_date=earliest)
     gate = interruption_gate(state, number, day)
@@ -319,11 +342,14 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
         )
     if day != 1:
         extra.extend(_low_counts_note(state, day))
+    past = _past_interruption_notes(state)
+    extra.extend(past)
     extra.extend(_infusion_reaction_notes(state))
     extra.append(_premedication())
     return frame.decide(
         "give",
         tuple(reasons + extra),
+        needs_clinician_review=any(r.rule == "interruption.gt28" for r in past),
         dose_mg_per_m2=amount,
         dose_mg=dose_mg_for(amount, frame.bsa_m2),
         next_dose_date=_next_after_give(state, regimen, cycle.start, day, today),
@@ -386,6 +412,69 @@ def assess_course(doc: CourseDocument) -> Decision:
     return decision
 
 
+def _omissions_since_last_dose(state: CourseState) -> list[LogEntry]:
+    """Doses omitted since the last dose given (they explain which dose is due now)."""
+    last = state.last_dose
+    return [e for e in state.log if e.kind == "omitted" and (last is None or e.date > last)]
+
+
+def _omission_reasons(entries: list[LogEntry]) -> list[Reason]:
+    reasons: list[Reason] = []
+    for e in entries:
+        reasons.append(cite(e.rule, e.message))
+        if e.rule == "schedule.missed":
+            reasons.append(
+                cite("schedule.window", f"cycle {e.cycle} day {e.day} may move by 2 days at most")
+            )
+    return reasons
+
+
+def day1_timing_notes(state: CourseState, number: int) -> list[Reason]:
+    """Why a new cycle's day 1 falls where it does (min interval, cycle 1 extension)."""
+    previous = state.cycles.get(number - 1)
+    if previous is None or previous.start is None:
+        return []
+    notes: list[Reason] = []
+    planned = previous.start + _days(previous.regimen.length_days)
+    due, _, _ = state.due_window(number, 1)
+    if due > planned:
+        notes.append(
+            cite(
+                "schedule.min_interval",
+                f"cycle {number} day 1 not before {due}: 6 days after the last dose "
+                f"({state.last_dose}), later than {planned}",
+            )
+        )
+    if number == 2 and state.today > planned:
+        extended = load_protocol()["regimen.cycle1_extension"].integer("extended_cycle_length_days")
+        notes.append(
+            cite(
+                "regimen.cycle1_extension",
+                f"cycle 1 (from {previous.start}) ran {(state.today - previous.start).days} days; "
+                f"it may run up to {extended}",
+            )
+        )
+    return notes
+
+
+def _past_interruption_notes(state: CourseState) -> list[Reason]:
+    """An interruption of more than 28 days since the last dose: the clinician reviews."""
+    limit = load_protocol()["interruption.gt28"].integer("days")
+    notes = []
+    for span in state.spans:
+        if span.end is not None and (state.last_dose is None or span.end > state.last_dose):
+            length = span.length_days(state.today)
+            if length > limit:
+                notes.append(
+                    cite(
+                        "interruption.gt28",
+                        f"dosing was interrupted {length} days ({span.start} to {span.end}): "
+                        "consider stopping for good — the clinician decides",
+                    )
+                )
+    return notes
+
+
 def _omissions_today(state: CourseState) -> list[LogEntry]:
     """Doses the walk omitted on today.date (interruption.ge7 or schedule.missed)."""
     return [e for e in state.log if e.kind == "omitted" and e.date == state.today]
@@ -406,7 +495,7 @@ def _report_omission(state: CourseState, decision: Decision) -> Decision:
         day=last.day,
         dose_level=regimen.level,
         cycle_length_days=regimen.length_days,
-        reasons=tuple(cite(e.rule, e.message) for e in omissions) + kept,
+        reasons=tuple(_omission_reasons(omissions)) + kept,
     )
 
 

@@ -336,8 +336,18 @@ class _Walker:
         self._move(_next_slot(s, e.cycle, e.day), e.date)
 
     # ------------------------------------------------------------------ walk
-    def _evaluate(self, day: dt.date) -> None:
+    def _omit(self, day: dt.date, rule: str, message: str) -> None:
         s = self.state
+        number, slot_day = s.pointer
+        s.cycles[number].omitted[slot_day] = rule
+        self._log(day, "omitted", s.pointer, rule, message)
+        self._move(_next_slot(s, number, slot_day), day)
+
+    def _evaluate(self, day: dt.date) -> None:
+        """Moves the pointer as the protocol would on `day` (omissions, delays, recovery)."""
+        s = self.state
+        omit_after = load_protocol()["interruption.ge7"].integer("days")
+        window = dt.timedelta(days=load_protocol()["schedule.window"].integer("window_days"))
         for _ in range(4):  # an omission may make the next slot due the same day
             number, slot_day = s.pointer
             cycle = s.cycles.get(number)
@@ -348,56 +358,54 @@ class _Walker:
                 return
             active = s.active_episodes(day)
             if active:
+                # interruption.length: from the first day the dose was due, or the onset if later
+                began = max(earliest, min(e.start for e in active))
                 if s.slot_interruption_start is None:
-                    s.slot_interruption_start = day
+                    s.slot_interruption_start = began
                 if s.open_span is None:
                     s.open_span = Span(
-                        day, None, tuple(e.label for e in active), tuple(e.rule for e in active)
+                        began, None, tuple(e.label for e in active), tuple(e.rule for e in active)
                     )
                 length = (day - s.slot_interruption_start).days
-                if slot_day != 1 and length >= load_protocol()["interruption.ge7"].integer("days"):
-                    assert cycle is not None
-                    cycle.omitted[slot_day] = "interruption.ge7"
-                    self._log(
+                if slot_day != 1 and length >= omit_after:
+                    self._omit(
                         day,
-                        "omitted",
-                        s.pointer,
                         "interruption.ge7",
                         f"cycle {number} day {slot_day} omitted: interrupted {length} days "
                         f"(since {s.slot_interruption_start}) by {active[0].label}",
                     )
-                    self._move(_next_slot(s, number, slot_day), day)
                     continue
                 return
             if s.slot_interruption_start is not None:
                 length = (day - s.slot_interruption_start).days
+                since = s.slot_interruption_start
+                self._close_span(day)
+                if slot_day != 1 and length >= omit_after:
+                    self._omit(
+                        day,
+                        "interruption.ge7",
+                        f"cycle {number} day {slot_day} omitted: interrupted {length} days "
+                        f"(from {since} to recovery on {day})",
+                    )
+                    continue
                 self._log(
                     day,
                     "resumed",
                     s.pointer,
                     "interruption.lt7" if slot_day != 1 else "nonheme.grade2",
                     f"cycle {number} day {slot_day} may be given again after a "
-                    f"{length}-day interruption",
+                    f"{length}-day interruption (from {since})",
                 )
                 s.slot_interruption_start = None
                 s.delayed_from = day
-                latest = max(
-                    latest,
-                    day
-                    + dt.timedelta(days=load_protocol()["schedule.window"].integer("window_days")),
-                )
+                latest = max(latest, day + window)
             self._close_span(day)
             if slot_day != 1 and day > latest:
-                assert cycle is not None
-                cycle.omitted[slot_day] = "schedule.missed"
-                self._log(
+                self._omit(
                     day,
-                    "omitted",
-                    s.pointer,
                     "schedule.missed",
                     f"cycle {number} day {slot_day} not given by {latest}, the end of its window",
                 )
-                self._move(_next_slot(s, number, slot_day), day)
                 continue
             return
 

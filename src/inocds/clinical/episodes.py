@@ -155,13 +155,16 @@ def interruption_episodes(doc: CourseDocument) -> list[Episode]:
         if e.category == "nonhematologic":
             found.append(Episode(e.date, e.resolved, "nonheme.grade2", _grade_label(e)))
         elif e.category in ("bleeding", "infection"):
+            # bleeding: "may require" interruption, reduction or discontinuation at any grade;
+            # infection: the same only when severe (000, non-hematologic table)
+            review = e.category == "bleeding" or grade >= severe
             found.append(
                 Episode(
                     e.date,
                     e.resolved,
-                    "nonheme.bleeding_infection" if grade >= severe else "nonheme.grade2",
+                    "nonheme.bleeding_infection" if review else "nonheme.grade2",
                     _grade_label(e),
-                    needs_review=grade >= severe,
+                    needs_review=review,
                 )
             )
         elif e.category == "hepatic" and grade < severe_liver:

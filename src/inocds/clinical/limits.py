@@ -18,6 +18,8 @@ class CycleAllowance:
     end: str | None
     reasons: tuple[Reason, ...]
     needs_review: bool = False
+    waits_for_due_date: bool = False
+    """True when the end takes effect only once the cycle is due (a response may still come)."""
 
 
 def max_cycles(state: CourseState, considering_third: bool = False) -> int:
@@ -45,6 +47,7 @@ def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
                     f"treatment stops after {no_cr_limit} cycles without it",
                 ),
             ),
+            waits_for_due_date=True,
         )
     if state.doc.patient.hsct_planned:
         rule = p["duration.hsct"]

@@ -112,6 +112,33 @@ def _next_cycle(state: CourseState) -> tuple[int, dt.date]:
     return number + 1, max(due, state.today)
 
 
+def _timing_notes(state: CourseState, number: int, start: dt.date) -> list[Reason]:
+    """Why day 1 falls on `start`: 6 days after the last dose, or cycle 1 lengthened."""
+    previous = state.cycles.get(number - 1)
+    if previous is None or previous.start is None:
+        return []
+    planned = previous.start + dt.timedelta(days=previous.regimen.length_days)
+    notes: list[Reason] = []
+    gap = load_protocol()["schedule.min_interval"].integer("min_days_between_doses")
+    if state.last_dose and state.last_dose + dt.timedelta(days=gap) > planned:
+        notes.append(
+            cite(
+                "schedule.min_interval",
+                f"cycle {number} day 1 not before {state.last_dose + dt.timedelta(days=gap)}: "
+                f"6 days after the last dose ({state.last_dose})",
+            )
+        )
+    if number == 2 and start > planned:
+        notes.append(
+            cite(
+                "regimen.cycle1_extension",
+                f"cycle 1 (from {previous.start}) runs {(start - previous.start).days} days "
+                "before cycle 2",
+            )
+        )
+    return notes
+
+
 def plan_course(doc: CourseDocument) -> CyclePlan:
     """The next cycle's plan for the course document."""
     p = load_protocol()
@@ -170,6 +197,11 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
         )
         reasons.append(cite("regimen.response_latest", f"doses follow the {shown}"))
     if level != "full":
+        shown = "; ".join(
+            f"{sp.start} to {sp.end or 'ongoing'} ({sp.length_days(state.today)} days)"
+            for sp in state.ge14_spans()
+        )
+        reasons.append(cite("interruption.ge14", f"interruption(s) of 14 days or more: {shown}"))
         reasons.append(cite("reduction.level1", "every dose cut by a quarter (25% less per cycle)"))
         if level == "two_doses":
             reasons.append(cite("reduction.level2", "days 1 and 8 only, at the reduced amounts"))
@@ -186,6 +218,7 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
     else:
         reasons.append(cite("duration.max_6", f"no transplant planned: at most {limit} cycles"))
     reasons.extend(allowance.reasons)
+    reasons.extend(_timing_notes(state, number, start))
     if number == 3 and not state.ever_cr():
         reasons.append(
             cite(
