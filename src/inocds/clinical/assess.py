@@ -236,7 +236,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
         return frame.decide(
             "discontinue", allowance.reasons, dose_level=None, cycle_length_days=None
         )
-    level = state.level_for(number, max(today, earliest))
+    level = state.level_for(number, today)  # as known today: an open interruption may grow
     if level is None:
         return _not_tolerated(state, frame)
     regimen = cycle_regimen(number, state.cr_reached(today), level)

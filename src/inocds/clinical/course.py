@@ -84,17 +84,18 @@ class CourseState:
         """The day of the decision."""
         return self.doc.today.date
 
-    def ge14_spans(self, before: dt.date | None = None, include_open: bool = True) -> list[Span]:
-        """Interruptions of >= 14 days (closed before `before`, plus the open one if long)."""
+    def ge14_spans(self, before: dt.date | None = None) -> list[Span]:
+        """Interruptions of >= 14 days that began before `before` (default: today).
+
+        A closed span counts by its length; the open one by its length up to `before`
+        (the reduction applies once the patient has recovered, to the cycles after it).
+        """
         limit = load_protocol()["interruption.ge14"].integer("days")
-        found = [
-            s
-            for s in self.spans
-            if s.length_days(self.today) >= limit
-            and (before is None or (s.end or self.today) <= before)
-        ]
-        if include_open and self.open_span and self.open_span.length_days(self.today) >= limit:
-            found.append(self.open_span)
+        until = before or self.today
+        found = [s for s in self.spans if s.start < until and s.length_days(until) >= limit]
+        span = self.open_span
+        if span is not None and span.start < until and (until - span.start).days >= limit:
+            found.append(span)
         return found
 
     def responses(self, until: dt.date | None = None) -> list[Event]:
@@ -142,7 +143,7 @@ class CourseState:
         if number == 1:
             return "full"
         previous = self.cycles.get(number - 1)
-        count = len(self.ge14_spans(before=start, include_open=True))
+        count = len(self.ge14_spans(before=start))
         level = level_for_interruptions(count)
         if level is None:
             return None
@@ -238,6 +239,7 @@ class _Walker:
         s = self.state
         if number in s.cycles:
             return
+        self._close_span(day)  # a cycle starting ends any interruption before its level is set
         regimen = s.regimen_for(number, day)
         if regimen is None:
             regimen = cycle_regimen(number, s.cr_reached(day), "two_doses")
@@ -348,6 +350,8 @@ class _Walker:
         s = self.state
         omit_after = load_protocol()["interruption.ge7"].integer("days")
         window = dt.timedelta(days=load_protocol()["schedule.window"].integer("window_days"))
+        if s.open_span is not None and not s.active_episodes(day):
+            self._close_span(day)  # the interruption ends when the toxicity resolves
         for _ in range(4):  # an omission may make the next slot due the same day
             number, slot_day = s.pointer
             cycle = s.cycles.get(number)

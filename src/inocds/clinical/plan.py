@@ -153,7 +153,7 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
     limit = max_cycles(state, considering_third=allowance.needs_review)
     if allowance.end is not None:
         return CyclePlan(allowance.end, number, None, None, limit, (), allowance.reasons, bsa)
-    level = state.level_for(number, start)
+    level = state.level_for(number, state.today)  # as known today
     if level is None:
         reason = cite(
             "reduction.not_tolerated",

@@ -1,0 +1,1 @@
+"""Benchmarks of inocds (see run.py)."""
