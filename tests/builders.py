@@ -69,7 +69,9 @@ def toxicity(
     }
 
 
-def response(date: str, status: str, mrd: str | None = None, cycle: int | None = None) -> dict[str, Any]:
+def response(
+    date: str, status: str, mrd: str | None = None, cycle: int | None = None
+) -> dict[str, Any]:
     """A response event."""
     event: dict[str, Any] = {"type": "response", "date": date, "status": status, "mrd": mrd}
     if cycle is not None:
@@ -77,7 +79,9 @@ def response(date: str, status: str, mrd: str | None = None, cycle: int | None =
     return event
 
 
-def full_cycle(cycle: int, first: str, amounts: tuple[float, ...] = (0.8, 0.5, 0.5)) -> list[dict[str, Any]]:
+def full_cycle(
+    cycle: int, first: str, amounts: tuple[float, ...] = (0.8, 0.5, 0.5)
+) -> list[dict[str, Any]]:
     """A cycle started on `first` with every dose given on its day."""
     events = [start(cycle, first)]
     for d, amount in zip((1, 8, 15), amounts, strict=False):
@@ -92,11 +96,15 @@ def course(
     **patient: Any,
 ) -> dict[str, Any]:
     """A course document; keyword arguments override patient fields; `today_*` flags go to today."""
-    flags = {k[len("today_"):]: patient.pop(k) for k in list(patient) if k.startswith("today_")}
+    flags = {k[len("today_") :]: patient.pop(k) for k in list(patient) if k.startswith("today_")}
     p = copy.deepcopy(BASE_PATIENT)
     p.update(patient)
     return {
         "patient": p,
         "events": events or [],
-        "today": {"date": today, "labs": copy.deepcopy(NORMAL_LABS if labs is None else labs), **flags},
+        "today": {
+            "date": today,
+            "labs": copy.deepcopy(NORMAL_LABS if labs is None else labs),
+            **flags,
+        },
     }

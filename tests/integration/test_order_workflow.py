@@ -93,7 +93,9 @@ def test_dose_within_5_percent_is_not_flagged(session_factory: Any, team: dict[s
     """0.82 is 2.5% above 0.8: within tolerance, no override needed."""
     course_id = new_course(session_factory, team["physician"])
     with transaction(session_factory) as s:
-        order = orders.sign(s, team["physician"], course_id, orders.OrderInput(1, 1, 0.82, DAY1), DAY1)
+        order = orders.sign(
+            s, team["physician"], course_id, orders.OrderInput(1, 1, 0.82, DAY1), DAY1
+        )
         assert order.flagged is False
 
 
@@ -185,9 +187,7 @@ def test_expired_preparation_cannot_be_administered(
     assert error.value.field == "started_at"
 
 
-def test_administration_becomes_the_dose_event(
-    session_factory: Any, team: dict[str, User]
-) -> None:
+def test_administration_becomes_the_dose_event(session_factory: Any, team: dict[str, User]) -> None:
     """Started 15:00 (the last minute): administered, and the course holds cycle 1 day 1."""
     order_id = prepared_order(session_factory, team)
     start = RECONSTITUTED.replace(hour=15)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.builders import course, dose, response, start, toxicity
 
 from inocds.clinical.assess import run_assess
 from inocds.clinical.documents import parse_course
 from inocds.clinical.validation import InputError
-from tests.builders import course, dose, response, start, toxicity
 
 
 def fields_of(document: dict[str, Any]) -> set[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from inocds.clinical.documents import CourseDocument, Event
 from inocds.clinical.episodes import Episode, interruption_episodes
@@ -161,9 +162,7 @@ class CourseState:
 
     def due_window(self, number: int, day: int) -> tuple[dt.date, dt.date, dt.date]:
         """(earliest, scheduled, latest) of a slot given what has happened so far."""
-        p = load_protocol()
-        window = dt.timedelta(days=p["schedule.window"].integer("window_days"))
-        gap = dt.timedelta(days=p["schedule.min_interval"].integer("min_days_between_doses"))
+        window, gap = _timing().window, _timing().gap
         cycle = self.cycles.get(number)
         if day == 1:
             if cycle is not None and cycle.start is not None:
@@ -184,6 +183,25 @@ class CourseState:
         if self.delayed_from is not None:
             latest = max(latest, self.delayed_from + window)
         return earliest, scheduled, latest
+
+
+@dataclass(frozen=True)
+class _Timing:
+    """The schedule's numbers, read once from the protocol (the walk runs them every day)."""
+
+    window: dt.timedelta
+    gap: dt.timedelta
+    omit_after_days: int
+
+
+@lru_cache(maxsize=1)
+def _timing() -> _Timing:
+    p = load_protocol()
+    return _Timing(
+        window=dt.timedelta(days=p["schedule.window"].integer("window_days")),
+        gap=dt.timedelta(days=p["schedule.min_interval"].integer("min_days_between_doses")),
+        omit_after_days=p["interruption.ge7"].integer("days"),
+    )
 
 
 def _next_slot(state: CourseState, number: int, day: int) -> tuple[int, int]:
@@ -214,6 +232,8 @@ class _Walker:
             episodes=interruption_episodes(doc),
         )
         self.start = first or doc.today.date
+        self._quiet_key: object = None
+        self._quiet_until = dt.date.min
         self.events_by_day: dict[dt.date, list[Event]] = {}
         for e in doc.events:
             if e.type in ("cycle_start", "dose"):
@@ -345,11 +365,19 @@ class _Walker:
         self._log(day, "omitted", s.pointer, rule, message)
         self._move(_next_slot(s, number, slot_day), day)
 
+    def _is_quiet(self, day: dt.date) -> bool:
+        """True when nothing can change on `day`: no interruption open, nothing due yet."""
+        s = self.state
+        key = (s.pointer, s.last_dose, s.delayed_from, len(s.cycles))
+        return s.open_span is None and key == self._quiet_key and day < self._quiet_until
+
     def _evaluate(self, day: dt.date) -> None:
         """Moves the pointer as the protocol would on `day` (omissions, delays, recovery)."""
         s = self.state
-        omit_after = load_protocol()["interruption.ge7"].integer("days")
-        window = dt.timedelta(days=load_protocol()["schedule.window"].integer("window_days"))
+        if self._is_quiet(day):
+            return  # nothing can change before the pending dose falls due
+        omit_after = _timing().omit_after_days
+        window = _timing().window
         if s.open_span is not None and not s.active_episodes(day):
             self._close_span(day)  # the interruption ends when the toxicity resolves
         for _ in range(4):  # an omission may make the next slot due the same day
@@ -359,6 +387,8 @@ class _Walker:
                 return
             earliest, _, latest = s.due_window(number, slot_day)
             if day < earliest:
+                self._quiet_key = (s.pointer, s.last_dose, s.delayed_from, len(s.cycles))
+                self._quiet_until = earliest
                 return
             active = s.active_episodes(day)
             if active:
@@ -417,6 +447,10 @@ class _Walker:
         day = self.start
         today = self.doc.today.date
         while day <= today:
+            todays = self.events_by_day.get(day)
+            if todays is None and self._is_quiet(day):
+                day += DAY
+                continue
             for e in self.events_by_day.get(day, []):
                 if e.type == "cycle_start":
                     assert e.cycle is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from inocds.clinical.validation import (
@@ -171,6 +172,7 @@ def _resolved_after_onset(obj: dict[str, Any], path: str, errors: list[FieldErro
         errors.append(FieldError(f"{path}.resolved", "must not be before onset"))
 
 
+@lru_cache(maxsize=1)
 def _course_spec() -> Obj:
     bsa = load_protocol()["dose.bsa"]
     cycle = Num(1, MAX_CYCLE, integer=True)

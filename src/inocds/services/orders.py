@@ -28,6 +28,7 @@ from inocds.clinical.assess import dose_mg_for
 from inocds.clinical.dose import rounded_bsa_m2
 from inocds.clinical.preparation import beyond_use
 from inocds.clinical.validation import FieldError, InputError
+from inocds.protocol.loader import load_protocol
 from inocds.services import courses
 from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
@@ -46,10 +47,12 @@ __all__ = [
     "weight_change_fraction",
 ]
 
-DOSE_TOLERANCE_FRACTION = 0.05
-"""An ordered dose more than 5% away from the engine's needs an override (issue 5)."""
-WEIGHT_CHANGE_FRACTION = 0.10
-"""A weight 10% or more away from the course's start sends the order back (issue 5)."""
+DOSE_TOLERANCE_FRACTION = load_protocol()["workflow.dose_tolerance"].number(
+    "max_difference_fraction"
+)
+"""An ordered dose more than this far from the engine's needs an override (5%)."""
+WEIGHT_CHANGE_FRACTION = load_protocol()["workflow.weight_change"].number("recalculate_at_fraction")
+"""A weight this far from the course's start sends the order back (10%)."""
 
 
 @dataclass(frozen=True)

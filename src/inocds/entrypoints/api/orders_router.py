@@ -17,7 +17,11 @@ from sqlalchemy import select
 from inocds.adapters.db.models import Administration, Order, Preparation, User, Verification
 from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
+from inocds.protocol.loader import load_protocol
 from inocds.services import orders
+
+_LIMITS = load_protocol()["dose.bsa"]
+"""Plausible heights and weights, from the protocol data (dose.bsa)."""
 
 __all__ = ["orders_router"]
 
@@ -45,8 +49,8 @@ class VerificationCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    height_cm: float = Field(ge=30, le=250)
-    weight_kg: float = Field(ge=1, le=350)
+    height_cm: float = Field(ge=_LIMITS.number("min_height_cm"), le=_LIMITS.number("max_height_cm"))
+    weight_kg: float = Field(ge=_LIMITS.number("min_weight_kg"), le=_LIMITS.number("max_weight_kg"))
     version: int | None = Field(None, ge=1)
 
 

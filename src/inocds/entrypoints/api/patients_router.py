@@ -10,7 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from inocds.adapters.db.models import Measurement, Patient, User
 from inocds.entrypoints.api.deps import SessionDep, require_roles
+from inocds.protocol.loader import load_protocol
 from inocds.services import patients
+
+_LIMITS = load_protocol()["dose.bsa"]
+"""Plausible heights and weights, from the protocol data (dose.bsa)."""
 
 __all__ = ["patients_router"]
 
@@ -49,8 +53,8 @@ class PatientCreate(BaseModel):
     given_name: str = Field(min_length=1, max_length=100)
     birth_date: dt.date
     sex: Literal["female", "male", "other", "unknown"]
-    height_cm: float = Field(ge=30, le=250)
-    weight_kg: float = Field(ge=1, le=350)
+    height_cm: float = Field(ge=_LIMITS.number("min_height_cm"), le=_LIMITS.number("max_height_cm"))
+    weight_kg: float = Field(ge=_LIMITS.number("min_weight_kg"), le=_LIMITS.number("max_weight_kg"))
     measured_on: dt.date
     can_become_pregnant: bool | None = None
     bsa_formula: Literal["mosteller", "dubois", "haycock", "gehan_george", "boyd"] = "mosteller"
@@ -79,8 +83,8 @@ class MeasurementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     measured_on: dt.date
-    height_cm: float = Field(ge=30, le=250)
-    weight_kg: float = Field(ge=1, le=350)
+    height_cm: float = Field(ge=_LIMITS.number("min_height_cm"), le=_LIMITS.number("max_height_cm"))
+    weight_kg: float = Field(ge=_LIMITS.number("min_weight_kg"), le=_LIMITS.number("max_weight_kg"))
 
 
 def patient_json(patient: Patient, measurement: Measurement | None = None) -> dict[str, Any]:
