@@ -18,6 +18,8 @@ run: $(STAMP)
 
 ## Sets everything up and runs every check and test.
 test: $(STAMP) lint
+	scripts/ensure-postgres
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -11,6 +11,12 @@ import json
 import sys
 from typing import Any, NoReturn
 
+from inocds.entrypoints.cli_storage import (
+    STORAGE_COMMANDS,
+    add_storage_parsers,
+    run_storage_command,
+)
+from inocds.entrypoints.cli_users import USER_COMMANDS, add_user_parsers, run_user_command
 from inocds.services.commands import COMMANDS
 
 __all__ = ["main"]
@@ -139,6 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="Start the HTTP service.")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    add_storage_parsers(sub)
+    add_user_parsers(sub)
     return parser
 
 
@@ -156,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
             return _rules(args)
         if args.command == "interactions":
             return _interactions(args)
+        if args.command in STORAGE_COMMANDS:
+            return run_storage_command(args)
+        if args.command in USER_COMMANDS:
+            return run_user_command(args)
         return _serve(args)
     except SystemExit as stop:
         return int(stop.code or 0)

@@ -1,0 +1,204 @@
+"""The audit trail: every write appended as a hash-chained entry; `verify` finds tampering.
+
+Each entry's `hash` is the SHA-256 of the canonical JSON (sorted keys, no spaces,
+UTF-8) of `[prev_hash, at, actor_id, action, entity, entity_id, before, after]`,
+where `at` is ISO 8601 in UTC with microseconds and `prev_hash` is the hash of the
+entry before it (64 zeros for the first). Changing a stored entry breaks its own
+hash; deleting or inserting one breaks the link of the entry after it.
+
+Appends are serialized so the chain never forks: on PostgreSQL a transaction-scoped
+advisory lock is taken before the last hash is read (READ COMMITTED, the default,
+then sees every committed entry); on SQLite a no-op write takes the database's
+write lock first (writers are serialized until commit). The lock is held until the
+caller's transaction ends, so the entry commits or rolls back with the write it
+describes.
+
+Limits, by construction of a keyless chain: someone with write access who knows
+this algorithm can append well-formed entries at the end, or drop the newest ones,
+without `verify` noticing; anchoring the head hash outside the database (for
+example, printing it daily) closes that gap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.orm import Session
+
+from inocds.adapters.db.models import AuditEntry
+
+__all__ = [
+    "GENESIS_HASH",
+    "count",
+    "entry_hash",
+    "list_entries",
+    "record",
+    "to_json",
+    "verify",
+]
+
+GENESIS_HASH = "0" * 64
+"""The `prev_hash` of the first entry."""
+
+_PG_LOCK_KEY = 0x696E6F6364735F61  # "inocds_a": the advisory lock guarding the chain's head
+
+
+def _utc_iso(value: dt.datetime) -> str:
+    """ISO 8601 in UTC with microseconds; a naive value (SQLite reads them back so) is UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return _utc_iso(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return _jsonable(value.value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    raise TypeError(f"cannot store {type(value).__name__} in the audit trail")
+
+
+def _normalize(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the JSON column gives back: exactly what is hashed, so `verify` agrees."""
+    if document is None:
+        return None
+    normal: dict[str, Any] = json.loads(json.dumps(document, default=_jsonable, allow_nan=False))
+    return normal
+
+
+def to_json(obj: Any) -> dict[str, Any]:
+    """A snapshot of a mapped row: every column by attribute name, as JSON values."""
+    mapper = inspect(obj).mapper
+    snapshot = {attr.key: getattr(obj, attr.key) for attr in mapper.column_attrs}
+    normal = _normalize(snapshot)
+    assert normal is not None
+    return normal
+
+
+def entry_hash(
+    prev_hash: str,
+    at: dt.datetime,
+    actor_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> str:
+    """The SHA-256 (hex) of an entry's canonical JSON."""
+    canonical = json.dumps(
+        [prev_hash, _utc_iso(at), actor_id, action, entity, entity_id, before, after],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _lock_chain(session: Session) -> None:
+    """Holds the chain's head until the transaction ends (see the module docstring)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE audit_log SET id = id WHERE 0"))
+
+
+def record(
+    session: Session,
+    actor_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEntry:
+    """Appends one entry in the caller's transaction (flushed; committed by the caller)."""
+    _lock_chain(session)
+    last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    prev_hash = last or GENESIS_HASH
+    at = dt.datetime.now(dt.UTC)
+    before, after = _normalize(before), _normalize(after)
+    entry = AuditEntry(
+        at=at,
+        actor_id=actor_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        prev_hash=prev_hash,
+        hash=entry_hash(prev_hash, at, actor_id, action, entity, entity_id, before, after),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def verify(session: Session) -> list[str]:
+    """Every problem of the chain, in id order (empty when intact)."""
+    problems: list[str] = []
+    seen: dict[str, int] = {GENESIS_HASH: 0}
+    prev_id: int | None = None
+    prev_hash = GENESIS_HASH
+    rows = session.execute(
+        select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=500)
+    )
+    for entry in rows.scalars():
+        computed = entry_hash(
+            entry.prev_hash,
+            entry.at,
+            entry.actor_id,
+            entry.action,
+            entry.entity,
+            entry.entity_id,
+            entry.before,
+            entry.after,
+        )
+        if computed != entry.hash:
+            problems.append(f"entry {entry.id}: edited (its contents do not match its hash)")
+        if entry.prev_hash != prev_hash:
+            after_what = f"entry {prev_id}" if prev_id is not None else "the start of the log"
+            linked = seen.get(entry.prev_hash)
+            if linked is not None:
+                target = f"entry {linked}" if linked else "the genesis hash"
+                problems.append(
+                    f"entry {entry.id}: inserted (links to {target}, not to {after_what})"
+                )
+            else:
+                problems.append(
+                    f"entry {entry.id}: an entry is missing between {after_what} and it "
+                    "(deleted, or the entry before it rewritten with a new hash)"
+                )
+        seen.setdefault(entry.hash, entry.id)
+        prev_id, prev_hash = entry.id, entry.hash
+    return problems
+
+
+def count(session: Session) -> int:
+    """How many entries the log holds."""
+    return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+def list_entries(session: Session, offset: int = 0, limit: int = 50) -> list[AuditEntry]:
+    """A page of entries, newest first."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).offset(offset).limit(limit)
+    return list(session.scalars(query))

@@ -1,0 +1,422 @@
+"""Who is asking: argon2 passwords, lockout, bearer tokens, browser sessions, user accounts.
+
+Secrets never reach the database or the audit log in clear: passwords are stored as
+argon2 hashes, bearer tokens and session cookies as their SHA-256; the audit log
+records `"[redacted]"` where a password changed. Every write is audited. Nothing
+here commits: the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from inocds.adapters.db.models import ROLES, ApiToken, User, WebSession
+from inocds.clinical.validation import FieldError, InputError
+from inocds.services.access import require_role
+from inocds.services.audit import record
+from inocds.services.errors import Conflict, NotFound, ServiceError
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
+
+__all__ = [
+    "DEFAULT_TOKEN_TTL",
+    "LOCKOUT_PERIOD",
+    "MAX_FAILED_LOGINS",
+    "MIN_PASSWORD_LENGTH",
+    "WEB_SESSION_TTL",
+    "AccountLocked",
+    "InvalidCredentials",
+    "SessionLogin",
+    "authenticate",
+    "close_web_session",
+    "create_user",
+    "get_user",
+    "hash_password",
+    "issue_token",
+    "list_users",
+    "open_web_session",
+    "revoke_token",
+    "token_expiry",
+    "update_user",
+    "user_for_session_cookie",
+    "user_for_token",
+    "user_json",
+    "verify_password",
+]
+
+# The numbers of the login policy, in one place. Five consecutive wrong passwords lock the
+# account for fifteen minutes (refused even with the right password meanwhile); a success
+# resets the count. Bearer tokens live twelve hours unless asked otherwise; a browser
+# session eight hours (one shift). Passwords have at least twelve characters (NIST
+# SP 800-63B asks for at least eight; we ask for more because accounts order chemotherapy),
+# and at most 1024 so that hashing stays cheap.
+MAX_FAILED_LOGINS = 5
+LOCKOUT_PERIOD = dt.timedelta(minutes=15)
+DEFAULT_TOKEN_TTL = dt.timedelta(hours=12)
+WEB_SESSION_TTL = dt.timedelta(hours=8)
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
+_REDACTED = "[redacted]"
+_HASHER = PasswordHasher()
+
+
+class InvalidCredentials(ServiceError):
+    """Wrong username or password, or an inactive account (401; the message never says which)."""
+
+    status_code = 401
+
+    def __init__(self) -> None:
+        super().__init__("wrong username or password", "password")
+
+
+class AccountLocked(ServiceError):
+    """Too many consecutive failed logins: refused until `locked_until` (423)."""
+
+    status_code = 423
+
+    def __init__(self, locked_until: dt.datetime) -> None:
+        super().__init__(
+            f"the account is locked after {MAX_FAILED_LOGINS} failed logins "
+            f"until {locked_until.isoformat(timespec='seconds')}",
+            "username",
+        )
+        self.locked_until = locked_until
+
+
+@dataclass(frozen=True)
+class SessionLogin:
+    """The user of a valid browser session and the session's CSRF token."""
+
+    user: User
+    csrf_token: str
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) if now is None else _aware(now)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so that the answer takes as long."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of `password` (salted; encodes its own parameters)."""
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether `password` matches `password_hash`; False for a malformed hash."""
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """The user as the audit log and the API show it: never the password hash."""
+    locked = user.locked_until
+    return {
+        "id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "active": user.active,
+        "failed_logins": user.failed_logins,
+        "locked_until": None if locked is None else _aware(locked).isoformat(),
+        "version": user.version,
+    }
+
+
+def _user_by_name(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+def authenticate(
+    session: Session, username: str, password: str, now: dt.datetime | None = None
+) -> User:
+    """The user whose password this is; raises InvalidCredentials or AccountLocked.
+
+    A failure is counted (and audited) on the user: the caller must commit even though it
+    answers with an error. The lock is lifted once `LOCKOUT_PERIOD` has passed, with a fresh
+    count.
+    """
+    moment = _now(now)
+    user = _user_by_name(session, username)
+    if user is None:
+        verify_password(_dummy_hash(), password)
+        raise InvalidCredentials()
+    before = user_json(user)
+    if user.locked_until is not None:
+        if _aware(user.locked_until) > moment:
+            raise AccountLocked(_aware(user.locked_until))
+        user.locked_until = None
+        user.failed_logins = 0
+    if not user.active:
+        verify_password(user.password_hash, password)
+        raise InvalidCredentials()
+    if not verify_password(user.password_hash, password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        locked = user.failed_logins >= MAX_FAILED_LOGINS
+        if locked:
+            user.locked_until = moment + LOCKOUT_PERIOD
+        action = "user.lock" if locked else "user.login_failed"
+        record(session, None, action, "user", user.id, before, user_json(user))
+        if user.locked_until is not None:
+            raise AccountLocked(_aware(user.locked_until))
+        raise InvalidCredentials()
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    record(session, user.id, "user.login", "user", user.id, before, user_json(user))
+    return user
+
+
+def issue_token(
+    session: Session,
+    user: User,
+    name: str = "",
+    ttl: dt.timedelta = DEFAULT_TOKEN_TTL,
+    now: dt.datetime | None = None,
+) -> str:
+    """A new bearer token for `user`, valid for `ttl`; only its SHA-256 is stored."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        token_sha256=_sha256(token),
+        name=name,
+        created_at=_now(now),
+        expires_at=_now(now) + ttl,
+    )
+    session.add(row)
+    session.flush()
+    after = {"user_id": user.id, "name": name, "expires_at": row.expires_at.isoformat()}
+    record(session, user.id, "token.issue", "api_token", row.id, None, after)
+    return token
+
+
+def token_expiry(session: Session, token: str) -> dt.datetime | None:
+    """When `token` expires (None for an unknown token)."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _sha256(token)))
+    return None if row is None else _aware(row.expires_at)
+
+
+def user_for_token(session: Session, token: str, now: dt.datetime | None = None) -> User | None:
+    """The active user of a bearer token that is neither revoked nor expired, else None."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _sha256(token)))
+    if row is None or row.revoked or _aware(row.expires_at) <= _now(now):
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def revoke_token(session: Session, token: str) -> None:
+    """Revokes a bearer token (logout); an unknown or revoked token is left alone."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _sha256(token)))
+    if row is None or row.revoked:
+        return
+    row.revoked = True
+    before, after = {"revoked": False}, {"revoked": True}
+    record(session, row.user_id, "token.revoke", "api_token", row.id, before, after)
+
+
+def open_web_session(
+    session: Session, user: User, now: dt.datetime | None = None
+) -> tuple[str, str]:
+    """A new browser session: (cookie value, CSRF token); only the cookie's SHA-256 is stored."""
+    cookie = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    row = WebSession(
+        session_sha256=_sha256(cookie),
+        user_id=user.id,
+        csrf_token=csrf,
+        created_at=_now(now),
+        expires_at=_now(now) + WEB_SESSION_TTL,
+    )
+    session.add(row)
+    session.flush()
+    after = {"user_id": user.id, "expires_at": row.expires_at.isoformat()}
+    record(session, user.id, "web_session.open", "web_session", row.id, None, after)
+    return cookie, csrf
+
+
+def user_for_session_cookie(
+    session: Session, cookie: str, now: dt.datetime | None = None
+) -> SessionLogin | None:
+    """The active user and CSRF token of an unexpired browser session, else None."""
+    row = session.scalar(select(WebSession).where(WebSession.session_sha256 == _sha256(cookie)))
+    if row is None or _aware(row.expires_at) <= _now(now):
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return SessionLogin(user, row.csrf_token)
+
+
+def close_web_session(session: Session, cookie: str) -> None:
+    """Ends a browser session (logout); an unknown cookie is left alone."""
+    row = session.scalar(select(WebSession).where(WebSession.session_sha256 == _sha256(cookie)))
+    if row is None:
+        return
+    before = {"user_id": row.user_id, "expires_at": _aware(row.expires_at).isoformat()}
+    session.delete(row)
+    record(session, row.user_id, "web_session.close", "web_session", row.id, before, None)
+
+
+def _check_account(
+    username: str | None, full_name: str | None, role: str | None, password: str | None
+) -> None:
+    """Raises InputError naming every bad field among those given (None: not given)."""
+    errors: list[FieldError] = []
+    if username is not None and not _USERNAME.match(username):
+        errors.append(
+            FieldError(
+                "username",
+                "1 to 80 characters: letters, digits and . _ @ - (starting with a letter or digit)",
+            )
+        )
+    if full_name is not None and len(full_name) > 200:
+        errors.append(FieldError("full_name", "at most 200 characters"))
+    if role is not None and role not in ROLES:
+        errors.append(FieldError("role", f"must be one of {', '.join(ROLES)}; got {role!r}"))
+    if password is not None and not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        errors.append(
+            FieldError(
+                "password",
+                f"must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters; "
+                f"got {len(password)}",
+            )
+        )
+    if errors:
+        raise InputError(errors)
+
+
+def create_user(
+    session: Session,
+    actor: User | None,
+    username: str,
+    full_name: str,
+    role: str,
+    password: str,
+) -> User:
+    """A new account (admin only; `actor` None is the command line bootstrapping the first).
+
+    Raises InputError for a bad username, role or password (all named at once) and
+    Conflict when the username is taken. The username is kept in lower case.
+    """
+    if actor is not None:
+        require_role(actor, "admin")
+    username = username.strip().lower()
+    _check_account(username, full_name, role, password)
+    if _user_by_name(session, username) is not None:
+        raise Conflict(f"the username {username!r} is taken", "username")
+    user = User(
+        username=username,
+        full_name=full_name,
+        role=role,
+        password_hash=hash_password(password),
+        active=True,
+        failed_logins=0,
+        version=1,
+    )
+    session.add(user)
+    session.flush()
+    after = {**user_json(user), "password": _REDACTED}
+    record(
+        session, None if actor is None else actor.id, "user.create", "user", user.id, None, after
+    )
+    return user
+
+
+def get_user(session: Session, actor: User, user_id: int) -> User:
+    """One account (admin only); NotFound when there is none."""
+    require_role(actor, "admin")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}", "user_id")
+    return user
+
+
+def list_users(session: Session, actor: User) -> list[User]:
+    """Every account, by username (admin only)."""
+    require_role(actor, "admin")
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def update_user(
+    session: Session,
+    actor: User,
+    user_id: int,
+    version: int,
+    *,
+    role: str | None = None,
+    active: bool | None = None,
+    full_name: str | None = None,
+) -> User:
+    """Changes role, active or full name (admin only) if `version` is current, else Conflict.
+
+    Nothing is written on a stale version. The last active admin can be neither demoted nor
+    deactivated (nobody could manage accounts any more).
+    """
+    user = get_user(session, actor, user_id)
+    _check_account(None, full_name, role, None)
+    stale = Conflict(
+        f"user {user_id} has changed since version {version}; reload it and try again",
+        "version",
+    )
+    if user.version != version:
+        raise stale
+    demoted = role is not None and role != "admin"
+    if user.role == "admin" and user.active and (demoted or active is False):
+        admins = session.scalar(
+            select(func.count()).select_from(User).where(User.role == "admin", User.active)
+        )
+        if (admins or 0) <= 1:
+            raise Conflict("the last active admin cannot be demoted or deactivated", "role")
+    before = user_json(user)
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in (("role", role), ("active", active), ("full_name", full_name))
+        if value is not None and value != getattr(user, key)
+    }
+    if not changes:
+        return user
+    # A conditional UPDATE: of two concurrent writers holding the same version, one wins.
+    done = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(User)
+            .where(User.id == user_id, User.version == version)
+            .values(**changes, version=version + 1)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if done.rowcount != 1:
+        raise stale
+    session.refresh(user)
+    record(session, actor.id, "user.update", "user", user.id, before, user_json(user))
+    return user
