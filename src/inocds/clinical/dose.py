@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from inocds.clinical.bsa import FORMULAS, body_surface_area_m2
 from inocds.clinical.preparation import Infusion, plan_infusion, preparation_steps
@@ -69,8 +68,7 @@ def rounded_bsa_m2(height_cm: float, weight_kg: float, formula: str = DEFAULT_BS
     return float(_dec(raw).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
-@dataclass(frozen=True)
-class DoseResult:
+class DoseResult(NamedTuple):
     """One dose from a rounded BSA: amounts, vials, waste, cost and the diluted infusion."""
 
     bsa_m2: float
@@ -126,8 +124,7 @@ def compute_dose(bsa_m2: float, dose_mg_per_m2: float) -> DoseResult:
 # ------------------------------------------------------------------ request
 
 
-@dataclass(frozen=True)
-class DoseRequest:
+class DoseRequest(NamedTuple):
     """A validated `dose` request, its BSA already computed and rounded."""
 
     bsa_m2: float

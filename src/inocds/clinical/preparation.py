@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from inocds.clinical.validation import Bool, FieldError, InputError, Spec, Timestamp
 from inocds.protocol.loader import Rule, load_protocol
@@ -61,8 +60,7 @@ def _round(value: Decimal, quantum: Decimal = _CENT) -> float:
 # ------------------------------------------------------------------ container
 
 
-@dataclass(frozen=True)
-class Infusion:
+class Infusion(NamedTuple):
     """The diluted infusion: container, volumes, concentration, rate and duration."""
 
     container: str
@@ -234,8 +232,7 @@ def preparation_steps(
 # ------------------------------------------------------------------ beyond-use clock
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
     """One time limit of the clock: what it bounds, when it falls, the rule behind it."""
 
     limit: str
@@ -244,8 +241,7 @@ class Limit:
     message: str
 
 
-@dataclass(frozen=True)
-class BeyondUse:
+class BeyondUse(NamedTuple):
     """The latest times for dilution and infusion, and which limit sets them."""
 
     reconstituted_at: dt.datetime

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "Bool",
@@ -31,8 +30,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class FieldError:
+class FieldError(NamedTuple):
     """One bad field: its dotted path and what is allowed there."""
 
     field: str
@@ -61,7 +59,9 @@ class InputError(Exception):
 
 
 class Spec:
-    """Base of all field specifications."""
+    """Base of all field specifications (plain classes: no dataclass import on the CLI path)."""
+
+    __slots__ = ()
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         """Returns the cleaned value, appending FieldErrors for anything bad."""
@@ -76,14 +76,16 @@ def _type_name(value: Any) -> str:
     )
 
 
-@dataclass(frozen=True)
 class Num(Spec):
     """A finite number within [lo, hi] (inclusive unless the bound is open)."""
 
-    lo: float
-    hi: float
-    integer: bool = False
-    lo_open: bool = False
+    __slots__ = ("hi", "integer", "lo", "lo_open")
+
+    def __init__(self, lo: float, hi: float, integer: bool = False, lo_open: bool = False) -> None:
+        self.lo = lo
+        self.hi = hi
+        self.integer = integer
+        self.lo_open = lo_open
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         kind = "a whole number" if self.integer else "a number"
@@ -102,11 +104,13 @@ class Num(Spec):
         return int(value) if self.integer else float(value)
 
 
-@dataclass(frozen=True)
 class Text(Spec):
     """A non-empty string of at most max_length characters."""
 
-    max_length: int = 500
+    __slots__ = ("max_length",)
+
+    def __init__(self, max_length: int = 500) -> None:
+        self.max_length = max_length
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, str) or not value.strip() or len(value) > self.max_length:
@@ -119,9 +123,10 @@ class Text(Spec):
         return value
 
 
-@dataclass(frozen=True)
 class Bool(Spec):
     """true or false."""
+
+    __slots__ = ()
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, bool):
@@ -130,11 +135,13 @@ class Bool(Spec):
         return value
 
 
-@dataclass(frozen=True)
 class Enum(Spec):
     """One of a fixed set of strings."""
 
-    values: tuple[str, ...]
+    __slots__ = ("values",)
+
+    def __init__(self, values: tuple[str, ...]) -> None:
+        self.values = values
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, str) or value not in self.values:
@@ -146,11 +153,13 @@ class Enum(Spec):
         return value
 
 
-@dataclass(frozen=True)
 class Choice(Spec):
     """One of a fixed set of whole numbers."""
 
-    values: tuple[int, ...]
+    __slots__ = ("values",)
+
+    def __init__(self, values: tuple[int, ...]) -> None:
+        self.values = values
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if (
@@ -164,9 +173,10 @@ class Choice(Spec):
         return int(value)
 
 
-@dataclass(frozen=True)
 class Date(Spec):
     """A calendar date YYYY-MM-DD."""
+
+    __slots__ = ()
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if isinstance(value, str) and len(value) == 10:
@@ -178,9 +188,10 @@ class Date(Spec):
         return None
 
 
-@dataclass(frozen=True)
 class Timestamp(Spec):
     """An ISO 8601 timestamp with its UTC offset."""
+
+    __slots__ = ()
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if isinstance(value, str):
@@ -194,12 +205,14 @@ class Timestamp(Spec):
         return None
 
 
-@dataclass(frozen=True)
 class ListOf(Spec):
     """A list of items of one spec, with at most max_items."""
 
-    item: Spec
-    max_items: int = 1000
+    __slots__ = ("item", "max_items")
+
+    def __init__(self, item: Spec, max_items: int = 1000) -> None:
+        self.item = item
+        self.max_items = max_items
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, list):
@@ -211,7 +224,6 @@ class ListOf(Spec):
         return [self.item.check(v, f"{path}[{i}]", errors) for i, v in enumerate(value)]
 
 
-@dataclass(frozen=True)
 class Obj(Spec):
     """An object with known fields; unknown fields are errors.
 
@@ -220,10 +232,19 @@ class Obj(Spec):
     is valid (cross-field rules such as dates in order).
     """
 
-    required: Mapping[str, Spec]
-    optional: Mapping[str, Spec] = field(default_factory=dict)
-    nullable: frozenset[str] = frozenset()
-    checks: tuple[Callable[[dict[str, Any], str, list[FieldError]], None], ...] = ()
+    __slots__ = ("checks", "nullable", "optional", "required")
+
+    def __init__(
+        self,
+        required: Mapping[str, Spec],
+        optional: Mapping[str, Spec] | None = None,
+        nullable: frozenset[str] = frozenset(),
+        checks: tuple[Callable[[dict[str, Any], str, list[FieldError]], None], ...] = (),
+    ) -> None:
+        self.required = required
+        self.optional: Mapping[str, Spec] = optional or {}
+        self.nullable = nullable
+        self.checks = checks
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, Mapping):
@@ -255,12 +276,14 @@ class Obj(Spec):
         return cleaned
 
 
-@dataclass(frozen=True)
 class Union(Spec):
     """An object whose spec is chosen by the value of its discriminator field."""
 
-    key: str
-    choices: Mapping[str, Obj]
+    __slots__ = ("choices", "key")
+
+    def __init__(self, key: str, choices: Mapping[str, Obj]) -> None:
+        self.key = key
+        self.choices = choices
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, Mapping):

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 __all__ = ["RULE_FILES", "Protocol", "ProtocolError", "Rule", "load_protocol", "parse_rules"]
 
@@ -26,8 +25,7 @@ class ProtocolError(ValueError):
     """The protocol data is invalid (missing source, duplicate id, bad parameter)."""
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One protocol rule: identity, own-words statement, source, status, parameters."""
 
     id: str
@@ -91,11 +89,13 @@ class Rule:
         return self.params[name]
 
 
-@dataclass(frozen=True)
 class Protocol:
     """All rules by id, in file order."""
 
-    rules: Mapping[str, Rule]
+    __slots__ = ("rules",)
+
+    def __init__(self, rules: Mapping[str, Rule]) -> None:
+        self.rules = rules
 
     def __getitem__(self, rule_id: str) -> Rule:
         try:
@@ -150,10 +150,10 @@ def parse_rules(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> Protocol:
 @lru_cache(maxsize=1)
 def load_protocol() -> Protocol:
     """Reads and validates the packaged protocol files (cached for the process)."""
-    package = resources.files("inocds.protocol")
+    folder = Path(__file__).parent  # the data files sit beside this module (package data)
     documents = []
     for name in RULE_FILES:
-        resource = package.joinpath(name)
-        if resource.is_file():
-            documents.append((name, tomllib.loads(resource.read_text(encoding="utf-8"))))
+        path = folder / name
+        if path.is_file():
+            documents.append((name, tomllib.loads(path.read_text(encoding="utf-8"))))
     return parse_rules(documents)
