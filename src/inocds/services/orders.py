@@ -233,21 +233,7 @@ def verify(
         weight_kg=weight_kg,
         dose_mg=dose_mg,
     )
-    session.add(verification)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict(f"order {order_id} is already verified", "order_id") from None
-    record(
-        session,
-        actor.id,
-        "verification.create",
-        "verification",
-        verification.id,
-        None,
-        to_json(verification),
-    )
-    _transition(session, actor, order, "verified")
+    _complete_step(session, actor, order, verification, "verified")
     return verification
 
 
@@ -284,21 +270,7 @@ def prepare(
         latest_end_at=utc(clock.latest_infusion_end_at),
         worksheet=clock.to_dict(),
     )
-    session.add(preparation)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict(f"order {order_id} is already prepared", "order_id") from None
-    record(
-        session,
-        actor.id,
-        "preparation.create",
-        "preparation",
-        preparation.id,
-        None,
-        to_json(preparation),
-    )
-    _transition(session, actor, order, "prepared")
+    _complete_step(session, actor, order, preparation, "prepared")
     return preparation
 
 
@@ -363,22 +335,22 @@ def administer(
         reaction=reaction,
         dose_event_id=event.id,
     )
-    session.add(administration)
+    _complete_step(session, actor, order, administration, "administered")
+    return administration
+
+
+def _complete_step(
+    session: Session, actor: User, order: Order, record_row: Any, status: str
+) -> None:
+    """Stores the step's record (one per order: a duplicate is a Conflict), audits it, moves on."""
+    session.add(record_row)
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(f"order {order_id} is already administered", "order_id") from None
-    record(
-        session,
-        actor.id,
-        "administration.create",
-        "administration",
-        administration.id,
-        None,
-        to_json(administration),
-    )
-    _transition(session, actor, order, "administered")
-    return administration
+        raise Conflict(f"order {order.id} is already {status}", "order_id") from None
+    entity = type(record_row).__tablename__.removesuffix("s")
+    record(session, actor.id, f"{entity}.create", entity, record_row.id, None, to_json(record_row))
+    _transition(session, actor, order, status)
 
 
 def cancel(
