@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.e2e.servers import running_server
 
-SERVER_START_TIMEOUT_S = 60.0
 CLI_TIMEOUT_S = 60.0
 
 
@@ -72,50 +69,11 @@ def run_cli(inocds: str, tmp_path: Path) -> Callable[..., CliRun]:
     return run
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def server(inocds: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Starts `inocds serve --port <free port>`, waits for /healthz, yields the base URL."""
-    workdir = tmp_path_factory.mktemp("server")
-    log_path = workdir / "server.log"
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "INOCDS_DATABASE_URL": f"sqlite:///{workdir / 'e2e.sqlite3'}"}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [inocds, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=workdir,
-            env=env,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited {process.returncode}: {log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not healthy after {SERVER_START_TIMEOUT_S:g} s")
-            time.sleep(0.1)
+    with running_server(inocds, tmp_path_factory.mktemp("server"), "e2e.sqlite3") as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

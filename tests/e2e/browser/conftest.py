@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from tests.e2e.servers import running_server
 
 REPO = Path(__file__).resolve().parents[3]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,18 +31,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SERVER_START_TIMEOUT_S = 60.0
 TABLET = {"width": 820, "height": 1180}
 DESKTOP = {"width": 1280, "height": 900}
 # The axe-core impacts that fail the check: "serious" and "critical".
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _ensure_chromium() -> str | None:
@@ -78,47 +68,9 @@ def web_server(inocds: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
     A database of its own, so the first-run page (no admin yet) is what the browser sees.
     """
-    workdir = tmp_path_factory.mktemp("web")
-    log_path = workdir / "server.log"
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "INOCDS_DATABASE_URL": f"sqlite:///{workdir / 'web.sqlite3'}",
-        "TZ": "UTC",
-        "INOCDS_TIMEZONE": "UTC",
-    }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [inocds, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=workdir,
-            env=env,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited {process.returncode}: {log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not healthy after {SERVER_START_TIMEOUT_S:g} s")
-            time.sleep(0.1)
+    env = {"TZ": "UTC", "INOCDS_TIMEZONE": "UTC"}
+    with running_server(inocds, tmp_path_factory.mktemp("web"), "web.sqlite3", env) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        if process.returncode not in (0, -15):
-            print(f"--- server log ({log_path}) ---\n{log_path.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")
