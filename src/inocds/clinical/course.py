@@ -11,6 +11,7 @@ set the dose level of later cycles (reduction.*).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -238,6 +239,7 @@ class _Walker:
         for e in doc.events:
             if e.type in ("cycle_start", "dose"):
                 self.events_by_day.setdefault(e.date, []).append(e)
+        self.event_days = sorted(self.events_by_day)
 
     # --------------------------------------------------------------- helpers
     def _log(self, date: dt.date, kind: str, slot: tuple[int, int], rule: str, msg: str) -> None:
@@ -449,7 +451,12 @@ class _Walker:
         while day <= today:
             todays = self.events_by_day.get(day)
             if todays is None and self._is_quiet(day):
-                day += DAY
+                # jump to the next day on which something can happen
+                upcoming = bisect.bisect_right(self.event_days, day)
+                nxt = self._quiet_until
+                if upcoming < len(self.event_days):
+                    nxt = min(nxt, self.event_days[upcoming])
+                day = max(day + DAY, min(nxt, today + DAY))
                 continue
             for e in self.events_by_day.get(day, []):
                 if e.type == "cycle_start":

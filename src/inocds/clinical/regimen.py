@@ -6,6 +6,7 @@ Pure functions over the protocol data (rules.toml): regimen.*, reduction.*, dura
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from inocds.protocol.loader import load_protocol
 
@@ -30,7 +31,7 @@ class CycleRegimen:
     level: str
     rules: tuple[str, ...]
 
-    @property
+    @cached_property
     def days(self) -> tuple[int, ...]:
         """The scheduled days of the cycle."""
         return tuple(day for day, _ in self.doses)

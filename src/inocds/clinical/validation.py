@@ -232,7 +232,7 @@ class Obj(Spec):
     is valid (cross-field rules such as dates in order).
     """
 
-    __slots__ = ("checks", "nullable", "optional", "required")
+    __slots__ = ("checks", "known", "nullable", "optional", "required")
 
     def __init__(
         self,
@@ -245,6 +245,7 @@ class Obj(Spec):
         self.optional: Mapping[str, Spec] = optional or {}
         self.nullable = nullable
         self.checks = checks
+        self.known: dict[str, Spec] = {**required, **self.optional}
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, Mapping):
@@ -253,23 +254,21 @@ class Obj(Spec):
             )
             return None
         before = len(errors)
-        known = {**self.required, **self.optional}
+        known = self.known
         prefix = f"{path}." if path else ""
         cleaned: dict[str, Any] = {}
-        for name in value:
-            if name not in known:
+        for name in self.required:
+            if name not in value:
+                errors.append(FieldError(f"{prefix}{name}", "is required"))
+        for name, raw in value.items():
+            spec = known.get(name)
+            if spec is None:
                 allowed = ", ".join(sorted(known))
                 errors.append(FieldError(f"{prefix}{name}", f"unknown field; allowed: {allowed}"))
-        for name, spec in known.items():
-            if name not in value:
-                if name in self.required:
-                    errors.append(FieldError(f"{prefix}{name}", "is required"))
-                continue
-            raw = value[name]
-            if raw is None and name in self.nullable:
+            elif raw is None and name in self.nullable:
                 cleaned[name] = None
-                continue
-            cleaned[name] = spec.check(raw, f"{prefix}{name}", errors)
+            else:
+                cleaned[name] = spec.check(raw, prefix + name, errors)
         if len(errors) == before:
             for rule in self.checks:
                 rule(cleaned, path, errors)
