@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from inocds.clinical.validation import InputError
+from inocds.entrypoints.api.deps import ERROR_BODY
 from inocds.protocol.loader import load_protocol
 from inocds.services.commands import COMMANDS, run_command
 
@@ -23,30 +24,7 @@ _OBJECT_BODY = {
         "required": True,
         "content": {"application/json": {"schema": {"type": "object"}}},
     },
-    "responses": {
-        "422": {
-            "description": "Bad input: every bad field named",
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "errors": {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "properties": {
-                                        "field": {"type": "string"},
-                                        "message": {"type": "string"},
-                                    },
-                                },
-                            }
-                        },
-                    }
-                }
-            },
-        }
-    },
+    "responses": {"422": {"description": "Bad input: every bad field named", **ERROR_BODY}},
 }
 
 

@@ -31,6 +31,7 @@ from inocds.services.auth import WEB_SESSION_TTL, user_for_session_cookie, user_
 __all__ = [
     "CSRF_FORM_FIELD",
     "CSRF_HEADER",
+    "ERROR_BODY",
     "SESSION_COOKIE",
     "Credential",
     "CurrentUser",
@@ -53,7 +54,7 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FORM_FIELD = "csrf_token"
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-_ERROR_BODY: dict[str, Any] = {
+ERROR_BODY: dict[str, Any] = {  # the OpenAPI shape of {"errors": [{field, message}]}
     "content": {
         "application/json": {
             "schema": {
@@ -231,9 +232,9 @@ def _annotate(app: FastAPI, schema: dict[str, Any]) -> None:
             operation["security"] = [{"bearer": []}, {"session": []}]
             operation["x-roles"] = sorted(ROLES if roles is None else roles)
             responses = operation.setdefault("responses", {})
-            responses.setdefault("401", {"description": "Not logged in", **_ERROR_BODY})
+            responses.setdefault("401", {"description": "Not logged in", **ERROR_BODY})
             if roles is not None and roles != set(ROLES):
-                responses.setdefault("403", {"description": "Role not allowed", **_ERROR_BODY})
+                responses.setdefault("403", {"description": "Role not allowed", **ERROR_BODY})
 
 
 def document_security(app: FastAPI) -> None:
