@@ -311,7 +311,7 @@ class _Walker:
         if e.day not in cycle.regimen.days:
             self.errors.append(
                 FieldError(
-                    f"events[{e.index}].day",
+                    f"events[{e.position}].day",
                     f"cycle {e.cycle} at level {cycle.regimen.level} has no day {e.day} dose "
                     f"(scheduled days: {', '.join(str(d) for d in cycle.regimen.days)})",
                 )
@@ -466,7 +466,7 @@ class _Walker:
                         if cycle.start != e.date:
                             self.errors.append(
                                 FieldError(
-                                    f"events[{e.index}].date",
+                                    f"events[{e.position}].date",
                                     f"cycle {e.cycle} already began on {cycle.start}",
                                 )
                             )

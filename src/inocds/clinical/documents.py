@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from inocds.clinical.validation import (
     Bool,
@@ -62,8 +62,7 @@ MAX_RECORDED_DOSE_MG_PER_M2 = 2.0
 MAX_SALVAGE_LINE = 20
 
 
-@dataclass(frozen=True)
-class LabValue:
+class LabValue(NamedTuple):
     """A liver test in one unit of the caller's choice, with its upper limit of normal."""
 
     value: float
@@ -75,8 +74,7 @@ class LabValue:
         return self.value / self.uln
 
 
-@dataclass(frozen=True)
-class Labs:
+class Labs(NamedTuple):
     """Any of the lab fields; None where not measured."""
 
     anc_per_mm3: float | None = None
@@ -107,11 +105,11 @@ class Patient:
     diagnosis: Mapping[str, bool | None]
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One course event; fields not used by its type are None."""
 
-    index: int
+    position: int
+    """Where the event stood in the request's `events` list (for error paths)."""
     type: str
     date: dt.date
     cycle: int | None = None
@@ -308,7 +306,7 @@ def _event(index: int, raw: Mapping[str, Any]) -> Event:
     kind = raw["type"]
     if kind == "toxicity":
         return Event(
-            index=index,
+            position=index,
             type=kind,
             date=raw["onset"],
             cycle=raw.get("cycle"),
@@ -321,7 +319,7 @@ def _event(index: int, raw: Mapping[str, Any]) -> Event:
     if kind in ("labs", "cycle_start"):
         labs = _labs({k: v for k, v in raw.items() if k not in ("type", "date", "cycle")})
     return Event(
-        index=index,
+        position=index,
         type=kind,
         date=raw["date"],
         cycle=raw.get("cycle"),
@@ -347,7 +345,7 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
     doses: dict[tuple[int, int], Event] = {}
     stopped: Event | None = None
     for e in doc.events:
-        where = f"events[{e.index}]"
+        where = f"events[{e.position}]"
         date_field = "onset" if e.type == "toxicity" else "date"
         if e.date > today:
             errors.append(FieldError(f"{where}.{date_field}", "is after today.date"))
@@ -378,26 +376,28 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
     for number, e in starts.items():
         if number > 1 and number - 1 not in starts and (number - 1, 1) not in doses:
             errors.append(
-                FieldError(f"events[{e.index}].cycle", f"cycle {number - 1} never started")
+                FieldError(f"events[{e.position}].cycle", f"cycle {number - 1} never started")
             )
         previous = starts.get(number - 1)
         if previous is not None and e.date <= previous.date:
             errors.append(
-                FieldError(f"events[{e.index}].date", f"must be after cycle {number - 1}'s start")
+                FieldError(
+                    f"events[{e.position}].date", f"must be after cycle {number - 1}'s start"
+                )
             )
     for (number, day), e in doses.items():
         start = starts.get(number)
         if start is None and (number, 1) not in doses:
-            errors.append(FieldError(f"events[{e.index}].cycle", f"cycle {number} has no start"))
+            errors.append(FieldError(f"events[{e.position}].cycle", f"cycle {number} has no start"))
         first = start.date if start else doses[(number, 1)].date if (number, 1) in doses else None
         if first is not None and e.date < first:
             errors.append(
-                FieldError(f"events[{e.index}].date", f"is before cycle {number}'s start")
+                FieldError(f"events[{e.position}].date", f"is before cycle {number}'s start")
             )
         if day == 1 and start is not None and e.date != start.date:
             errors.append(
                 FieldError(
-                    f"events[{e.index}].date",
+                    f"events[{e.position}].date",
                     f"a day 1 dose is given on its cycle's start date ({start.date})",
                 )
             )
@@ -430,7 +430,7 @@ def parse_course(raw: Any) -> CourseDocument:
     raw_events = cleaned.get("events") or []
     events = sorted(
         (_event(i, e) for i, e in enumerate(raw_events)),
-        key=lambda e: (e.date, e.index),
+        key=lambda e: (e.date, e.position),
     )
     t = cleaned["today"]
     today = Today(
