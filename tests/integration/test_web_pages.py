@@ -332,6 +332,11 @@ def test_course_page_shows_the_decision_with_every_reason_and_rule_links(login: 
     for rule in ("regimen.cycle1", "premedication"):
         assert f'href="/rules/{rule}"' in page.text
     assert "000_c5f9e82afaac5f57.txt" in page.text  # each reason's source
+    assert '<abbr class="doc" title="000_c5f9e82afaac5f57.txt">Clinician drug monograph (2025)' in (
+        page.text
+    )
+    assert "Blood count" in page.text and "Liver tests" in page.text  # monitoring, plain
+    assert "You are viewing" not in page.text
     assert 'id="sign-dose_mg_per_m2"' in page.text and 'value="0.8"' in page.text
     rule = browser.get("/rules/regimen.cycle1")
     assert rule.status_code == 200 and "0.8 mg/m2 on day 1" in rule.text
@@ -344,6 +349,7 @@ def test_decision_for_another_date(login: Client) -> None:
     course = new_course(browser)
     later = browser.get(course, params={"on": "2026-05-08"})
     assert 'Decision for <span class="nowrap">2026-05-08 Fri</span>' in later.text
+    assert 'You are viewing <span class="nowrap">2026-05-08 Fri</span>, not today' in later.text
     bad = browser.get(course, params={"on": "08/05/2026"})
     assert bad.status_code == 200 and "must be a date" in error_beside(bad, "day", "on")
 
@@ -378,7 +384,17 @@ def test_event_forms_keep_values_and_show_errors_then_record(login: Client) -> N
     )
     assert location(done) == course
     page = browser.get(course)
-    assert "diarrhea, grade 2" in page.text
+    assert "diarrhea, grade 2" in page.text and "not resolved" in page.text
+    tox_id = re.search(r"/events/(\d+)/resolve", page.text)
+    assert tox_id and "Mark resolved" in page.text
+    resolve = f"{course}/events/{tox_id.group(1)}/resolve"
+    too_late = post(browser, course, resolve, {"resolved": "2026-05-09"})
+    assert too_late.status_code == 422
+    assert "after today" in error_beside(too_late, f"resolve-{tox_id.group(1)}", "resolved")
+    assert location(post(browser, course, resolve, {"resolved": "2026-05-04"})) == course
+    page = browser.get(course)
+    assert "diarrhea, grade 2, resolved 2026-05-04" in page.text
+    assert f"/events/{tox_id.group(1)}/resolve" not in page.text
     event_id = re.search(r"/events/(\d+)/retract", page.text)
     assert event_id
     retract = f"{course}/events/{event_id.group(1)}/retract"
@@ -458,6 +474,24 @@ def test_sign_verify_prepare_administer_through_the_forms(login: Client) -> None
         r'<time datetime="2026-05-04T11:45:00\+02:00" data-countdown>', clock_page.text
     )
     assert "LOT-A, LOT-B" in clock_page.text and 'class="print-label"' in clock_page.text
+    status = clock_page.text.split('id="status-heading"')[1].split("</section>")[0]
+    assert "Start by" in status and "End by" in status and "data-countdown" in status
+    assert "Dilute by" not in status  # the dilution time was recorded
+    assert "prep.diluted_storage_reading" not in clock_page.text.replace(
+        'href="/rules/prep.diluted_storage_reading"', ""
+    )
+    assert "diluted_at" not in clock_page.text.replace('name="diluted_at"', "")
+    assert "2–8 °C" in clock_page.text and "Dilute by" in clock_page.text  # limits table
+    assert '<td class="nowrap"><time datetime="2026-05-04T12:30:00+02:00">12:30</time>' in (
+        clock_page.text
+    )
+    assert "corticosteroid, an antipyretic and an antihistamine" in clock_page.text
+    assert "about 60 min before" in clock_page.text
+    assert 'href="/rules/premedication"' in clock_page.text
+    assert "at least 60 min after the infusion ends" in clock_page.text
+    assert 'href="/rules/prep.observation"' in clock_page.text
+    assert "24-hour clock, Europe/Paris time." in clock_page.text
+    assert "Not done yet: </span>Administration: waiting" in clock_page.text
     worklist = nurse.get("/")
     assert "Prepared doses waiting to be given" in worklist.text and "left" in worklist.text
 
@@ -490,6 +524,11 @@ def test_sign_verify_prepare_administer_through_the_forms(login: Client) -> None
     course_page = doctor.get(course)
     assert "Given" in course_page.text and "chills" in course_page.text
     assert "No dose due" in course_page.text  # day 8 is not due yet
+    # The dose row belongs to the order: no Withdraw, a link to the order instead.
+    dose_row = course_page.text.split("Cycle 1 day 1: 0.8 mg/m² given")[1].split("</tr>")[0]
+    assert "Given through order" in dose_row and "/retract" not in dose_row
+    assert "window 2026-05-10 to 2026-05-13" in course_page.text  # day 8, as the engine says
+    assert "circulating blasts" not in course_page.text  # pre-first-dose reminder gone
 
 
 def test_sign_needs_an_override_reason_when_the_dose_differs(login: Client) -> None:
@@ -576,6 +615,8 @@ def test_hematologic_hold_shows_in_the_decision_timeline_and_worklist(login: Cli
     assert 'href="/rules/heme.platelet_gate"' in page.text
     assert "Given late" in page.text and "2 day(s) after day 15" in page.text
     assert "Delayed" in page.text and "due since 2026-04-28" in page.text
+    assert "Recheck from" in page.text and "Next dose not before" not in page.text
+    assert "the ANC is ≥ 1,000/mm³" in page.text and "platelets are ≥ 50,000/mm³" in page.text
     worklist = doctor.get("/")
     assert "Doe, Jo" in worklist.text and "Hold: the next cycle may not start yet" in worklist.text
     before = doctor.get(course, params={"on": "2026-04-20"})
@@ -589,7 +630,8 @@ def test_worklist_shows_the_dose_due_the_open_orders_and_alerts(login: Client) -
     course = new_course(doctor)  # transplant planned: a VOD risk factor
     before = doctor.get("/")
     assert "Give the dose" in before.text and "0.8 mg/m² = 1.34 mg" in before.text
-    assert "VOD risk: Transplant planned" in before.text
+    assert "VOD risk factors: " in before.text and "Transplant planned" in before.text
+    assert before.text.count('class="alert-vod"') == 1  # one neutral line, however many
     order = location(
         post(
             doctor,
@@ -601,3 +643,7 @@ def test_worklist_shows_the_dose_due_the_open_orders_and_alerts(login: Client) -
     after = login("pharmacist").get("/")
     assert f'href="{order}"' in after.text
     assert "Signed, awaiting pharmacist verification" in after.text
+    # The signed order covers day 1: no second "Give the dose" invites another order.
+    order_id = order.rsplit("/", 1)[1]
+    assert f"Ordered — order {order_id}, signed" in after.text
+    assert "Give the dose" not in after.text and "No second order needed" in after.text

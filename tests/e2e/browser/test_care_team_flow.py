@@ -245,6 +245,12 @@ def give_past_dose(
     administer(page, f"{day.isoformat()}T09:00")
 
 
+def timeline_row(page: Page, css_class: str) -> Any:
+    """The first row of the timeline with a slot status class (slot-delayed, slot-pending…)."""
+    timeline = page.get_by_role("table", name=re.compile("Each dose of the started cycles"))
+    return timeline.locator(f"tr.{css_class}").first
+
+
 def download(page: Page, link_name: str, artifacts: Path) -> tuple[str, bytes]:
     """Clicks a download link as a user would; the file's suggested name and bytes."""
     with page.expect_download() as waiting:
@@ -376,24 +382,25 @@ def test_care_team_course_with_hold_delay_and_one_dose_end_to_end(
     expect(headline).to_contain_text("cycle 2 day 8")
     expect_rule_link(reasons(page), "interruption.lt7")
     expect_rule_link(reasons(page), "nonheme.grade2")
+    expect(decision(page)).to_contain_text("Recheck from")
+    expect(decision(page).locator(".recheck")).to_contain_text("the toxicity is back to grade ≤ 1")
+    expect(page.locator(".banner-past")).to_contain_text("not today")
+    delayed = timeline_row(page, "slot-delayed")
+    expect(delayed).to_contain_text("nonheme.grade2")
     screenshot(page, "course-delay")
 
-    # --- T-1: resolved. No "edit" form: the entry is withdrawn and entered again.
+    # --- T-1: resolved, marked on the entry (a correction that supersedes it).
     page.goto(f"/courses/{course_id}")
+    expect(page.locator(".banner-past")).to_have_count(0)
     entries = page.get_by_role("table", name="Entries in force, by date")
     row = entries.get_by_role("row").filter(has_text="diarrhea")
-    row.locator("summary").click()
-    row.get_by_label("Why is it withdrawn?").fill("re-entered with the date it resolved")
-    row.get_by_role("button", name="Withdraw").click()
-    expect(page.get_by_role("status")).to_contain_text("The entry is withdrawn")
-    panel = record_panel(page, "Toxicity")
-    panel.get_by_label("Category").select_option("nonhematologic")
-    panel.get_by_label("Name").fill("diarrhea")
-    panel.get_by_label("Grade 2 — moderate").check()
-    panel.get_by_label("Onset").fill(day(30).isoformat())
-    panel.get_by_label("Resolved on").fill(day(32).isoformat())
-    panel.get_by_role("button", name="Record the toxicity").click()
-    expect(page.get_by_role("status")).to_have_text("The toxicity is recorded.")
+    row.locator("summary", has_text="Mark resolved").click()
+    row.get_by_label("Resolved on").fill(day(32).isoformat())
+    row.get_by_role("button", name="Mark resolved").click()
+    expect(page.get_by_role("status")).to_contain_text("The toxicity is marked resolved")
+    expect(entries.get_by_role("row").filter(has_text="diarrhea")).to_contain_text(
+        f"resolved {day(32).isoformat()}"
+    )
 
     # --- today: give cycle 2 day 8, after the delay
     page.goto(f"/courses/{course_id}")
@@ -414,7 +421,8 @@ def test_care_team_course_with_hold_delay_and_one_dose_end_to_end(
     # --- the pharmacist: worklist shows the order waiting; verify by re-entry, prepare
     log_in(page, team["pharmacist"])
     row = page.get_by_role("row").filter(has_text="Lefèvre, Camille")
-    expect(row).to_contain_text("Give the dose")
+    expect(row).to_contain_text(f"Ordered — order {order_id}, signed")  # not "Give the dose"
+    expect(row).not_to_contain_text("Give the dose")
     expect(row).to_contain_text(
         f"Order {order_id} (C2 D8): Signed, awaiting pharmacist verification"
     )
@@ -440,6 +448,9 @@ def test_care_team_course_with_hold_delay_and_one_dose_end_to_end(
     )
     screenshot(page, "worksheet-to-prepare")
     prepare(page)
+    status_panel = page.locator(".status-panel")
+    expect(status_panel).to_contain_text("Start by")
+    expect(status_panel).to_contain_text("Dilute by")  # no dilution time was recorded
     countdown = page.get_by_role("region", name="Beyond-use times")
     expect(countdown).to_contain_text("Start the infusion by")
     expect(countdown).to_contain_text("The infusion must end by")
@@ -460,7 +471,8 @@ def test_care_team_course_with_hold_delay_and_one_dose_end_to_end(
     expect(clocks).to_contain_text("start the infusion by")
     worklist_row = page.get_by_role("row").filter(has_text="Lefèvre, Camille")
     expect(worklist_row).to_contain_text("Prepared, awaiting administration")
-    expect(worklist_row).to_contain_text("VOD risk: Age 55 or older")
+    expect(worklist_row).to_contain_text("VOD risk factors: Age 55 or older")
+    expect(worklist_row).to_contain_text(f"Ordered — order {order_id}, prepared, start by")
     screenshot(page, "worklist")
     assert_accessible(page)
     clocks.get_by_role("link", name=re.compile(f"order {order_id}")).click()

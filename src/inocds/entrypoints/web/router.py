@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,6 +55,7 @@ from inocds.entrypoints.web.forms import (
     event_payload,
     field_label,
     liver_tests,
+    local_zone,
     patient_payload,
     pydantic_errors,
     to_local,
@@ -79,6 +81,7 @@ _NOTICES = {
     "discontinued": "The end of treatment is recorded.",
     "dose": "The dose given outside this system is recorded.",
     "retracted": "The entry is withdrawn (it stays in the history).",
+    "resolved": "The toxicity is marked resolved (the earlier entry stays in the history).",
     "signed": "The order is signed. It now waits for a pharmacist's verification.",
     "verified": "The order is verified: the dose was reproduced from your own entry.",
     "returned": "The order went back to the prescriber for recalculation (weight change).",
@@ -140,6 +143,43 @@ def _local_input(value: dt.datetime) -> str:
     return to_local(value).strftime("%Y-%m-%dT%H:%M")
 
 
+SOURCE_TITLES = {
+    "000": "Clinician drug monograph (2025)",
+    "001": "Patient monograph (US, 2025)",
+    "002": "Patient summary",
+    "003": "Label summary page",
+    "004": "Pharmacy administration guide (2025)",
+    "FACTS.md": "Prescribing-information facts",
+}
+"""Short titles of the seed documents, by file-name prefix (the file name stays as a tooltip)."""
+
+_SOURCE_FILE = re.compile(r"\b(?:(\d{3})_[0-9a-f]+\.txt|(FACTS\.md))")
+
+
+def _source(value: Any) -> str:
+    """Source references with document titles; the file name in a `title` attribute."""
+    text = str(value or "")
+    parts: list[str] = []
+    last = 0
+    for found in _SOURCE_FILE.finditer(text):
+        key = found.group(1) or found.group(2)
+        title = SOURCE_TITLES.get(key)
+        if title is None:
+            continue
+        parts.append(str(escape(text[last : found.start()])))
+        parts.append(f'<abbr class="doc" title="{escape(found.group(0))}">{escape(title)}</abbr>')
+        last = found.end()
+    parts.append(str(escape(text[last:])))
+    return Markup("".join(parts))
+
+
+def time_hint() -> str:
+    """What a time typed into the forms means: 24-hour clock, the ward's time zone."""
+    zone = local_zone()
+    name = str(zone) if zone is not None else (dt.datetime.now().astimezone().tzname() or "")
+    return f"24-hour clock, {name} time." if name else "24-hour clock, the ward's local time."
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("inocds.entrypoints.web", "templates"),
@@ -153,13 +193,16 @@ def _environment() -> Environment:
         clock=_clock,
         iso=_iso,
         local_input=_local_input,
+        source=_source,
         field_label=field_label,
     )
     env.globals.update(
         ACTION_LABELS=views.ACTION_LABELS,
         ORDER_STATUS_LABELS=views.ORDER_STATUS_LABELS,
+        ORDER_STATUS_SHORT=views.ORDER_STATUS_SHORT,
         TOXICITY_LABELS=views.TOXICITY_LABELS,
         VOD_LABELS=views.VOD_LABELS,
+        CHECK_LABELS=views.CHECK_LABELS,
         CTCAE_GRADES=views.CTCAE_GRADES,
         ROLES=[r for r in ROLES],
         EVENT_ROLES=EVENT_ROLES,
@@ -194,6 +237,7 @@ def render(
         "user": login.user if login else None,
         "csrf_token": login.csrf_token if login else "",
         "notice": _NOTICES.get(saved or ""),
+        "time_hint": time_hint(),
         **context,
     }
     return templates.TemplateResponse(request, name, values, status_code=status_code)
@@ -731,6 +775,7 @@ def _course_page(
         forms.setdefault(name, Form(name))
     for event in view["events"]:
         forms.setdefault(f"retract-{event['id']}", Form(f"retract-{event['id']}"))
+        forms.setdefault(f"resolve-{event['id']}", Form(f"resolve-{event['id']}"))
     return render(
         request,
         "course.html",
@@ -823,6 +868,51 @@ def _course_routes(router: APIRouter) -> None:
                 if isinstance(refusal, NotFound):
                     raise
                 status = _refused(session, form, refusal)
+        return _course_page(
+            request,
+            session,
+            login,
+            course_id,
+            today,
+            now,
+            forms={name: form},
+            status_code=status,
+        )
+
+    @router.post("/courses/{course_id}/events/{event_id}/resolve", response_class=HTMLResponse)
+    def resolve(
+        request: Request,
+        session: SessionDep,
+        login: WebLogin,
+        posted: PostedForm,
+        course_id: int,
+        event_id: int,
+        today: Today,
+        now: Now,
+    ) -> Response:
+        """Marks an unresolved toxicity resolved: a correction that supersedes the entry."""
+        name = f"resolve-{event_id}"
+        form = Form(name, values=posted, inputs=frozenset({"resolved"}), prefixes=("event.",))
+        resolved = form.date("resolved", required=True)
+        status = 422
+        if resolved is not None:
+            found = {e.id: e for e in courses.effective_events(session, course_id)}
+            event = found.get(event_id)
+            if event is None or event.type != "toxicity" or (event.payload or {}).get("resolved"):
+                form.error("resolved", "this entry is not an unresolved toxicity")
+            elif resolved > today:
+                form.error("resolved", "must not be after today")
+            else:
+                payload = {**dict(event.payload or {}), "resolved": resolved.isoformat()}
+                try:
+                    courses.append_event(
+                        session, login.user, course_id, payload, today, supersedes_id=event_id
+                    )
+                    return _redirect(f"/courses/{course_id}?saved=resolved#events")
+                except (ServiceError, InputError) as refusal:
+                    if isinstance(refusal, NotFound):
+                        raise
+                    status = _refused(session, form, refusal)
         return _course_page(
             request,
             session,

@@ -8,6 +8,7 @@ and returns plain dictionaries for the templates. Nothing here writes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,15 +38,22 @@ from inocds.services.courses import EVENT_ROLES
 
 __all__ = [
     "ACTION_LABELS",
+    "CHECK_LABELS",
+    "COVERING_ORDER_STATUSES",
     "CTCAE_GRADES",
     "OPEN_ORDER_STATUSES",
     "ORDER_STATUS_LABELS",
+    "ORDER_STATUS_SHORT",
     "TOXICITY_LABELS",
     "VOD_LABELS",
     "Clock",
     "as_of",
+    "bedside_reminders",
     "course_view",
+    "covering_order",
     "order_view",
+    "plain_words",
+    "recheck_conditions",
     "time_left",
     "worklist_view",
 ]
@@ -69,6 +77,15 @@ ORDER_STATUS_LABELS = {
     "returned": "Returned for recalculation",
     "cancelled": "Cancelled",
 }
+ORDER_STATUS_SHORT = {
+    "signed": "signed",
+    "verified": "verified",
+    "prepared": "prepared",
+    "administered": "given",
+    "returned": "returned",
+    "cancelled": "cancelled",
+}
+"""The order status in one word, for one-line summaries."""
 OPEN_ORDER_STATUSES = ("signed", "verified", "prepared", "returned")
 
 VOD_LABELS = {
@@ -100,6 +117,21 @@ CTCAE_GRADES = (
     (5, "Grade 5 — death", "death related to the event"),
 )
 """CTCAE grades with a short reminder of what each means (in our own words)."""
+
+CHECK_LABELS = {
+    "cbc": "Blood count",
+    "lfts": "Liver tests",
+    "lfts_post_hsct": "Liver tests after a transplant",
+    "ecg_electrolytes": "ECG and electrolytes",
+    "pregnancy_test": "Pregnancy test",
+    "hbv_screening": "Hepatitis B screening",
+    "tls": "Tumour lysis labs",
+    "tls_period": "Tumour lysis risk period",
+    "infusion_observation": "Watching during and after the infusion",
+    "vod_signs": "Signs of VOD",
+    "dose_dates": "Dose dates",
+}
+"""The screen's monitoring checks in plain words."""
 
 _SLOT_STATUS = {
     "given": "Given",
@@ -174,11 +206,32 @@ def _alerts(screen: dict[str, Any]) -> list[dict[str, str]]:
         for hit in screen.get("interactions", [])
         if hit.get("risk") in ("X", "D")
     ]
-    alerts += [
-        {"kind": "vod", "text": f"VOD risk: {VOD_LABELS.get(f, f)}", "detail": ""}
-        for f in screen.get("vod_risk_factors", [])
-    ]
+    factors = [VOD_LABELS.get(f, f) for f in screen.get("vod_risk_factors", [])]
+    if factors:
+        alerts.append(
+            {"kind": "vod", "text": "VOD risk factors: " + ", ".join(factors), "detail": ""}
+        )
     return alerts
+
+
+COVERING_ORDER_STATUSES = ("signed", "verified", "prepared")
+"""Order states that already stand for a dose: no second order is needed for it."""
+
+
+def covering_order(
+    decision: dict[str, Any] | None, open_orders: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The open order row (signed, verified or prepared) for the decision's cycle and day."""
+    if not decision or decision.get("cycle") is None or decision.get("day") is None:
+        return None
+    for item in open_orders:
+        order = item["order"]
+        if order.status in COVERING_ORDER_STATUSES and (order.cycle, order.day) == (
+            decision["cycle"],
+            decision["day"],
+        ):
+            return item
+    return None
 
 
 def _order_row(session: Session, order: Order, now: dt.datetime) -> dict[str, Any]:
@@ -213,6 +266,7 @@ def worklist_view(session: Session, user: User, today: dt.date, now: dt.datetime
                 "problem": None,
                 "alerts": [],
                 "orders": open_orders,
+                "covered_by": None,
             }
             try:
                 document = courses.course_document(session, user, course.id, today)
@@ -221,6 +275,7 @@ def worklist_view(session: Session, user: User, today: dt.date, now: dt.datetime
                 row["alerts"] = _alerts(screen_course(parsed).to_dict())
             except InputError as error:
                 row["problem"] = str(error)
+            row["covered_by"] = covering_order(row["decision"], open_orders)
             action = (row["decision"] or {}).get("action")
             if action in ("complete", "discontinue") and not open_orders:
                 ended += 1
@@ -340,16 +395,78 @@ def lab_plots(document: dict[str, Any]) -> dict[str, str] | None:
     return plots or None
 
 
+def recheck_conditions(decision: dict[str, Any] | None) -> list[dict[str, str]]:
+    """What must be true before a held or delayed dose can go ahead, from the decision's reasons.
+
+    Each condition names the rule it comes from; the numbers are read from the protocol.
+    """
+    if not decision or decision.get("action") not in ("hold", "delay"):
+        return []
+    p = load_protocol()
+    anc = p["heme.anc_gate"].number("anc_per_mm3")
+    plt = p["heme.platelet_gate"].number("platelets_per_mm3")
+    bili = p["hepatic.interrupt"].number("bilirubin_x_uln")
+    trans = p["hepatic.interrupt"].number("transaminase_x_uln")
+    grade_back = "the toxicity is back to grade ≤ 1 (or to the patient's grade before treatment)"
+    texts = {
+        "heme.anc_gate": f"the ANC is ≥ {anc:,g}/mm³",
+        "heme.platelet_gate": f"platelets are ≥ {plt:,g}/mm³",
+        "heme.low_baseline_gate": (
+            "the counts are back to the previous cycle's starting counts "
+            f"(or ANC ≥ {anc:,g}/mm³ and platelets ≥ {plt:,g}/mm³)"
+        ),
+        "heme.counts_missing": "that day's ANC and platelet count are recorded",
+        "hepatic.interrupt": f"bilirubin is ≤ {bili:g} × ULN and AST and ALT ≤ {trans:g} × ULN",
+        "nonheme.grade2": grade_back,
+        "nonheme.bleeding_infection": grade_back,
+        "cytoreduction": "the blast count is brought down to the limit before the first dose",
+    }
+    found: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for reason in decision.get("reasons", []):
+        text = texts.get(str(reason.get("rule")))
+        if text and text not in seen:
+            seen.add(text)
+            found.append({"text": text, "rule": str(reason["rule"])})
+    return found
+
+
+def _started_late_note(state: Any, number: int) -> str:
+    """ "started N day(s) after it was due" for a cycle that began after its due date."""
+    previous = state.cycles.get(number - 1)
+    cycle = state.cycles[number]
+    if previous is None or previous.start is None or cycle.start is None:
+        return ""
+    due = previous.start + dt.timedelta(days=previous.regimen.length_days)
+    gap = dt.timedelta(
+        days=load_protocol()["schedule.min_interval"].integer("min_days_between_doses")
+    )
+    if previous.given:
+        due = max(due, max(when for when, _ in previous.given.values()) + gap)
+    late = (cycle.start - due).days
+    if late <= 0:
+        return ""
+    return f"cycle {number} started {late} day(s) after it was due ({due.isoformat()})"
+
+
 def _slots(
     document: dict[str, Any], decision: dict[str, Any], plan: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Every dose slot of the started cycles and of the planned cycle, with its status."""
     state = build_course(parse_course(document))
     today = state.today
+    blocking = [c["rule"] for c in recheck_conditions(decision)]
+    gap = dt.timedelta(
+        days=load_protocol()["schedule.min_interval"].integer("min_days_between_doses")
+    )
     rows: list[dict[str, Any]] = []
     for number in sorted(state.cycles):
         cycle = state.cycles[number]
+        pending_floor: dt.date | None = None
         for day in cycle.regimen.days:
+            rules: list[str] = []
+            not_before: dt.date | None = None
+            window_end: dt.date | None = None
             scheduled = (
                 cycle.start + dt.timedelta(days=day - 1) if cycle.start is not None else None
             )
@@ -362,6 +479,8 @@ def _slots(
                 status = "late" if late else "given"
                 if late and scheduled is not None:
                     note = f"{(when - scheduled).days} day(s) after day {day}"
+                if day == 1:
+                    note = _started_late_note(state, number) or note
             elif day in cycle.omitted:
                 status, when = "omitted", None
                 note = cycle.omitted[day]
@@ -377,16 +496,33 @@ def _slots(
                     status = "pending"
                 if scheduled is not None and scheduled < today and status == "pending":
                     status = "delayed"
+                if day != 1 and cycle.start is not None:
+                    earliest, _, latest = state.due_window(number, day)
+                    if pending_floor is not None:  # an earlier dose of the cycle is still open
+                        earliest = max(earliest, pending_floor + gap)
+                        latest = max(latest, earliest)
+                    pending_floor = earliest
+                    if scheduled is not None and earliest > scheduled:
+                        not_before = earliest
+                    note = f"window {earliest.isoformat()} to {latest.isoformat()}"
+                    window_end = latest
+                if current and action in ("delay", "hold"):
+                    rules = blocking
+                    recheck = decision.get("next_dose_date")
+                    ends = f"; its window ends {window_end.isoformat()}" if window_end else ""
+                    note = f"delayed; recheck from {recheck}{ends}" if recheck else f"delayed{ends}"
             rows.append(
                 {
                     "cycle": number,
                     "day": day,
                     "scheduled": scheduled,
+                    "not_before": not_before,
                     "date": when,
                     "dose_mg_per_m2": amount,
                     "status": status,
                     "status_label": _SLOT_STATUS[status],
                     "note": note,
+                    "rules": rules,
                     "level": cycle.regimen.level,
                 }
             )
@@ -402,14 +538,18 @@ def _slots(
                 if dose["earliest"] != dose["latest"]
                 else "on that day"
             )
+            rules = []
             if held and dose["day"] == decision.get("day"):
                 status = "delayed"
                 due, _, _ = state.due_window(planned_cycle, dose["day"])
                 note = f"due since {due}; {ACTION_LABELS[decision['action']].lower()}"
+                rules = blocking
             rows.append(
                 {
                     "cycle": planned_cycle,
                     "day": dose["day"],
+                    "not_before": None,
+                    "rules": rules,
                     "scheduled": dt.date.fromisoformat(dose["date"]),
                     "date": None,
                     "dose_mg_per_m2": dose["dose_mg_per_m2"],
@@ -424,10 +564,18 @@ def _slots(
 
 def _event_rows(session: Session, user: User, course_id: int) -> list[dict[str, Any]]:
     names = _user_names(session)
+    from_orders = {
+        a.dose_event_id: a.order_id
+        for a in session.scalars(
+            select(Administration).where(Administration.dose_event_id.is_not(None))
+        )
+    }
     rows = []
     for event in courses.effective_events(session, course_id):
         payload = dict(event.payload or {})
         when = payload.get("onset") if event.type == "toxicity" else payload.get("date")
+        order_id = from_orders.get(event.id)
+        allowed = user.role in EVENT_ROLES.get(event.type, ())
         rows.append(
             {
                 "id": event.id,
@@ -436,7 +584,9 @@ def _event_rows(session: Session, user: User, course_id: int) -> list[dict[str, 
                 "summary": _event_summary(payload),
                 "by": names.get(event.recorded_by, "?"),
                 "corrects": event.supersedes_id,
-                "may_retract": user.role in EVENT_ROLES.get(event.type, ()),
+                "order_id": order_id,
+                "may_retract": allowed and order_id is None,
+                "may_resolve": allowed and event.type == "toxicity" and not payload.get("resolved"),
             }
         )
     rows.sort(key=lambda r: (str(r["date"]), r["id"]))
@@ -528,10 +678,64 @@ def course_view(
         )
     except InputError as error:
         view["problem"] = error
+    view["recheck"] = recheck_conditions(view["decision"])
+    view["doses_given"] = any(e.get("type") == "dose" for e in document["events"])
     return view
 
 
 # ------------------------------------------------------------------ order page
+
+
+LIMIT_LABELS = {
+    "reconstitution_to_dilution": "Dilute by",
+    "reconstitution_to_end_of_infusion": "Infusion ends (limit from reconstitution)",
+    "diluted_room_temperature": "Diluted solution at room temperature",
+    "diluted_refrigerated": "Diluted solution in the refrigerator",
+    "warm_up_before_start": "Warmed up, ready to start",
+    "infusion_duration": "Infusion ends (start time + infusion length)",
+}
+"""The beyond-use limits of a preparation, named for the page."""
+
+_PLAIN_WORDS = (
+    (re.compile(r"\s*\((?:see )?prep\.[a-z_.]+\)"), ""),
+    (
+        re.compile(r"give diluted_at to put that limit on the clock"),
+        "no dilution time was recorded, so that limit is not counted here: "
+        "keep track of it from the moment of dilution",
+    ),
+    (re.compile(r"\bdiluted_at\b"), "the dilution time"),
+    (re.compile(r"\b2-8 C\b"), "2–8 °C"),
+    (re.compile(r"\b20-25 C\b"), "20–25 °C"),
+)
+
+
+def plain_words(text: str) -> str:
+    """A worksheet note or limit message without internal field and rule names.
+
+    The stored worksheet (and the JSON API) keeps the engine's wording; the page shows
+    the rule as a link beside the text instead.
+    """
+    for pattern, words in _PLAIN_WORDS:
+        text = pattern.sub(words, text)
+    return text
+
+
+def bedside_reminders() -> dict[str, Any]:
+    """What the nurse does around the infusion: premedication before, observation after."""
+    protocol = load_protocol()
+    premedication = protocol["premedication"]
+    observation = protocol["prep.observation"]
+    agents = [f"{'an' if a[:1] in 'aeiou' else 'a'} {a}" for a in premedication.texts("agents")]
+    return {
+        "agents": list(premedication.texts("agents")),
+        "agents_text": " and ".join(
+            [", ".join(agents[:-1]), agents[-1]] if len(agents) > 1 else agents
+        ),
+        "minutes_before": premedication.integer("minutes_before"),
+        "premedication_rule": premedication.id,
+        "observation_minutes": observation.integer("observation_minutes"),
+        "observation_rule": observation.id,
+    }
 
 
 def worksheet(order: Order, patient: Patient) -> dict[str, Any]:
@@ -561,18 +765,33 @@ def order_view(session: Session, user: User, order_id: int, now: dt.datetime) ->
     )
     clock = None
     limits: list[dict[str, Any]] = []
+    notes: list[str] = []
     if preparation is not None:
         clock = {
             "start": time_left(preparation.latest_start_at, now),
             "end": time_left(preparation.latest_end_at, now),
             "removal": None,
+            "dilute": None,
         }
         removal = preparation.worksheet.get("latest_removal_from_refrigerator_at")
         if isinstance(removal, str):
             clock["removal"] = time_left(dt.datetime.fromisoformat(removal), now)
+        dilute = preparation.worksheet.get("latest_dilution_at")
+        if preparation.diluted_at is None and isinstance(dilute, str):
+            clock["dilute"] = time_left(dt.datetime.fromisoformat(dilute), now)
+        same_day = to_local(preparation.reconstituted_at).date()
         for limit in preparation.worksheet.get("limits", []):
-            at = dt.datetime.fromisoformat(limit["at"])
-            limits.append({**limit, "at_local": to_local(at)})
+            at = to_local(dt.datetime.fromisoformat(limit["at"]))
+            limits.append(
+                {
+                    **limit,
+                    "at_local": at,
+                    "at_text": at.strftime("%H:%M" if at.date() == same_day else "%Y-%m-%d %H:%M"),
+                    "label": LIMIT_LABELS.get(limit["limit"], limit["limit"].replace("_", " ")),
+                    "message": plain_words(str(limit.get("message", ""))),
+                }
+            )
+        notes = [plain_words(str(n)) for n in preparation.worksheet.get("notes", [])]
     decision = order.engine_decision
     return {
         "order": order,
@@ -587,6 +806,8 @@ def order_view(session: Session, user: User, order_id: int, now: dt.datetime) ->
         "administration": administration,
         "clock": clock,
         "limits": limits,
+        "notes": notes,
+        "bedside": bedside_reminders(),
         "names": names,
         "prescriber": names.get(order.prescriber_id, "?"),
         "signed_at": to_local(order.signed_at),
