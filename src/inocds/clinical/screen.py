@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inocds.clinical.documents import CourseDocument, LabValue, parse_course
+from inocds.clinical.reasons import Reason
 from inocds.protocol.conflicts import Conflict, load_conflicts
 from inocds.protocol.loader import Protocol, Rule, load_protocol
 
@@ -72,19 +73,6 @@ MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 
 
 # ------------------------------------------------------------------ values
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One rule that shaped the answer."""
-
-    rule: str
-    message: str
-    source: str
-
-    def to_dict(self) -> dict[str, str]:
-        """The contract's `{"rule", "message", "source"}` form."""
-        return {"rule": self.rule, "message": self.message, "source": self.source}
 
 
 @dataclass(frozen=True)
