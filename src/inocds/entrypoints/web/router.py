@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
@@ -384,6 +384,20 @@ def _refused(session: Session, form: Form, refusal: ServiceError | InputError) -
     return refusal.status_code if isinstance(refusal, ServiceError) else 422
 
 
+T = TypeVar("T")
+
+
+def _attempt(session: Session, form: Form, action: Callable[[], T]) -> tuple[T | None, int]:
+    """Runs a use case for a form: `(its result, 0)`, or `(None, status)` with the refusal
+    beside its field. A missing record is not a form error: NotFound goes on up (404)."""
+    try:
+        return action(), 0
+    except (ServiceError, InputError) as refusal:
+        if isinstance(refusal, NotFound):
+            raise
+        return None, _refused(session, form, refusal)
+
+
 def _require(login: Login, *roles: str) -> None:
     if login.user.role not in roles:
         raise PageRefusal(403, f"Only {' or '.join(roles)} accounts may use this page.")
@@ -619,6 +633,7 @@ def _patient_routes(router: APIRouter) -> None:
     ) -> Response:
         form = Form("measurement", values=posted, inputs=MEASUREMENT_INPUTS)
         data = {k: posted[k].strip().replace(",", ".") for k in MEASUREMENT_INPUTS if posted.get(k)}
+        status = 422
         try:
             body = MeasurementCreate.model_validate(data)
         except ValidationError as error:
@@ -627,24 +642,23 @@ def _patient_routes(router: APIRouter) -> None:
             if body.measured_on > today:
                 form.error("measured_on", "must not be in the future")
             if not form.failed:
-                try:
-                    patients.add_measurement(
+                measurement, status = _attempt(
+                    session,
+                    form,
+                    lambda: patients.add_measurement(
                         session,
                         login.user,
                         patient_id,
                         body.measured_on,
                         body.height_cm,
                         body.weight_kg,
-                    )
+                    ),
+                )
+                if measurement is not None:
                     return _redirect(f"/patients/{patient_id}?saved=measurement#measurements")
-                except (ServiceError, InputError) as refusal:
-                    if isinstance(refusal, NotFound):
-                        raise
-                    status = _refused(session, form, refusal)
-                    return _patient_page(
-                        request, session, login, patient_id, today, {"measurement": form}, status
-                    )
-        return _patient_page(request, session, login, patient_id, today, {"measurement": form}, 422)
+        return _patient_page(
+            request, session, login, patient_id, today, {"measurement": form}, status
+        )
 
     @router.post("/patients/{patient_id}/courses", response_class=HTMLResponse)
     def open_course(
@@ -672,23 +686,18 @@ def _patient_routes(router: APIRouter) -> None:
         if blasts is not None:
             pretreatment["peripheral_blasts_per_mm3"] = blasts
         pretreatment.update(liver_tests(form))
-        course_id: int | None = None
+        status = 422
         if not form.failed and hsct is not None:
-            try:
-                course = courses.create_course(
+            course, status = _attempt(
+                session,
+                form,
+                lambda: courses.create_course(
                     session, login.user, patient_id, hsct == "yes", pretreatment, today
-                )
-                course_id = course.id
-            except (ServiceError, InputError) as refusal:
-                if isinstance(refusal, NotFound):
-                    raise
-                status = _refused(session, form, refusal)
-                return _patient_page(
-                    request, session, login, patient_id, today, {"course": form}, status
-                )
-        if course_id is None:
-            return _patient_page(request, session, login, patient_id, today, {"course": form}, 422)
-        return _redirect(f"/courses/{course_id}?saved=course")
+                ),
+            )
+            if course is not None:
+                return _redirect(f"/courses/{course.id}?saved=course")
+        return _patient_page(request, session, login, patient_id, today, {"course": form}, status)
 
 
 def _patient_page(
@@ -824,13 +833,13 @@ def _course_routes(router: APIRouter) -> None:
             payload = event_payload(kind, form)
             status = 422
             if payload is not None:
-                try:
-                    courses.append_event(session, login.user, course_id, payload, today)
+                _, status = _attempt(
+                    session,
+                    form,
+                    lambda: courses.append_event(session, login.user, course_id, payload, today),
+                )
+                if not status:
                     return _redirect(f"/courses/{course_id}?saved={kind}#events")
-                except (ServiceError, InputError) as refusal:
-                    if isinstance(refusal, NotFound):
-                        raise
-                    status = _refused(session, form, refusal)
             return _course_page(
                 request,
                 session,
@@ -861,13 +870,15 @@ def _course_routes(router: APIRouter) -> None:
         reason = form.text("reason", required=True, max_length=500)
         status = 422
         if reason is not None:
-            try:
-                courses.retract_event(session, login.user, course_id, event_id, reason, today)
+            _, status = _attempt(
+                session,
+                form,
+                lambda: courses.retract_event(
+                    session, login.user, course_id, event_id, reason, today
+                ),
+            )
+            if not status:
                 return _redirect(f"/courses/{course_id}?saved=retracted#events")
-            except (ServiceError, InputError) as refusal:
-                if isinstance(refusal, NotFound):
-                    raise
-                status = _refused(session, form, refusal)
         return _course_page(
             request,
             session,
@@ -904,15 +915,15 @@ def _course_routes(router: APIRouter) -> None:
                 form.error("resolved", "must not be after today")
             else:
                 payload = {**dict(event.payload or {}), "resolved": resolved.isoformat()}
-                try:
-                    courses.append_event(
+                _, status = _attempt(
+                    session,
+                    form,
+                    lambda: courses.append_event(
                         session, login.user, course_id, payload, today, supersedes_id=event_id
-                    )
+                    ),
+                )
+                if not status:
                     return _redirect(f"/courses/{course_id}?saved=resolved#events")
-                except (ServiceError, InputError) as refusal:
-                    if isinstance(refusal, NotFound):
-                        raise
-                    status = _refused(session, form, refusal)
         return _course_page(
             request,
             session,
@@ -951,15 +962,15 @@ def _course_routes(router: APIRouter) -> None:
         except ValidationError as error:
             form.add_field_errors(pydantic_errors(error))
         else:
-            try:
-                order = orders.sign(
+            order, status = _attempt(
+                session,
+                form,
+                lambda: orders.sign(
                     session, login.user, course_id, orders.OrderInput(**body.model_dump()), today
-                )
+                ),
+            )
+            if order is not None:
                 return _redirect(f"/orders/{order.id}?saved=signed")
-            except (ServiceError, InputError) as refusal:
-                if isinstance(refusal, NotFound):
-                    raise
-                status = _refused(session, form, refusal)
         return _course_page(
             request,
             session,
