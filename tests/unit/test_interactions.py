@@ -433,10 +433,11 @@ def test_hits_are_ordered_by_risk_then_name() -> None:
     assert [h.risk for h in result.interactions][:2] == ["X", "X"]
 
 
-def test_hit_to_dict_has_exactly_the_public_keys() -> None:
-    """The JSON view of a hit has exactly the eight documented keys."""
+def test_hit_to_dict_starts_with_the_contract_keys() -> None:
+    """The JSON view of a hit gives the contract's keys first, then how it matched."""
     [hit] = hits("Haldol")
-    assert list(hit.to_dict()) == [
+    view = hit.to_dict()
+    assert list(view)[:8] == [
         "drug",
         "matched_entry",
         "risk",
@@ -446,6 +447,7 @@ def test_hit_to_dict_has_exactly_the_public_keys() -> None:
         "via_group",
         "listed_in",
     ]
+    assert (view["matched_as"], view["match"], view["confidence"]) == ("Haldol", "exact", 1.0)
 
 
 def test_matching_is_deterministic() -> None:

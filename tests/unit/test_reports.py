@@ -323,13 +323,16 @@ def test_schedule_moves_a_delayed_dose_to_the_engines_next_date() -> None:
 
 
 def test_handout_gives_contraception_date_symptoms_and_next_doses() -> None:
-    """Male patient, last dose 2026-05-04: contraception to 2026-10-04 (5 months)."""
+    """Male patient mid-cycle: contraception to 2026-11-08, 5 months after the last planned dose."""
     document = day8_document()
     plan, screen = plan_and_screen(document)
-    assert screen["reproductive"]["contraception_until"] == "2026-10-04"
+    # day 1 given 2026-05-04; planned: cycle 1 days 8, 15 and cycle 2 (05-25) days 1, 8, 15
+    # -> last planned dose 2026-06-08; + 5 months = 2026-11-08
+    assert screen["reproductive"]["contraception_until"] == "2026-11-08"
     page = patient_handout(document, screen, plan, patient_name="Jo Doe")
     for expected in (
-        "Sunday 4 October 2026",
+        "Sunday 8 November 2026",
+        "last planned dose, on Monday 8 June 2026",
         "partner could become pregnant",
         "Fever, chills or shaking",
         "Bleeding or bruising",
@@ -344,20 +347,23 @@ def test_handout_gives_contraception_date_symptoms_and_next_doses() -> None:
 
 
 def test_handout_for_a_woman_gives_both_windows() -> None:
-    """Can become pregnant: 8 months (2027-01-04) and no breastfeeding for 2 (2026-07-04)."""
+    """Can become pregnant: 8 months (2027-02-08) and no breastfeeding for 2 (2026-08-08)."""
     document = day8_document(sex="female", can_become_pregnant=True)
     plan, screen = plan_and_screen(document)
     page = patient_handout(document, screen, plan)
-    assert "Monday 4 January 2027" in page and "Saturday 4 July 2026" in page
+    # last planned dose 2026-06-08 (cycle 2 day 15): + 8 months, + 2 months
+    assert "Monday 8 February 2027" in page and "Saturday 8 August 2026" in page
     assert "Do not breastfeed" in page
 
 
-def test_handout_before_the_first_dose_counts_from_the_last_dose() -> None:
-    """No dose yet: the windows are stated in months, without a date."""
+def test_handout_before_the_first_dose_counts_from_the_last_planned_dose() -> None:
+    """No dose yet: the windows count from cycle 1's last planned dose."""
     document = course([], today="2026-05-04", sex="female", can_become_pregnant=True)
     plan, screen = plan_and_screen(document)
     page = patient_handout(document, screen, plan)
-    assert "for 8 months after your last dose" in page
+    # cycle 1 planned 05-04, 05-11, 05-18: + 8 months = 2027-01-18, + 2 months = 2026-07-18
+    assert "Monday 18 January 2027" in page and "Saturday 18 July 2026" in page
+    assert "8 months after your last dose" in page
     assert "Monday 4 May 2026" in page  # the first planned dose
 
 
@@ -374,7 +380,7 @@ def test_handout_pdf_parses_and_has_the_dates() -> None:
     document = day8_document()
     plan, screen = plan_and_screen(document)
     text = pdf_text(handout_pdf(document, screen, plan, patient_name="Jo Doe"))
-    assert "Sunday 4 October 2026" in text and "Yellow skin" in text
+    assert "Sunday 8 November 2026" in text and "Yellow skin" in text
 
 
 def test_handout_of_empty_data_does_not_crash() -> None:

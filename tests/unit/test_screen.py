@@ -93,22 +93,42 @@ def test_age_in_years_counts_completed_years() -> None:
 # ---------------------------------------------------------------- reproductive
 
 
-def test_female_who_can_become_pregnant_gets_8_and_2_months() -> None:
-    """A female patient who can become pregnant: contraception 8 months, breastfeeding 2 months."""
+def stopped(events: list[dict[str, Any]], date: str) -> list[dict[str, Any]]:
+    """`events` plus a discontinuation on `date`: no dose is planned any more."""
+    return [*events, {"type": "discontinued", "date": date, "reason": "test"}]
+
+
+def test_windows_count_from_the_last_planned_dose_while_doses_are_planned() -> None:
+    """Mid-course, contraception and breastfeeding count from the last planned dose."""
     doc = course(events=doses_on("2026-01-05"), today__date="2026-01-06")
     repro = screen(doc)["reproductive"]
+    # cycle 1 day 1 given 2026-01-05; still planned: cycle 1 days 8 and 15 (01-12, 01-19)
+    # and, from `plan`, cycle 2 (cycle 1 lasts 21 days: 01-05 + 21 = 01-26) on days
+    # 1, 8, 15 = 01-26, 02-02, 02-09. Last planned dose 2026-02-09:
+    # + 8 months = 2026-10-09; + 2 months = 2026-04-09 (not 09-05 / 03-05 from 01-05).
+    assert repro["basis"] == "last_planned_dose"
+    assert repro["counted_from"] == "2026-02-09"
+    assert repro["counted_from_dose"] == "planned dose, cycle 2 day 15"
+    assert repro["contraception_until"] == "2026-10-09"
+    assert repro["no_breastfeeding_until"] == "2026-04-09"
+    assert repro["last_dose_date"] == "2026-01-05"
+    assert "last planned dose" in repro["note"]
+
+
+def test_a_stopped_course_counts_from_the_last_recorded_dose() -> None:
+    """Once the course is discontinued, the windows count from the last dose given."""
+    doc = course(events=stopped(doses_on("2026-01-05"), "2026-01-06"), today__date="2026-01-06")
+    repro = screen(doc)["reproductive"]
     # last dose 2026-01-05: + 8 months = 2026-09-05; + 2 months = 2026-03-05
+    assert repro["basis"] == "last_recorded_dose"
     assert repro["contraception_until"] == "2026-09-05"
     assert repro["no_breastfeeding_until"] == "2026-03-05"
-    assert repro["last_dose_date"] == "2026-01-05"
 
 
 def test_female_window_clamps_at_month_end() -> None:
     """The 8-month window from a 30 June last dose ends on 28 February."""
-    doc = course(
-        events=doses_on("2026-06-16", "2026-06-23", "2026-06-30"), today__date="2026-07-01"
-    )
-    repro = screen(doc)["reproductive"]
+    events = stopped(doses_on("2026-06-16", "2026-06-23", "2026-06-30"), "2026-07-01")
+    repro = screen(course(events=events, today__date="2026-07-01"))["reproductive"]
     # last dose 2026-06-30 (day 15): + 8 months -> 2027-02-30 does not exist -> 2027-02-28
     assert repro["contraception_until"] == "2027-02-28"
     # + 2 months -> 2026-08-30 (August has 31 days, no clamping)
@@ -120,7 +140,7 @@ def test_male_patient_gets_5_months_and_no_breastfeeding_window() -> None:
     doc = course(
         patient__sex="male",
         patient__can_become_pregnant=False,
-        events=doses_on("2026-01-05", "2026-01-12"),
+        events=stopped(doses_on("2026-01-05", "2026-01-12"), "2026-01-13"),
         today__date="2026-01-13",
     )
     repro = screen(doc)["reproductive"]
@@ -133,7 +153,9 @@ def test_male_patient_gets_5_months_and_no_breastfeeding_window() -> None:
 def test_female_who_cannot_become_pregnant_has_no_contraception_window() -> None:
     """A female patient who cannot become pregnant keeps only the breastfeeding window."""
     doc = course(
-        patient__can_become_pregnant=False, events=doses_on("2026-01-05"), today__date="2026-01-06"
+        patient__can_become_pregnant=False,
+        events=stopped(doses_on("2026-01-05"), "2026-01-06"),
+        today__date="2026-01-06",
     )
     repro = screen(doc)["reproductive"]
     assert repro["contraception_until"] is None
@@ -141,13 +163,23 @@ def test_female_who_cannot_become_pregnant_has_no_contraception_window() -> None
     assert repro["no_breastfeeding_until"] == "2026-03-05"
 
 
-def test_no_dose_yet_gives_nulls_and_a_note() -> None:
-    """Before the first dose the windows have no end date yet, and a note says why."""
+def test_no_dose_yet_counts_from_the_planned_first_cycle() -> None:
+    """Before the first dose the windows count from cycle 1's last planned dose."""
     repro = screen(course())["reproductive"]
+    # no events: cycle 1 starts on today 2026-01-05; days 1, 8, 15 = 01-05, 01-12, 01-19.
+    # Last planned dose 2026-01-19: + 8 months = 2026-09-19; + 2 months = 2026-03-19.
+    assert repro["basis"] == "last_planned_dose"
+    assert repro["contraception_until"] == "2026-09-19"
+    assert repro["no_breastfeeding_until"] == "2026-03-19"
+    assert repro["last_dose_date"] is None
+
+
+def test_no_dose_given_or_planned_gives_nulls() -> None:
+    """A course stopped before any dose has no window end dates."""
+    repro = screen(course(events=stopped([], "2026-01-05")))["reproductive"]
     assert repro["contraception_until"] is None
     assert repro["no_breastfeeding_until"] is None
-    assert repro["last_dose_date"] is None
-    assert repro["note"] and "No dose given yet" in repro["note"]
+    assert repro["basis"] is None
 
 
 # ---------------------------------------------------------------- VOD risk factors
@@ -473,8 +505,12 @@ def test_example_request_gives_the_example_answer() -> None:
     assert answer["vod_risk_factors"] == expected["vod_risk_factors"] == ["hsct_planned"]
     assert answer["cytoreduction_required"] is expected["cytoreduction_required"] is False
     assert answer["premedication"] == expected["premedication"]
-    # male, last dose 2026-05-04: + 5 months = 2026-10-04; no breastfeeding window
-    assert answer["reproductive"]["contraception_until"] == "2026-10-04"
+    # male, cycle 1 day 1 given 2026-05-04, days 8 and 15 still planned; `plan` gives
+    # cycle 2 from 05-04 + 21 = 05-25 on days 1, 8, 15 = 05-25, 06-01, 06-08.
+    # Last planned dose 2026-06-08 + 5 months = 2026-11-08 (CONTRACT.md v1.1; the shared
+    # example's 2026-10-04 counts from the recorded 05-04, the v1 reading).
+    assert answer["reproductive"]["contraception_until"] == "2026-11-08"
+    assert answer["reproductive"]["basis"] == "last_planned_dose"
     assert answer["reproductive"]["no_breastfeeding_until"] is None
     [hit] = answer["interactions"]
     want = expected["interactions"][0]
@@ -507,7 +543,9 @@ def test_parse_course_accepts_the_base_document() -> None:
 def test_female_with_unrecorded_pregnancy_potential_gets_the_8_month_window() -> None:
     """Unknown pregnancy potential in a female patient: the 8-month window is shown, with a note."""
     doc = course(
-        patient__can_become_pregnant=None, events=doses_on("2026-01-05"), today__date="2026-01-06"
+        patient__can_become_pregnant=None,
+        events=stopped(doses_on("2026-01-05"), "2026-01-06"),
+        today__date="2026-01-06",
     )
     repro = screen(doc)["reproductive"]
     # 2026-01-05 + 8 months = 2026-09-05
@@ -515,12 +553,17 @@ def test_female_with_unrecorded_pregnancy_potential_gets_the_8_month_window() ->
     assert repro["note"] and "not recorded" in repro["note"]
 
 
-def test_screen_works_without_the_course_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """If the plan module cannot be imported, dose-tied checks use recorded and nominal dates."""
-    import sys
-
-    monkeypatch.setitem(sys.modules, "inocds.clinical.plan", None)
+def test_dose_tied_checks_fall_on_recorded_and_planned_dates() -> None:
+    """Dose-tied checks fall on the recorded dose, the rest of the cycle and the planned cycle."""
     doc = course(events=doses_on("2026-01-05"), today__date="2026-01-06")
     checks = {m["check"]: m for m in screen(doc)["monitoring"]}
-    # day 1 recorded on 2026-01-05; days 8 and 15 nominal: 2026-01-12 and 2026-01-19
-    assert checks["cbc"]["due"] == ["2026-01-05", "2026-01-12", "2026-01-19"]
+    # day 1 recorded on 2026-01-05; days 8 and 15 nominal: 2026-01-12 and 2026-01-19;
+    # cycle 2 from `plan`: 2026-01-26, 2026-02-02, 2026-02-09
+    assert checks["cbc"]["due"] == [
+        "2026-01-05",
+        "2026-01-12",
+        "2026-01-19",
+        "2026-01-26",
+        "2026-02-02",
+        "2026-02-09",
+    ]

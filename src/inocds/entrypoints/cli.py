@@ -109,7 +109,12 @@ def _interactions(args: argparse.Namespace) -> int:
         {
             "interactions": [hit.to_dict() for hit in result.interactions],
             "unmatched": list(result.unmatched),
+            "unmatched_details": [u.to_dict() for u in result.unmatched_details],
             "listed_only": [hit.to_dict() for hit in result.listed_only],
+            "duplicates": [
+                {"drug": d.canonical, "names": list(d.names)} for d in result.duplicates
+            ],
+            "qt_drugs": list(result.qt_drugs),
         }
     )
     return 0

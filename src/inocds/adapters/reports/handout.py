@@ -247,12 +247,21 @@ def _reproductive(document: Mapping[str, Any], screen: Mapping[str, Any]) -> _Se
             section.blocks.append(
                 ("strong", f"Do not breastfeed during treatment and for {after}.")
             )
-    if last is not None:
+    counted = _date(repro.get("counted_from")) or last
+    if counted is not None and repro.get("basis") == "last_planned_dose":
         section.blocks.append(
             (
                 "p",
-                f"These dates count from your most recent dose, on {_long(last)}. Each new dose "
-                "moves them later; ask your care team for the new dates.",
+                f"These dates count from your last planned dose, on {_long(counted)}. If your "
+                "treatment goes on longer or changes, they move later; ask your care team.",
+            )
+        )
+    elif counted is not None:
+        section.blocks.append(
+            (
+                "p",
+                f"These dates count from your most recent dose, on {_long(counted)}. Each new "
+                "dose moves them later; ask your care team for the new dates.",
             )
         )
     return section
