@@ -115,6 +115,7 @@ def _interactions(args: argparse.Namespace) -> int:
                 {"drug": d.canonical, "names": list(d.names)} for d in result.duplicates
             ],
             "qt_drugs": list(result.qt_drugs),
+            "inexact": [r.to_dict() for r in result.inexact],
         }
     )
     return 0

@@ -18,6 +18,7 @@ from inocds.clinical.interactions.results import (
     InteractionHit,
     ListedOnlyHit,
     MatchResult,
+    Reading,
     UnmatchedName,
 )
 
@@ -26,6 +27,7 @@ __all__ = [
     "InteractionHit",
     "ListedOnlyHit",
     "MatchResult",
+    "Reading",
     "UnmatchedName",
     "match_medications",
     "normalize_drug_name",

@@ -12,6 +12,7 @@ from inocds.clinical.interactions.results import (
     InteractionHit,
     ListedOnlyHit,
     MatchResult,
+    Reading,
     UnmatchedName,
 )
 from inocds.protocol.interactions import RISKS, InteractionKnowledge, ListName
@@ -95,6 +96,7 @@ class _Collected:
         self.unmatched: list[str] = []
         self.details: list[UnmatchedName] = []
         self.listed_only: list[ListedOnlyHit] = []
+        self.inexact: list[Reading] = []
 
     def name(self, identity: str, name: str) -> None:
         self.names.setdefault(identity, []).append(name)
@@ -136,6 +138,9 @@ def match_medications(names: Sequence[str], knowledge: InteractionKnowledge) -> 
         found = index.lookup(name)
         hits, others = _hits_for(name, found, knowledge)
         if hits:
+            if found.method != "exact":
+                first = hits[0]
+                out.inexact.append(Reading(name, first.matched_as, found.method, found.confidence))
             for canonical in dict.fromkeys(h.canonical for h in hits):
                 out.name(canonical, name)
             for hit in hits:
@@ -153,4 +158,5 @@ def match_medications(names: Sequence[str], knowledge: InteractionKnowledge) -> 
         unmatched_details=tuple(out.details),
         duplicates=out.duplicates(),
         qt_drugs=out.qt_drugs(),
+        inexact=tuple(out.inexact),
     )

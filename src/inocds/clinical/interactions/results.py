@@ -13,6 +13,7 @@ __all__ = [
     "ListedOnlyHit",
     "MatchMethod",
     "MatchResult",
+    "Reading",
     "UnmatchedName",
 ]
 
@@ -139,6 +140,25 @@ class UnmatchedName:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """How one name of the list was read when not by its exact words."""
+
+    drug: str
+    matched_as: str
+    match: MatchMethod
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view."""
+        return {
+            "drug": self.drug,
+            "matched_as": self.matched_as,
+            "match": self.match,
+            "confidence": self.confidence,
+        }
+
+
+@dataclass(frozen=True)
 class Duplicate:
     """Two or more entries of the list that are one drug."""
 
@@ -163,8 +183,5 @@ class MatchResult:
     unmatched_details: tuple[UnmatchedName, ...] = ()
     duplicates: tuple[Duplicate, ...] = ()
     qt_drugs: tuple[str, ...] = ()
-
-    @property
-    def inexact(self) -> tuple[InteractionHit, ...]:
-        """Hits read through another spelling or a typo: to be confirmed."""
-        return tuple(h for h in self.interactions if h.match != "exact")
+    inexact: tuple[Reading, ...] = ()
+    """Names read through another spelling or a typo, in input order: to be confirmed."""

@@ -100,20 +100,16 @@ def medication_alerts(
     if result.unmatched:
         names = result.unmatched
         alerts.append(_raise(c, UNMATCHED, names, names=", ".join(names)))
-    seen: set[str] = set()
-    for hit in result.inexact:
-        if hit.drug in seen:
-            continue
-        seen.add(hit.drug)
+    for reading in result.inexact:
         alerts.append(
             _raise(
                 c,
                 INEXACT,
-                (hit.drug,),
-                drug=hit.drug,
-                matched_as=hit.matched_as,
-                method=hit.match,
-                confidence=f"{hit.confidence:g}",
+                (reading.drug,),
+                drug=reading.drug,
+                matched_as=reading.matched_as,
+                method=reading.match,
+                confidence=f"{reading.confidence:g}",
             )
         )
     return alerts
