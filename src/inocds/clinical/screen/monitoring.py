@@ -76,6 +76,98 @@ class MonitoringCheck:
         return out
 
 
+def _make(
+    c: Collector,
+    name: str,
+    due: Iterable[Due],
+    note: str | None = None,
+    window: tuple[dt.date, dt.date] | None = None,
+    triggered_by: tuple[str, ...] = (),
+) -> MonitoringCheck:
+    """The check `monitoring.<name>` due on these dates, its rule cited."""
+    rule = c.rule(f"monitoring.{name}")
+    due_t = tuple(due)
+    check = MonitoringCheck(
+        check=name,
+        rule=rule.id,
+        when=rule.text("when"),
+        due=due_t,
+        source=rule.source,
+        note=note,
+        window=window,
+        triggered_by=triggered_by,
+        checks=rule.texts("checks"),
+    )
+    dates = ", ".join(sorted({d.date.isoformat() for d in due_t})) or "no date in this course"
+    when = rule.text("when")
+    looks_at = ", ".join(rule.texts("checks"))
+    c.add(rule.id, f"{when[:1].upper()}{when[1:]} ({looks_at}): {dates}.")
+    return check
+
+
+def _baseline_checks(
+    doc: CourseDocument, first: DoseDate | None, qt_drugs: tuple[str, ...], c: Collector
+) -> list[MonitoringCheck]:
+    """ECG and electrolytes, pregnancy test and hepatitis B screen before the first dose."""
+    baseline = [Due(first.date, f"baseline, before the {first.label}")] if first else []
+    ecg_note = "Repeat periodically during treatment as clinically indicated."
+    if qt_drugs:
+        ecg_note += (
+            f" QTc-prolonging medication on the list ({', '.join(qt_drugs)}): repeat the ECG "
+            "and electrolytes after it is started."
+        )
+    checks = [_make(c, "ecg_electrolytes", baseline, note=ecg_note, triggered_by=qt_drugs)]
+    pregnancy = pregnancy_relevant(doc)
+    if pregnancy is not False:
+        note = None
+        if pregnancy is None:
+            note = "Whether the patient can become pregnant is not recorded; check it."
+        checks.append(_make(c, "pregnancy_test", baseline, note=note))
+        c.add(
+            "reproductive.pregnancy_test",
+            "Pregnancy status is to be confirmed before treatment.",
+        )
+    checks.append(_make(c, "hbv_screening", baseline))
+    return checks
+
+
+def _tls_and_transplant(
+    doc: CourseDocument, doses: Sequence[DoseDate], c: Collector
+) -> list[MonitoringCheck]:
+    """Tumour lysis labs in the risk cycles; liver tests after a planned transplant."""
+    risk_cycles = set(c.rule("monitoring.tls_period").integers("risk_cycles"))
+    tls_due = [Due(d.date, f"at the {d.label}") for d in doses if d.cycle in risk_cycles]
+    c.add(
+        "monitoring.tls_period",
+        f"Tumour lysis risk period taken as cycle(s) {', '.join(map(str, sorted(risk_cycles)))}.",
+    )
+    checks = [_make(c, "tls", tls_due)]
+    if doc.patient.hsct_planned:
+        post = c.rule("monitoring.lfts_post_hsct")
+        note = (
+            f"Every {post.integer('interval_days')} days or sooner for "
+            f"{post.integer('period_months')} month(s) from the transplant date, which "
+            "the course document does not give."
+        )
+        checks.append(_make(c, "lfts_post_hsct", [], note=note))
+    return checks
+
+
+def _vod_signs(doc: CourseDocument, doses: Sequence[DoseDate], c: Collector) -> MonitoringCheck:
+    """VOD signs at each dose and through the window after the last one."""
+    vod_rule = c.rule("monitoring.vod_signs")
+    days_after = vod_rule.integer("days_after_last_dose")
+    window = None
+    if doses:
+        first = min(d.date for d in doses)
+        window = (first, max(d.date for d in doses) + dt.timedelta(days=days_after))
+    vod_note = f"Through {days_after} days after the last dose" + (
+        ", and closely after the transplant." if doc.patient.hsct_planned else "."
+    )
+    due = [Due(d.date, f"at the {d.label}") for d in doses]
+    return _make(c, "vod_signs", due, vod_note, window)
+
+
 def monitoring_checks(
     doc: CourseDocument,
     doses: Sequence[DoseDate],
@@ -83,107 +175,14 @@ def monitoring_checks(
     c: Collector,
 ) -> list[MonitoringCheck]:
     """Each monitoring check with the dates it falls due in this course."""
-    checks: list[MonitoringCheck] = []
     first = min(doses, key=lambda d: d.date) if doses else None
-    last_date = max((d.date for d in doses), default=None)
-
-    def make(
-        name: str,
-        due: Iterable[Due],
-        note: str | None = None,
-        window: tuple[dt.date, dt.date] | None = None,
-        triggered_by: tuple[str, ...] = (),
-    ) -> MonitoringCheck:
-        rule = c.rule(f"monitoring.{name}")
-        due_t = tuple(due)
-        check = MonitoringCheck(
-            check=name,
-            rule=rule.id,
-            when=rule.text("when"),
-            due=due_t,
-            source=rule.source,
-            note=note,
-            window=window,
-            triggered_by=triggered_by,
-            checks=rule.texts("checks"),
-        )
-        dates = ", ".join(sorted({d.date.isoformat() for d in due_t})) or "no date in this course"
-        when = rule.text("when")
-        looks_at = ", ".join(rule.texts("checks"))
-        c.add(rule.id, f"{when[:1].upper()}{when[1:]} ({looks_at}): {dates}.")
-        return check
-
-    every_dose = [Due(d.date, f"before the {d.label}") for d in doses]
-    checks.append(make("cbc", every_dose))
-    checks.append(
-        make(
-            "lfts",
-            [Due(d.date, f"{side} the {d.label}") for d in doses for side in ("before", "after")],
-        )
-    )
-
-    baseline = [Due(first.date, f"baseline, before the {first.label}")] if first else []
-    qt_drugs = tuple(qt_names)
-    ecg_note = "Repeat periodically during treatment as clinically indicated."
-    if qt_drugs:
-        ecg_note += (
-            f" QTc-prolonging medication on the list ({', '.join(qt_drugs)}): repeat the ECG "
-            "and electrolytes after it is started."
-        )
-    checks.append(make("ecg_electrolytes", baseline, note=ecg_note, triggered_by=qt_drugs))
-
-    pregnancy = pregnancy_relevant(doc)
-    if pregnancy is not False:
-        note = None
-        if pregnancy is None:
-            note = "Whether the patient can become pregnant is not recorded; check it."
-        checks.append(make("pregnancy_test", baseline, note=note))
-        c.add(
-            "reproductive.pregnancy_test",
-            "Pregnancy status is to be confirmed before treatment.",
-        )
-
-    checks.append(make("hbv_screening", baseline))
-
-    risk_cycles = set(c.rule("monitoring.tls_period").integers("risk_cycles"))
-    tls_due = [Due(d.date, f"at the {d.label}") for d in doses if d.cycle in risk_cycles]
-    c.add(
-        "monitoring.tls_period",
-        f"Tumour lysis risk period taken as cycle(s) {', '.join(map(str, sorted(risk_cycles)))}.",
-    )
-    checks.append(make("tls", tls_due))
-
-    if doc.patient.hsct_planned:
-        post = c.rule("monitoring.lfts_post_hsct")
-        checks.append(
-            make(
-                "lfts_post_hsct",
-                [],
-                note=(
-                    f"Every {post.integer('interval_days')} days or sooner for "
-                    f"{post.integer('period_months')} month(s) from the transplant date, which "
-                    "the course document does not give."
-                ),
-            )
-        )
-
-    checks.append(
-        make("infusion_observation", [Due(d.date, f"after the {d.label}") for d in doses])
-    )
-
-    checks.append(make("myelosuppression_signs", [Due(d.date, f"at the {d.label}") for d in doses]))
-
-    vod_rule = c.rule("monitoring.vod_signs")
-    window = None
-    if first is not None and last_date is not None:
-        window = (
-            first.date,
-            last_date + dt.timedelta(days=vod_rule.integer("days_after_last_dose")),
-        )
-    vod_note = f"Through {vod_rule.integer('days_after_last_dose')} days after the last dose" + (
-        ", and closely after the transplant." if doc.patient.hsct_planned else "."
-    )
-    checks.append(
-        make("vod_signs", [Due(d.date, f"at the {d.label}") for d in doses], vod_note, window)
-    )
-    return checks
+    lft_due = [Due(d.date, f"{side} the {d.label}") for d in doses for side in ("before", "after")]
+    return [
+        _make(c, "cbc", [Due(d.date, f"before the {d.label}") for d in doses]),
+        _make(c, "lfts", lft_due),
+        *_baseline_checks(doc, first, tuple(qt_names), c),
+        *_tls_and_transplant(doc, doses, c),
+        _make(c, "infusion_observation", [Due(d.date, f"after the {d.label}") for d in doses]),
+        _make(c, "myelosuppression_signs", [Due(d.date, f"at the {d.label}") for d in doses]),
+        _vod_signs(doc, doses, c),
+    ]

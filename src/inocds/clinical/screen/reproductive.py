@@ -94,6 +94,20 @@ def reproductive_windows(
             "contraception and no breastfeeding apply from the first dose, and every "
             "further cycle moves these dates on.",
         )
+    out.update(_dated(anchor, contraception, breastfeeding, c))
+    out["note"] = " ".join(notes) or None
+    return out
+
+
+def _dated(
+    anchor: DoseDate,
+    contraception: list[tuple[Rule, str]],
+    breastfeeding: bool,
+    c: Collector,
+) -> dict[str, Any]:
+    """The window end dates counted from `anchor`, each with its rule cited."""
+    out: dict[str, Any] = {}
+    milk_rule = c.rule("reproductive.breastfeeding")
     windows = [
         (add_months(anchor.date, rule.integer("months_after_last_dose")), rule, why)
         for rule, why in contraception
@@ -121,5 +135,4 @@ def reproductive_windows(
             "Calendar months from the last dose (the last planned one while doses are still "
             "planned), the day clamped to the month's end.",
         )
-    out["note"] = " ".join(notes) or None
     return out

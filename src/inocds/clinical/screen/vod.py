@@ -34,55 +34,49 @@ def _latest_bilirubin(doc: CourseDocument) -> tuple[LabValue, str] | None:
     return None
 
 
-def vod_risk(
-    doc: CourseDocument, c: Collector
-) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The VOD risk factors found, their details, and those that cannot be judged."""
+def _history_factors(doc: CourseDocument, c: Collector) -> tuple[dict[str, str], dict[str, str]]:
+    """Factors from the patient's history, age, salvage line and transplant plan."""
     p = doc.patient
     found: dict[str, str] = {}
     unknown: dict[str, str] = {}
-
     if p.prior_hsct:
         found["prior_hsct"] = "The patient has had a stem cell transplant before."
-
-    age_rule = c.rule("vod.age_55_or_more")
     age = age_in_years(p.birth_date, doc.today.date)
-    line = age_rule.integer("age_years")
+    line = c.rule("vod.age_55_or_more").integer("age_years")
     if age >= line:
         found["age_55_or_more"] = f"Age {age} years on {doc.today.date} (at least {line})."
-
     if p.liver_disease:
         found["liver_disease"] = "Ongoing or past liver disease is recorded."
-
     course_vod = [e for e in doc.of_type("toxicity") if e.category == "vod"]
     if p.prior_vod:
         found["prior_vod"] = "A previous episode of VOD is recorded."
     elif course_vod or doc.today.vod:
         when = course_vod[0].date if course_vod else doc.today.date
         found["prior_vod"] = f"VOD recorded during this course ({when})."
-
-    salvage_rule = c.rule("vod.later_salvage_line")
-    min_line = salvage_rule.integer("min_salvage_line")
+    min_line = c.rule("vod.later_salvage_line").integer("min_salvage_line")
     if p.salvage_line is None:
         unknown["later_salvage_line"] = "Salvage line not recorded."
     elif p.salvage_line >= min_line:
         found["later_salvage_line"] = f"Salvage line {p.salvage_line} (at least {min_line})."
-
     if p.hsct_planned:
+        cycles = c.rule("duration.hsct").integer("recommended_cycles")
         found["hsct_planned"] = (
-            "A stem cell transplant is planned after this drug: keep to 2 cycles before it "
-            "and avoid conditioning with two alkylating agents (003 also names thiotepa)."
+            f"A stem cell transplant is planned after this drug: keep to {cycles} cycles before "
+            "it and avoid conditioning with two alkylating agents (003 also names thiotepa)."
         )
+    return found, unknown
 
-    cycles_rule = c.rule("vod.cycles_more_than_2")
-    limit = cycles_rule.integer("max_cycles_without_flag")
+
+def _course_factors(doc: CourseDocument, c: Collector) -> tuple[dict[str, str], dict[str, str]]:
+    """Factors from the course so far: cycles started and the latest bilirubin."""
+    found: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    limit = c.rule("vod.cycles_more_than_2").integer("max_cycles_without_flag")
     cycles = {e.cycle for e in doc.events if e.type in ("cycle_start", "dose") and e.cycle}
     highest = max(cycles, default=0)
     if highest > limit:
         found["cycles_more_than_2"] = f"Cycle {highest} has been started (more than {limit})."
-
-    bili_rule = c.rule("vod.bilirubin_at_or_above_uln")
-    factor = bili_rule.number("bilirubin_x_uln")
+    factor = c.rule("vod.bilirubin_at_or_above_uln").number("bilirubin_x_uln")
     latest = _latest_bilirubin(doc)
     if latest is None:
         unknown["bilirubin_at_or_above_uln"] = "No bilirubin on record."
@@ -93,7 +87,17 @@ def vod_risk(
                 f"Latest bilirubin ({where}) {fmt_number(lab.value)} with ULN "
                 f"{fmt_number(lab.uln)}: at or above {factor:g} x ULN."
             )
+    return found, unknown
 
+
+def vod_risk(
+    doc: CourseDocument, c: Collector
+) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The VOD risk factors found, their details, and those that cannot be judged."""
+    found, unknown = _history_factors(doc, c)
+    more, more_unknown = _course_factors(doc, c)
+    found.update(more)
+    unknown.update(more_unknown)
     ids = [f for f in VOD_FACTORS if f in found]
     details: list[dict[str, Any]] = []
     for factor_id in ids:
