@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from inocds.clinical.interactions import match_medications
+from inocds.clinical.interactions import match_medications, parse_drug_name
 from inocds.clinical.interactions.index import fuzzy_limit
 from inocds.clinical.interactions.names import edit_distance, skeleton
 from inocds.protocol.interactions import load_interactions
@@ -76,6 +76,8 @@ OTHER_LANGUAGES = [
     ("tiamazol", "antithyroid_agents"),
     ("pimozida", "pimozide"),
     ("tioridazina", "thioridazine"),
+    ("levofloksacin", "qt_quinolones_moderate"),
+    ("lofeksidin", "lofexidine"),
 ]
 
 BRANDS_AND_PRODUCTS = [
@@ -112,6 +114,28 @@ BRANDS_AND_PRODUCTS = [
 def test_name_reaches_its_entry(text: str, entry: str) -> None:
     """Each spelling, brand or product name reaches the seed-000 entry that covers it."""
     assert entry in entry_ids(text)
+
+
+def _ending_variants(word: str) -> set[str]:
+    """The word with the INN endings of other languages: -e dropped or -a/-o, or added."""
+    if word.endswith("e"):
+        return {word[:-1], word[:-1] + "a", word[:-1] + "o"}
+    if word.endswith("us"):
+        return {word[:-2] + "o", word[:-2] + "um"}
+    return {word + "e", word + "a", word + "o"}
+
+
+def test_every_single_word_drug_is_found_under_other_languages_endings() -> None:
+    """Each one-word drug name of the data reaches its entry with -e/-a/-o/-um endings."""
+    misses = []
+    for drug, entry in sorted({(m.drug, m.entry) for m in KNOWLEDGE.members}):
+        parsed = parse_drug_name(drug)
+        if len(parsed.tokens) != 1 or len(parsed.tokens[0]) < 6 or parsed.routes:
+            continue
+        for variant in sorted(_ending_variants(parsed.tokens[0])):
+            if entry not in entry_ids(variant):
+                misses.append((variant, entry))
+    assert misses == []
 
 
 @pytest.mark.parametrize(("text", "entry"), OTHER_LANGUAGES[:6])

@@ -88,7 +88,7 @@ def normalize_drug_name(text: str) -> str:
 
 # ----------------------------------------------------------------- spelling
 
-_FOLDS = (("ph", "f"), ("th", "t"), ("ch", "c"), ("ck", "c"), ("qu", "c"), ("k", "c"))
+_FOLDS = (("ph", "f"), ("th", "t"), ("ch", "c"), ("ck", "c"), ("qu", "c"), ("k", "c"), ("x", "cs"))
 _FOLDS_AFTER = (("y", "i"), ("h", ""))
 _DOUBLE = re.compile(r"(.)\1+")
 _LATIN_ENDINGS = ("um", "us")
@@ -101,7 +101,7 @@ MIN_SKELETON_WORD = 5
 def skeleton(word: str) -> str:
     """The spelling skeleton of one identifying word, shared by its language variants.
 
-    ph/f, th/t, ch/c, qu/c, k/c, y/i and a silent h are folded, doubled letters
+    ph/f, th/t, ch/c, qu/c, k/c, x/ks, y/i and a silent h are folded, doubled letters
     merged, then a Latin ending (-um, -us) and one final vowel (-a, -e, -o) are
     dropped: fluconazol and fluconazole, levofloxacine and levofloxacino,
     ondansetrone and ondansetron, claritromicina and clarithromycin, aloperidolo
