@@ -196,7 +196,8 @@ def test_handout_page(client: TestClient, headers: dict[str, Any], ids: dict[str
     answer = client.get(f"/courses/{ids['course']}/handout", headers=headers["nurse"])
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
     page = answer.text
-    for expected in ("For Jo Doe.", "Sunday 4 October 2026", "Yellow skin", "Who to call"):
+    # last planned dose 2026-06-08 (cycle 2 day 15, as in the calendar above) + 5 months
+    for expected in ("For Jo Doe.", "Sunday 8 November 2026", "Yellow skin", "Who to call"):
         assert expected in page, expected
 
 
@@ -204,7 +205,7 @@ def test_handout_pdf(client: TestClient, headers: dict[str, Any], ids: dict[str,
     """The handout PDF parses and carries the contraception date."""
     answer = client.get(f"/courses/{ids['course']}/handout.pdf", headers=headers["physician"])
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
-    assert "Sunday 4 October 2026" in pdf_text(answer.content)
+    assert "Sunday 8 November 2026" in pdf_text(answer.content)
 
 
 def test_a_browser_session_cookie_is_enough(
