@@ -447,7 +447,8 @@ def test_hit_to_dict_starts_with_the_contract_keys() -> None:
         "via_group",
         "listed_in",
     ]
-    assert (view["matched_as"], view["match"], view["confidence"]) == ("Haldol", "exact", 1.0)
+    assert (view["matched_as"], view["matched_name"]) == ("haloperidol", "Haldol")
+    assert (view["match"], view["confidence"]) == ("exact", 1.0)
 
 
 def test_matching_is_deterministic() -> None:

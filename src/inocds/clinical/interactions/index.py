@@ -47,7 +47,11 @@ class Target:
     listed_in: ListName | None
     listed_name: str | None
     known_name: str = field(default="", compare=False)
+    """The name as the data writes it (entry, member drug, brand or alias)."""
     canonical: str = ""
+    """The drug's identity (normalised generic name), shared by its brands and spellings."""
+    generic: str = field(default="", compare=False)
+    """The drug's name as shown: the entry's or the member drug's."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,8 @@ class Index:
             parsed = parse_drug_name(entry.name)
             covered.add(parsed.tokens)
             hit = listed_for([entry.name])
-            self._add(parsed, entry.name, (entry.id,), False, hit, normalize_drug_name(entry.name))
+            identity = (normalize_drug_name(entry.name), entry.name)
+            self._add(parsed, entry.name, (entry.id,), False, hit, identity)
 
         # Members: rows with the same drug are one drug sharing entries and aliases.
         drugs: dict[ParsedName, tuple[list[str], list[str], list[str]]] = {}
@@ -134,21 +139,21 @@ class Index:
                 listed_as.append(member.listed_as)
         for names, member_entries, listed_as in drugs.values():
             hit = listed_for([*listed_as, *names])
-            canonical = normalize_drug_name(names[0])
+            identity = (normalize_drug_name(names[0]), names[0])
             for name in names:
                 parsed = parse_drug_name(name)
                 covered.add(parsed.tokens)
-                self._add(parsed, name, tuple(member_entries), True, hit, canonical)
+                self._add(parsed, name, tuple(member_entries), True, hit, identity)
 
         # Seed-001 names not already known through an entry or a member.
         for row in knowledge.listed:
             if parse_drug_name(row.name).tokens in covered:
                 continue
             entry_ids = (row.entry,) if row.entry else ()
-            canonical = normalize_drug_name(row.name)
+            identity = (normalize_drug_name(row.name), row.name)
             for name in (row.name, *row.aliases):
                 self._add(
-                    parse_drug_name(name), name, entry_ids, True, (row.list, row.name), canonical
+                    parse_drug_name(name), name, entry_ids, True, (row.list, row.name), identity
                 )
 
     def _add(
@@ -158,7 +163,7 @@ class Index:
         entry_ids: tuple[str, ...],
         via_member: bool,
         listed: tuple[ListName, str] | None,
-        canonical: str,
+        identity: tuple[str, str],
     ) -> None:
         if not parsed.tokens:
             return
@@ -169,7 +174,8 @@ class Index:
             listed_in=listed[0] if listed else None,
             listed_name=listed[1] if listed else None,
             known_name=name,
-            canonical=canonical,
+            canonical=identity[0],
+            generic=identity[1],
         )
         skeletons = _skeletons(parsed.tokens)
         for table, key in (
@@ -281,7 +287,7 @@ class Index:
         lowest = min(d for d, _, _ in best.values())
         winners = sorted(c for c, (d, _, _) in best.items() if d == lowest)
         if len(winners) > 1:
-            names = tuple(best[c][2][0].known_name for c in winners)
+            names = tuple(best[c][2][0].generic for c in winners)
             return Found((), "fuzzy", 0.0, names)
         distance, length, targets = best[winners[0]]
         confidence = round(max(0.0, 1 - distance / length) * SPELLING_CONFIDENCE, 2)

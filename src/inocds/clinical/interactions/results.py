@@ -45,7 +45,9 @@ class InteractionHit:
     """The seed-001 list that also names this drug, if any."""
     entry_id: str = ""
     matched_as: str = ""
-    """The known name (entry, member drug, brand or alias) the medication was read as."""
+    """The drug the medication was read as (the entry's or the member drug's name)."""
+    matched_name: str = ""
+    """The known name whose words matched (a brand, an alias, the drug's own name)."""
     match: MatchMethod = "exact"
     confidence: float = 1.0
     canonical: str = ""
@@ -76,6 +78,7 @@ class InteractionHit:
             "via_group": self.via_group,
             "listed_in": self.listed_in,
             "matched_as": self.matched_as,
+            "matched_name": self.matched_name,
             "match": self.match,
             "confidence": self.confidence,
             "also_listed_as": list(self.also_listed_as),
