@@ -354,6 +354,10 @@ def parse_interactions(doc: Mapping[str, Any]) -> InteractionKnowledge:
     ids = {e.id for e in entries}
     listed = _parse_listed(doc, ids, problems)
     members = _parse_members(doc, ids, problems)
+    listed_names = {row.name for row in listed}
+    for member in members:
+        if member.listed_as and member.listed_as not in listed_names:
+            problems.add(f"member {member.drug!r}: listed_as {member.listed_as!r} is not listed")
     notes = _parse_notes(doc, problems)
     problems.raise_if_any()
     return InteractionKnowledge(entries=entries, listed=listed, members=members, list_notes=notes)
