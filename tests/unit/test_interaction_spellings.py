@@ -107,6 +107,14 @@ BRANDS_AND_PRODUCTS = [
     ("Vaxchora", "vaccines_live"),
     ("Dengvaxia", "dengue_vaccine_live"),
     ("Qdenga", "dengue_vaccine_live"),
+    ("vaccin contre la varicelle", "mmr_varicella_live_vaccines"),
+    ("vacuna triple viral", "mmr_varicella_live_vaccines"),
+    ("Masern-Impfstoff", "vaccines_live"),
+    ("vacina febre amarela", "yellow_fever_vaccine"),
+    ("Impfstoff gegen Gelbfieber", "yellow_fever_vaccine"),
+    ("BCG-Impfstoff", "bcg_products"),
+    ("vacuna antigripal", "influenza_vaccines"),
+    ("sipuleucel", "sipuleucel_t"),
 ]
 
 

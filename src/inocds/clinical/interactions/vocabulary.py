@@ -257,6 +257,7 @@ FORM_WORDS = (
     | _words("of and or the for by with in to per via a an")
     # joining words and forms of other languages ("trioxido de arsenico", "gotas")
     | _words("de del la el le les di da do des d l y et und con mit e gotas gocce tropfen")
+    | _words("contra contre contro gegen against")
 )
 
 PLURALS: dict[str, str] = {
