@@ -102,12 +102,18 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _interactions(args: argparse.Namespace) -> int:
     from inocds.clinical.interactions import match_medications
+    from inocds.clinical.screen.alerts import medication_alerts
+    from inocds.clinical.screen.common import Collector
     from inocds.protocol.interactions import load_interactions
+    from inocds.protocol.loader import load_protocol
 
-    result = match_medications(args.drugs, load_interactions())
+    knowledge = load_interactions()
+    result = match_medications(args.drugs, knowledge)
+    alerts = medication_alerts(result, knowledge, Collector(load_protocol()))
     _emit(
         {
             "interactions": [hit.to_dict() for hit in result.interactions],
+            "alerts": [alert.to_dict() for alert in alerts],
             "unmatched": list(result.unmatched),
             "unmatched_details": [u.to_dict() for u in result.unmatched_details],
             "listed_only": [hit.to_dict() for hit in result.listed_only],
