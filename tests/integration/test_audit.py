@@ -216,7 +216,9 @@ def test_api_pages_and_verifies_for_admins_only(
         tokens = {u.role: issue_token(session, u) for u in (admin, doctor)}
     _write_entries(fresh_session_factory, 3)
     as_admin = {"Authorization": f"Bearer {tokens['admin']}"}
-    with TestClient(create_app(Settings(database_url=fresh_database_url))) as service:
+    with TestClient(
+        create_app(Settings(database_url=fresh_database_url, secure_cookies=False))
+    ) as service:
         page = service.get("/api/v1/audit?limit=2", headers=as_admin)
         checked = service.get("/api/v1/audit/verify", headers=as_admin)
         denied = service.get(
