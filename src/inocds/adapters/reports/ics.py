@@ -102,4 +102,5 @@ def course_calendar(
     calendar.add("x-wr-calname", vText(name))  # an X- property: say it is TEXT, to be escaped
     for dose in dose_schedule(document, plan):
         calendar.add_component(_event(dose, ident, stamp))
-    return calendar.to_ical()
+    written: bytes = calendar.to_ical()
+    return written
