@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from inocds import __version__
 from inocds.adapters.db.engine import make_engine, make_session_factory
 from inocds.adapters.db.migrate import upgrade
+from inocds.entrypoints.api.access_middleware import AccessLogMiddleware
 from inocds.entrypoints.api.audit_router import audit_router
 from inocds.entrypoints.api.auth_router import auth_router
 from inocds.entrypoints.api.calculations_router import calculations_router
@@ -24,6 +25,7 @@ from inocds.entrypoints.api.security import SecurityMiddleware
 from inocds.entrypoints.api.users_router import users_router
 from inocds.entrypoints.web.documents_router import documents_router
 from inocds.entrypoints.web.router import install_web
+from inocds.services.access_log import AccessLogWriter
 from inocds.services.login_throttle import LoginThrottle
 from inocds.settings import Settings, load_settings
 
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         upgrade(settings.database_url)  # the service applies pending migrations at start
         yield
+        access_log.stop()  # the reads still queued are written before the engine closes
         engine.dispose()
 
     app = FastAPI(
@@ -50,8 +53,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    access_log = AccessLogWriter(app.state.session_factory)
+    app.state.access_log = access_log
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(AccessLogMiddleware, writer=access_log)
     app.state.login_throttle = LoginThrottle()
     app.add_middleware(LoginGuardMiddleware, throttle=app.state.login_throttle)
     # outermost: refuses cross-site writes first and heads every answer, 429s included
