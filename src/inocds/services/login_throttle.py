@@ -14,8 +14,11 @@ throttles on its own; the numbers below are per process):
   owner's usual workstation is never slowed by it, and nothing is a hard lock.
 
 A refused attempt answers 429 with `Retry-After` *before* the password is hashed, and
-is not counted. A success clears the client's and the pair's counters and the account's.
-`unlock` (the admin's) clears every counter of an account.
+is not counted. Attempts admitted but not yet answered count as failures until they
+are settled, so a burst of parallel guesses cannot slip past a counter that has not
+caught up yet (the surplus is told to retry in a second). A success clears the
+client's and the pair's counters and the account's. `unlock` (the admin's) clears
+every counter of an account.
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ class _State:
     accounts: dict[str, _Failures] = field(default_factory=dict)
     attempts: dict[str, deque[float]] = field(default_factory=dict)
     known: dict[tuple[str, str], float] = field(default_factory=dict)
+    pending_clients: dict[str, int] = field(default_factory=dict)
+    pending_pairs: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def _wait(failures: _Failures | None, free: int, cap: float, window: float, now: float) -> float:
@@ -74,12 +79,30 @@ def _wait(failures: _Failures | None, free: int, cap: float, window: float, now:
     return max(0.0, failures.last + delay - now)
 
 
+def _saturated(
+    failures: _Failures | None, pending: int, free: int, window: float, now: float
+) -> bool:
+    """Whether the failures so far plus the attempts still in flight reach the free allowance."""
+    if pending == 0:
+        return False
+    counted = 0 if failures is None or now - failures.last > window else failures.count
+    return counted + pending >= free
+
+
 def _bump(table: dict[K, _Failures], key: K, window: float, now: float) -> None:
     failures = table.setdefault(key, _Failures())
     if now - failures.last > window:
         failures.count = 0
     failures.count += 1
     failures.last = now
+
+
+def _decrement(table: dict[K, int], key: K) -> None:
+    left = table.get(key, 0) - 1
+    if left > 0:
+        table[key] = left
+    else:
+        table.pop(key, None)
 
 
 def _expire(table: dict[K, _Failures], window: float, now: float) -> None:
@@ -96,7 +119,10 @@ class LoginThrottle:
         self._state = _State()
 
     def retry_after(self, client: str, username: str | None) -> int:
-        """Whole seconds the client must wait before trying (0: it may try now); counts the try."""
+        """Whole seconds the client must wait before trying (0: it may try now).
+
+        When it may, the attempt is counted and pending: `settle` must follow.
+        """
         now = self._clock()
         name = (username or "").strip().lower()
         with self._lock:
@@ -116,11 +142,34 @@ class LoginThrottle:
                     account = state.accounts.get(name)
                     cap = ACCOUNT_MAX_DELAY_S
                     waits.append(_wait(account, ACCOUNT_FREE_FAILURES, cap, ACCOUNT_WINDOW, now))
+            by_pair = state.pairs.get((name, client)) if name else None
+            pending_pair = state.pending_pairs.get((name, client), 0) if name else 0
+            pending_client = state.pending_clients.get(client, 0)
+            if _saturated(
+                by_client, pending_client, CLIENT_FREE_FAILURES, CLIENT_WINDOW, now
+            ) or _saturated(by_pair, pending_pair, PAIR_FREE_FAILURES, CLIENT_WINDOW, now):
+                waits.append(1.0)
             wait = max(waits)
             if wait <= 0:
                 recent.append(now)
+                state.pending_clients[client] = pending_client + 1
+                if name:
+                    state.pending_pairs[(name, client)] = pending_pair + 1
                 return 0
             return max(1, math.ceil(wait))
+
+    def settle(self, client: str, username: str | None, outcome: bool | None) -> None:
+        """Ends an admitted attempt: False a failure, True a success, None neither."""
+        name = (username or "").strip().lower()
+        with self._lock:
+            state = self._state
+            _decrement(state.pending_clients, client)
+            if name:
+                _decrement(state.pending_pairs, (name, client))
+        if outcome is False:
+            self.failed(client, username)
+        elif outcome is True:
+            self.succeeded(client, username)
 
     def failed(self, client: str, username: str | None) -> None:
         """Counts a wrong password (or unknown user) from `client`."""

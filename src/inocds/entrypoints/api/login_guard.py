@@ -89,6 +89,7 @@ class LoginGuardMiddleware:
             await _answer(send, 429, f"too many login attempts; retry in {wait} s", wait, page)
             return
         if self.waiting >= MAX_WAITING:
+            self.throttle.settle(client, username, None)
             await _answer(send, 503, "the service is busy with logins; retry shortly", 1, page)
             return
         await self._login(scope, body, send, client, username)
@@ -107,19 +108,20 @@ class LoginGuardMiddleware:
                 status = message["status"]
             await send(message)
 
+        outcome: bool | None = None
         self.waiting += 1
         try:
-            await self.slots.acquire()
+            try:
+                await self.slots.acquire()
+            finally:
+                self.waiting -= 1
+            try:
+                await self.app(scope, replay, watch)
+            finally:
+                self.slots.release()
+            outcome = False if status == 401 else True if status in _SUCCESS else None
         finally:
-            self.waiting -= 1
-        try:
-            await self.app(scope, replay, watch)
-        finally:
-            self.slots.release()
-        if status == 401:
-            self.throttle.failed(client, username)
-        elif status in _SUCCESS:
-            self.throttle.succeeded(client, username)
+            self.throttle.settle(client, username, outcome)
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:

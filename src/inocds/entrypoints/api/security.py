@@ -8,7 +8,7 @@ Over https (the request's scheme, which uvicorn takes from `X-Forwarded-Proto` w
 proxy's address is in `FORWARDED_ALLOW_IPS`) it adds `Strict-Transport-Security`.
 
 The session cookie is made `Secure` when `Settings.secure_cookies` says so (by default:
-unless the host is localhost, 127.0.0.1 or ::1).
+over https, and whenever the host is not localhost, 127.0.0.1 or ::1).
 
 An unsafe request (POST, PUT, PATCH, DELETE) without an `Authorization` header — a
 cookie-authenticated write, or a login — whose `Origin` (or, without one, `Referer`) is
@@ -115,7 +115,7 @@ class SecurityMiddleware:
         if self.settings.secure_cookies is not None:
             return self.settings.secure_cookies
         host = _host_name((_header(scope, b"host") or "localhost").lower())
-        return host not in _LOCAL_HOSTS
+        return scope.get("scheme") == "https" or host not in _LOCAL_HOSTS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
