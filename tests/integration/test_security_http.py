@@ -278,7 +278,7 @@ def test_security_headers_on_pages_and_api(
         assert directives["frame-ancestors"] == "'none'"
         assert answer.headers["X-Frame-Options"] == "DENY"
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
-        assert answer.headers["Referrer-Policy"] == "no-referrer"
+        assert answer.headers["Referrer-Policy"] == "same-origin"
         assert answer.headers["Cache-Control"] == "no-store"
         assert "Strict-Transport-Security" not in answer.headers
     static = browser.get("/static/app.css")

@@ -2,7 +2,7 @@
 
 Every answer gets a strict Content-Security-Policy (scripts and styles only from this
 origin, no inline script, `frame-ancestors 'none'`), `X-Frame-Options: DENY`,
-`X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`; every answer but
+`X-Content-Type-Options: nosniff` and `Referrer-Policy: same-origin`; every answer but
 static files gets `Cache-Control: no-store` (pages and API answers carry patient data).
 Over https (the request's scheme, which uvicorn takes from `X-Forwarded-Proto` when the
 proxy's address is in `FORWARDED_ALLOW_IPS`) it adds `Strict-Transport-Security`.
@@ -49,7 +49,7 @@ _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 _BASE_HEADERS = (
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # not no-referrer: browsers would send Origin: null
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 
