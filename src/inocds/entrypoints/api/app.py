@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from inocds import __version__
 from inocds.adapters.db.engine import make_engine, make_session_factory
 from inocds.adapters.db.migrate import upgrade
+from inocds.adapters.reports.handout import handout_style_hash
 from inocds.entrypoints.api.access_middleware import AccessLogMiddleware
 from inocds.entrypoints.api.audit_router import audit_router
 from inocds.entrypoints.api.auth_router import auth_router
@@ -61,7 +62,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle()
     app.add_middleware(LoginGuardMiddleware, throttle=app.state.login_throttle)
     # outermost: refuses cross-site writes first and heads every answer, 429s included
-    app.add_middleware(SecurityMiddleware, settings=settings, session_cookie=SESSION_COOKIE)
+    app.add_middleware(
+        SecurityMiddleware,
+        settings=settings,
+        session_cookie=SESSION_COOKIE,
+        style_hashes=(handout_style_hash(),),
+    )
     document_security(app)
     app.include_router(calculations_router())
     app.include_router(auth_router())

@@ -16,8 +16,10 @@ neither the request's own host nor one of `Settings.allowed_origins` is refused 
 403 before it reaches the application. A request with neither header (not a browser) is
 let through: the cookie is SameSite=Strict and writes need the CSRF token anyway.
 
-The interactive API documentation (/docs, /redoc) loads its scripts from a CDN and has one
-inline script: its policy admits the CDN and that script by its SHA-256, not 'unsafe-inline'.
+`style_hashes` admits fixed inline style sheets by their SHA-256 (the patient handout is
+a self-contained printable page with one). The interactive API documentation (/docs,
+/redoc) loads its scripts from a CDN and has one inline script: its policy admits the
+CDN and that script by its SHA-256, not 'unsafe-inline'.
 """
 
 from __future__ import annotations
@@ -93,9 +95,17 @@ def _docs_policy(body: bytes) -> str:
 class SecurityMiddleware:
     """Adds the security headers, flags the session cookie, refuses cross-site writes."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, session_cookie: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        session_cookie: str,
+        style_hashes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.settings = settings
+        styles = " ".join(("'self'", *style_hashes))
+        self.policy = CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src {styles}")
         self.allowed = frozenset(settings.allowed_origins)
         self.cookie_prefix = f"{session_cookie}=".encode()
 
@@ -134,7 +144,7 @@ class SecurityMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = self._headers(message, extra, secure, CONTENT_SECURITY_POLICY)
+                message["headers"] = self._headers(message, extra, secure, self.policy)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
