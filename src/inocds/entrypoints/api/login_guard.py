@@ -5,15 +5,16 @@ query and no worker thread: it reads the client address (uvicorn takes it from
 `X-Forwarded-For` when the proxy is in `FORWARDED_ALLOW_IPS`) and the username of the
 body, asks `services.login_throttle` whether to wait, and answers 429 with
 `Retry-After` if so. Admitted attempts pass through at most `HASHING_SLOTS` at a time
-(argon2 is memory- and CPU-hungry; the others wait in the event loop, holding no
-thread); past `MAX_WAITING` waiting ones the answer is 503 with `Retry-After`. The
-outcome is read from the answer's status: 401 counts a failure; 200 (token) or 303
-(the page's redirect) a success.
+(half the cores: argon2 is memory- and CPU-hungry, the other requests keep the rest);
+the others wait in the event loop, holding no thread; past `MAX_WAITING` waiting ones
+the answer is 503 with `Retry-After`. The outcome is read from the answer's status:
+401 counts a failure; 200 (token) or 303 (the page's redirect) a success.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,7 +26,7 @@ from inocds.services.login_throttle import LoginThrottle
 __all__ = ["HASHING_SLOTS", "LOGIN_PATHS", "MAX_WAITING", "LoginGuardMiddleware"]
 
 LOGIN_PATHS = frozenset({"/login", "/api/v1/auth/token"})
-HASHING_SLOTS = 2
+HASHING_SLOTS = max(1, (os.cpu_count() or 2) // 2)  # half the cores at most hash passwords
 MAX_WAITING = 32
 _MAX_BODY = 16 * 1024
 _SUCCESS = frozenset({200, 303})
