@@ -42,7 +42,7 @@ def pdf_text(content: bytes) -> str:
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """The app on a fresh SQLite file (migrated at start-up); the server's date is DAY1."""
     path: Path = tmp_path_factory.mktemp("documents") / "documents.sqlite3"
-    app = create_app(Settings(database_url=f"sqlite:///{path}"))
+    app = create_app(Settings(database_url=f"sqlite:///{path}", secure_cookies=False))
     app.dependency_overrides[today] = lambda: DAY1
     with TestClient(app) as test_client:
         yield test_client

@@ -258,6 +258,23 @@ def test_calendar_lines_are_crlf_and_folded() -> None:
     assert "é" * 80 in str(icalendar.Calendar.from_ical(raw)["X-WR-CALNAME"])
 
 
+@pytest.mark.parametrize("breaker", ["\r", "\n", "\r\n"])
+def test_a_line_break_in_the_patient_name_cannot_inject_lines(breaker: str) -> None:
+    """A CR, LF or CRLF in the name stays inside X-WR-CALNAME: no new property, no new event."""
+    document = day8_document()
+    plan, _ = plan_and_screen(document)
+    name = f"Jo{breaker}END:VEVENT{breaker}BEGIN:VEVENT{breaker}SUMMARY:forged"
+    raw = course_calendar(document, plan, name, calendar_id="course-3")
+    clean = course_calendar(document, plan, "Jo", calendar_id="course-3")
+    lines = raw.split(b"\r\n")
+    assert b"\r" not in raw.replace(b"\r\n", b"") and b"\n" not in raw.replace(b"\r\n", b"")
+    assert lines.count(b"BEGIN:VEVENT") == clean.split(b"\r\n").count(b"BEGIN:VEVENT") == 6
+    assert not any(line.startswith(b"SUMMARY:forged") for line in lines)
+    parsed = icalendar.Calendar.from_ical(raw)
+    assert len(list(parsed.walk("VEVENT"))) == 6
+    assert "forged" in str(parsed["X-WR-CALNAME"])
+
+
 def test_calendar_uids_are_stable_and_unique() -> None:
     """Two downloads at different times give the same UIDs, one per dose."""
     document = day8_document()

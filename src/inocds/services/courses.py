@@ -21,6 +21,7 @@ from inocds.clinical.documents import parse_course
 from inocds.clinical.plan import plan_course
 from inocds.clinical.validation import FieldError, InputError
 from inocds.services.access import require_role
+from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, NotFound
 from inocds.services.patients import CLINICAL_ROLES, get_patient, latest_measurement
@@ -81,6 +82,7 @@ def get_course(session: Session, actor: User, course_id: int) -> Course:
     course = session.get(Course, course_id)
     if course is None:
         raise NotFound(f"no course {course_id}", "course_id")
+    note_read(actor.id, course.patient_id)
     return course
 
 

@@ -31,6 +31,7 @@ from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
 from inocds.services import courses
 from inocds.services.access import require_role
+from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, Forbidden, NotFound
 from inocds.services.patients import CLINICAL_ROLES, get_patient, latest_measurement
@@ -78,6 +79,8 @@ def get_order(session: Session, actor: User, order_id: int) -> Order:
     order = session.get(Order, order_id)
     if order is None:
         raise NotFound(f"no order {order_id}", "order_id")
+    course = session.get(Course, order.course_id)
+    note_read(actor.id, None if course is None else course.patient_id)
     return order
 
 
@@ -86,6 +89,7 @@ def list_orders(
 ) -> list[Order]:
     """Orders, newest first, optionally by status or course."""
     require_role(actor, *CLINICAL_ROLES)
+    note_read(actor.id, None)
     query = select(Order).order_by(Order.id.desc())
     if status:
         query = query.where(Order.status == status)

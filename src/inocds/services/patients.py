@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import Course, Measurement, Order, Patient, User
 from inocds.services.access import require_role
+from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, NotFound
 
@@ -98,12 +99,14 @@ def get_patient(session: Session, actor: User, patient_id: int) -> Patient:
     patient = session.get(Patient, patient_id)
     if patient is None:
         raise NotFound(f"no patient {patient_id}", "patient_id")
+    note_read(actor.id, patient_id)
     return patient
 
 
 def list_patients(session: Session, actor: User) -> list[Patient]:
     """Every patient, by family name (clinical roles)."""
     require_role(actor, *CLINICAL_ROLES)
+    note_read(actor.id, None)
     return list(session.scalars(select(Patient).order_by(Patient.family_name, Patient.id)))
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "ROLES",
+    "AccessLogEntry",
     "Administration",
     "ApiToken",
     "AuditEntry",
@@ -256,6 +257,21 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC of the audited row's stored state after this write (orders, events, patients,
+    # users): `audit verify` compares every row with it (revision 0003)
+    state_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class AccessLogEntry(Base):
+    """One read of patient data: who, which patient, what, when (written in batches)."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    patient_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(200))
 
 
 class IdempotencyRecord(Base):

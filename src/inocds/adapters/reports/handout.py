@@ -12,7 +12,9 @@ the same content as a PDF. Both render one list of sections, so they never diffe
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -22,7 +24,7 @@ from inocds.adapters.reports.pdf import ReportPdf
 from inocds.adapters.reports.schedule import ScheduledDose, dose_schedule
 from inocds.protocol.loader import load_protocol
 
-__all__ = ["handout_pdf", "patient_handout"]
+__all__ = ["handout_pdf", "handout_style_hash", "patient_handout"]
 
 Block = tuple[str, Any]
 """("p", text) | ("strong", text) | ("list", [text]) | ("table", (headings, rows))
@@ -363,6 +365,12 @@ def _html_block(kind: str, value: Any) -> str:
             f'<p class="blank"><span>{escape(label)}:</span><i></i></p>' for label in value
         )
     raise ValueError(f"unknown block {kind!r}")
+
+
+def handout_style_hash() -> str:
+    """The CSP source admitting the page's one inline style sheet: `'sha256-…'` of its text."""
+    digest = hashlib.sha256(_CSS.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
 def patient_handout(

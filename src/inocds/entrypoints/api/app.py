@@ -10,18 +10,24 @@ from fastapi import FastAPI
 from inocds import __version__
 from inocds.adapters.db.engine import make_engine, make_session_factory
 from inocds.adapters.db.migrate import upgrade
+from inocds.adapters.reports.handout import handout_style_hash
+from inocds.entrypoints.api.access_middleware import AccessLogMiddleware
 from inocds.entrypoints.api.audit_router import audit_router
 from inocds.entrypoints.api.auth_router import auth_router
 from inocds.entrypoints.api.calculations_router import calculations_router
 from inocds.entrypoints.api.courses_router import courses_router
-from inocds.entrypoints.api.deps import document_security
+from inocds.entrypoints.api.deps import SESSION_COOKIE, document_security
 from inocds.entrypoints.api.error_handlers import install_error_handlers
 from inocds.entrypoints.api.idempotency import IdempotencyMiddleware
+from inocds.entrypoints.api.login_guard import LoginGuardMiddleware
 from inocds.entrypoints.api.orders_router import orders_router
 from inocds.entrypoints.api.patients_router import patients_router
+from inocds.entrypoints.api.security import SecurityMiddleware
 from inocds.entrypoints.api.users_router import users_router
 from inocds.entrypoints.web.documents_router import documents_router
 from inocds.entrypoints.web.router import install_web
+from inocds.services.access_log import AccessLogWriter
+from inocds.services.login_throttle import LoginThrottle
 from inocds.settings import Settings, load_settings
 
 __all__ = ["create_app"]
@@ -36,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         upgrade(settings.database_url)  # the service applies pending migrations at start
         yield
+        access_log.stop()  # the reads still queued are written before the engine closes
         engine.dispose()
 
     app = FastAPI(
@@ -47,8 +54,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    access_log = AccessLogWriter(app.state.session_factory)
+    app.state.access_log = access_log
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(AccessLogMiddleware, writer=access_log)
+    app.state.login_throttle = LoginThrottle()
+    app.add_middleware(LoginGuardMiddleware, throttle=app.state.login_throttle)
+    # outermost: refuses cross-site writes first and heads every answer, 429s included
+    app.add_middleware(
+        SecurityMiddleware,
+        settings=settings,
+        session_cookie=SESSION_COOKIE,
+        style_hashes=(handout_style_hash(),),
+    )
     document_security(app)
     app.include_router(calculations_router())
     app.include_router(auth_router())
