@@ -40,6 +40,7 @@ __all__ = [
     "InvalidCredentials",
     "SessionLogin",
     "authenticate",
+    "check_password",
     "close_web_session",
     "create_user",
     "get_user",
@@ -313,6 +314,11 @@ def _check_account(
         )
     if errors:
         raise InputError(errors)
+
+
+def check_password(password: str) -> None:
+    """Raises InputError (field "password") unless `password` meets the policy."""
+    _check_account(None, None, None, password)
 
 
 def create_user(
