@@ -348,7 +348,7 @@ def test_handout_gives_contraception_date_symptoms_and_next_doses() -> None:
     assert screen["reproductive"]["contraception_until"] == "2026-10-04"
     page = patient_handout(document, screen, plan, patient_name="Jo Doe")
     for expected in (
-        "Sunday 4 October 2026",
+        "Sunday, October 4, 2026",
         "partner could become pregnant",
         "Fever, chills or shaking",
         "Bleeding or bruising",
@@ -356,7 +356,7 @@ def test_handout_gives_contraception_date_symptoms_and_next_doses() -> None:
         "belly",
         "Sudden weight gain",
         "trouble breathing",
-        "Monday 18 May 2026",  # cycle 1 day 15
+        "Monday, May 18, 2026",  # cycle 1 day 15
         "Who to call",
     ):
         assert expected in page, expected
@@ -367,7 +367,7 @@ def test_handout_for_a_woman_gives_both_windows() -> None:
     document = day8_document(sex="female", can_become_pregnant=True)
     plan, screen = plan_and_screen(document)
     page = patient_handout(document, screen, plan)
-    assert "Monday 4 January 2027" in page and "Saturday 4 July 2026" in page
+    assert "Monday, January 4, 2027" in page and "Saturday, July 4, 2026" in page
     assert "Do not breastfeed" in page
 
 
@@ -377,7 +377,7 @@ def test_handout_before_the_first_dose_counts_from_the_last_dose() -> None:
     plan, screen = plan_and_screen(document)
     page = patient_handout(document, screen, plan)
     assert "for 8 months after your last dose" in page
-    assert "Monday 4 May 2026" in page  # the first planned dose
+    assert "Monday, May 4, 2026" in page  # the first planned dose
 
 
 def test_handout_escapes_what_it_prints() -> None:
@@ -393,7 +393,7 @@ def test_handout_pdf_parses_and_has_the_dates() -> None:
     document = day8_document()
     plan, screen = plan_and_screen(document)
     text = pdf_text(handout_pdf(document, screen, plan, patient_name="Jo Doe"))
-    assert "Sunday 4 October 2026" in text and "Yellow skin" in text
+    assert "Sunday, October 4, 2026" in text and "Yellow skin" in text
 
 
 def test_handout_of_empty_data_does_not_crash() -> None:
