@@ -13,10 +13,11 @@ browser's session cookie. The data come from the services; the documents are mad
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from inocds.adapters.db.models import User
 from inocds.adapters.reports import (
@@ -27,6 +28,7 @@ from inocds.adapters.reports import (
     patient_handout,
     worksheet_pdf,
 )
+from inocds.adapters.reports.fonts import FontsMissing
 from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.services import courses, documents, patients
@@ -45,23 +47,31 @@ def _attachment(content: bytes, media_type: str, filename: str) -> Response:
     return Response(content, media_type=media_type, headers=headers)
 
 
+def _pdf(make: Callable[[], bytes], filename: str) -> Response:
+    """A PDF attachment; 503 with the contract's error shape when its fonts are missing."""
+    try:
+        content = make()
+    except FontsMissing as missing:
+        body = {"errors": [{"field": "(fonts)", "message": str(missing)}]}
+        return JSONResponse(body, status_code=503, headers=_NO_STORE)
+    return _attachment(content, "application/pdf", filename)
+
+
 def documents_router() -> APIRouter:
     """The document routes (kept out of the OpenAPI document: they serve files)."""
     router = APIRouter(include_in_schema=False, tags=["documents"])
 
     @router.get("/orders/{order_id}/order.pdf")
     def order_document(order_id: int, session: SessionDep, user: Clinician) -> Response:
-        content = order_pdf(documents.order_data(session, user, order_id), site_zone())
-        return _attachment(content, "application/pdf", f"order-{order_id}.pdf")
+        data = documents.order_data(session, user, order_id)
+        return _pdf(lambda: order_pdf(data, site_zone()), f"order-{order_id}.pdf")
 
     @router.get("/orders/{order_id}/worksheet.pdf")
     def worksheet_document(order_id: int, session: SessionDep, user: Clinician) -> Response:
         order, patient, preparation = documents.worksheet_inputs(session, user, order_id)
         worksheet = build_worksheet(order, patient, preparation)
-        return _attachment(
-            worksheet_pdf(worksheet, site_zone()),
-            "application/pdf",
-            f"worksheet-order-{order_id}.pdf",
+        return _pdf(
+            lambda: worksheet_pdf(worksheet, site_zone()), f"worksheet-order-{order_id}.pdf"
         )
 
     @router.get("/courses/{course_id}/calendar.ics")
@@ -95,7 +105,11 @@ def documents_router() -> APIRouter:
         course_id: int, session: SessionDep, user: Clinician, today: Today
     ) -> Response:
         document, screen, plan, patient = documents.handout_inputs(session, user, course_id, today)
-        content = handout_pdf(document, screen, plan, patient_name=patient["name"], patient=patient)
-        return _attachment(content, "application/pdf", f"handout-course-{course_id}.pdf")
+        return _pdf(
+            lambda: handout_pdf(
+                document, screen, plan, patient_name=patient["name"], patient=patient
+            ),
+            f"handout-course-{course_id}.pdf",
+        )
 
     return router
