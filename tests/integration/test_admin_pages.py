@@ -82,7 +82,7 @@ def hidden(page: httpx.Response, name: str, after: str = "") -> str:
 
 
 def new_patient(browser: TestClient) -> str:
-    """Registers Jo Doe (born 1981, 170 cm, 60 kg); the patient page's path."""
+    """Registers Jo Doe (born 1981, 170 cm, 60 kg, allergic to codeine); the page's path."""
     page = browser.get("/patients/new")
     data = {
         "csrf_token": token(page),
@@ -95,6 +95,7 @@ def new_patient(browser: TestClient) -> str:
         "weight_kg": "60",
         "measured_on": "2026-05-01",
         "medications": "ondansetron",
+        "allergies": "codeine: nausea",
     }
     answer = browser.post("/patients/new", data=data, follow_redirects=False)
     assert answer.status_code == 303, answer.text
@@ -129,6 +130,7 @@ def test_edit_patient_saves_allergies_and_co_medications(app: FastAPI, login: Lo
     assert page.status_code == 200
     form = edit_form(page)
     assert form["family_name"] == "Doe" and form["medications"] == "ondansetron"
+    assert form["allergies"] == "codeine: nausea"  # typed on the new-patient form
     form["allergies"] = "penicillin: hives\nlatex"
     form["medications"] = "ondansetron\nfluconazole"
     form["given_name"] = "Joanna"
@@ -318,3 +320,21 @@ def test_audit_page_shows_a_tampered_chain(app: FastAPI, login: Login) -> None:
     checked = admin.post("/audit/verify", data={"csrf_token": token(page)})
     assert "The chain is broken" in checked.text
     assert f"entry {edited}: edited" in checked.text
+
+
+def test_api_patient_update_takes_allergies_and_refuses_null(app: FastAPI, login: Login) -> None:
+    """PATCH /api/v1/patients/{id}: allergies are saved; a null sex is a 422, never a 500."""
+    patient = new_patient(login("nurse")).rsplit("/", 1)[1]
+    api = TestClient(app)
+    token = api.post("/api/v1/auth/token", json={"username": "nurse-joy", "password": PASSWORD})
+    auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    done = api.patch(
+        f"/api/v1/patients/{patient}", json={"version": 1, "allergies": ["latex"]}, headers=auth
+    )
+    assert done.status_code == 200 and done.json()["allergies"] == ["latex"]
+    refused = api.patch(
+        f"/api/v1/patients/{patient}", json={"version": 2, "sex": None}, headers=auth
+    )
+    assert refused.status_code == 422 and "sex" in refused.text
+    stale = api.patch(f"/api/v1/patients/{patient}", json={"version": 1, "mrn": "X"}, headers=auth)
+    assert stale.status_code == 409 and "Test nurse changed this patient" in stale.text

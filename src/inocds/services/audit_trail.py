@@ -60,7 +60,7 @@ class AuditRow:
     action: str
     entity: str
     entity_id: int | None
-    changes: list[tuple[str, Any, Any]]
+    changes: list[tuple[str, str | None, str | None]]
     hash: str
 
 
@@ -112,13 +112,27 @@ def _scope(session: Session, wanted: AuditFilter) -> ColumnElement[bool] | None:
     return or_(*parts) if parts else false()
 
 
-def _changes(entry: AuditEntry) -> list[tuple[str, Any, Any]]:
+def shown(value: Any) -> str | None:
+    """A stored value as a person reads it: lists joined, yes/no, None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(str(shown(v)) for v in value) or "(none)"
+    if isinstance(value, dict):
+        parts = [f"{k.replace('_', ' ')}: {shown(v)}" for k, v in value.items() if v is not None]
+        return ", ".join(parts) or "(none)"
+    return str(value)
+
+
+def _changes(entry: AuditEntry) -> list[tuple[str, str | None, str | None]]:
     """(field, before, after) of every field that differs; all fields of a creation."""
     before, after = entry.before or {}, entry.after or {}
     keys = sorted(set(before) | set(after))
     skip = {"version", "id", "password_hash"}
     return [
-        (key, before.get(key), after.get(key))
+        (key, shown(before.get(key)), shown(after.get(key)))
         for key in keys
         if key not in skip and before.get(key) != after.get(key)
     ]
