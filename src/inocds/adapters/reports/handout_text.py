@@ -144,10 +144,12 @@ def _rows(doses: Sequence[ScheduledDose]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _symptoms() -> Section:
+def _symptoms(minor: bool = False) -> Section:
     days = load_protocol()["monitoring.vod_signs"].integer("days_after_last_dose")
     return Section(
-        "Call your care team straight away if you have",
+        "Call your care team straight away if your child has"
+        if minor
+        else "Call your care team straight away if you have",
         [
             (
                 "strong",
@@ -309,9 +311,10 @@ def sections(
 ) -> list[Section]:
     """Every section of the handout, in reading order."""
     found: list[Section] = []
-    if is_minor(patient):
+    minor = is_minor(patient)
+    if minor:
         found.append(for_the_guardian(str((patient or {}).get("given_name") or "")))
-    found += [_about(), _schedule(document, plan, screen), _symptoms()]
+    found += [_about(), _schedule(document, plan, screen), _symptoms(minor)]
     found += all_care_sections(patient, screen)
     reproductive = _reproductive(document, screen)
     if reproductive is not None:

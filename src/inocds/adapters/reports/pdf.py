@@ -264,7 +264,7 @@ class ReportPdf(FPDF):
         width = min(120.0, self.w - self.l_margin - self.r_margin)
         self.set_xy(x + 3, y + 2)
         self.set_font(FAMILY, "B", 11)
-        self.cell(width - 6, 6, clean(title), new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.multi_cell(width - 6, 6, clean(title), align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
         for text, bold in lines:
             self.set_x(x + 3)
             self.set_font(FAMILY, "B" if bold else "", 10)

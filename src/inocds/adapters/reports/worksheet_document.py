@@ -145,7 +145,7 @@ def _label(pdf: ReportPdf, worksheet: Mapping[str, Any], zone: dt.tzinfo | None)
                 True,
             ),
             (
-                "Cytotoxic: handle with hazardous-drug precautions (gloves, closed system); "
+                "Cytotoxic: handle with hazardous-drug precautions (NIOSH, USP 800); "
                 "dispose of as hazardous waste.",
                 False,
             ),
