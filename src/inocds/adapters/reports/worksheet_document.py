@@ -87,74 +87,87 @@ def _beyond_use_section(
         pdf.bullets(notes)
 
 
-def _label(pdf: ReportPdf, worksheet: Mapping[str, Any], zone: dt.tzinfo | None) -> None:
+def _storage_lines(clock: Mapping[str, Any], zone: dt.tzinfo | None) -> list[tuple[str, bool]]:
+    """Where the bag is kept and when it must leave the refrigerator."""
+    refrigerated = bool(clock.get("diluted_refrigerated"))
+    out_of_fridge = clock.get("latest_removal_from_refrigerator_at")
+    return [
+        (
+            "Store: "
+            + (
+                "in the refrigerator (2–8 °C) until taken out"
+                if refrigerated
+                else ("at room temperature (20–25 °C)" if clock else "__________")
+            ),
+            False,
+        ),
+        (
+            "OUT OF THE FRIDGE BY: "
+            + (
+                when(out_of_fridge, zone)
+                if refrigerated and out_of_fridge
+                else "not refrigerated"
+                if clock
+                else "__________"
+            ),
+            True,
+        ),
+    ]
+
+
+def _label_lines(worksheet: Mapping[str, Any], zone: dt.tzinfo | None) -> list[tuple[str, bool]]:
+    """The label's (text, bold) lines: patient, product, storage, times, handling."""
     patient = worksheet.get("patient") or {}
     order = worksheet.get("order") or {}
     dose = worksheet.get("dose") or {}
     prep = worksheet.get("preparation") or {}
     clock = worksheet.get("beyond_use") or {}
     lots = ", ".join(prep.get("vial_lots") or []) or "________________"
-    refrigerated = bool(clock.get("diluted_refrigerated"))
-    out_of_fridge = clock.get("latest_removal_from_refrigerator_at")
+    return [
+        (f"{value_of(patient, 'name')}   MRN {value_of(patient, 'mrn')}", True),
+        (f"Born {value_of(patient, 'birth_date')}   Order {value_of(order, 'id')}", False),
+        (
+            f"{num(dose.get('dose_mg'), 'mg')} in {num(dose.get('final_volume_ml'), 'mL')} "
+            f"{dose.get('diluent', '')} ({num(dose.get('final_concentration_mg_per_ml'))} "
+            f"mg/mL), {dose.get('container', '')}",
+            True,
+        ),
+        (
+            f"Infuse over {num(dose.get('infusion_minutes'), 'min')} at "
+            f"{num(dose.get('infusion_rate_ml_per_h'), 'mL/h')} by {dose.get('device', '')}",
+            False,
+        ),
+        ("PROTECT FROM LIGHT. Do not shake. Do not freeze. Flush the line after.", True),
+        *_storage_lines(clock, zone),
+        (
+            "Start infusion by: "
+            + (when(clock.get("latest_infusion_start_at"), zone) if clock else "__________"),
+            True,
+        ),
+        (
+            "End infusion by: "
+            + (when(clock.get("latest_infusion_end_at"), zone) if clock else "__________"),
+            True,
+        ),
+        (
+            "Cytotoxic: handle with hazardous-drug precautions (NIOSH, USP 800); "
+            "dispose of as hazardous waste.",
+            False,
+        ),
+        (f"Vial lots: {lots}", False),
+        (
+            f"Prepared by: {prep.get('pharmacist') or '__________'}   Checked by: __________",
+            False,
+        ),
+    ]
+
+
+def _label(pdf: ReportPdf, worksheet: Mapping[str, Any], zone: dt.tzinfo | None) -> None:
+    """The framed hazardous-drug label."""
     pdf.heading("Label", keep_mm=95)
     pdf.box(
         "HAZARDOUS DRUG - INOTUZUMAB OZOGAMICIN - for intravenous infusion",
-        [
-            (f"{value_of(patient, 'name')}   MRN {value_of(patient, 'mrn')}", True),
-            (f"Born {value_of(patient, 'birth_date')}   Order {value_of(order, 'id')}", False),
-            (
-                f"{num(dose.get('dose_mg'), 'mg')} in {num(dose.get('final_volume_ml'), 'mL')} "
-                f"{dose.get('diluent', '')} ({num(dose.get('final_concentration_mg_per_ml'))} "
-                f"mg/mL), {dose.get('container', '')}",
-                True,
-            ),
-            (
-                f"Infuse over {num(dose.get('infusion_minutes'), 'min')} at "
-                f"{num(dose.get('infusion_rate_ml_per_h'), 'mL/h')} by {dose.get('device', '')}",
-                False,
-            ),
-            ("PROTECT FROM LIGHT. Do not shake. Do not freeze. Flush the line after.", True),
-            (
-                "Store: "
-                + (
-                    "in the refrigerator (2–8 °C) until taken out"
-                    if refrigerated
-                    else ("at room temperature (20–25 °C)" if clock else "__________")
-                ),
-                False,
-            ),
-            (
-                "OUT OF THE FRIDGE BY: "
-                + (
-                    when(out_of_fridge, zone)
-                    if refrigerated and out_of_fridge
-                    else "not refrigerated"
-                    if clock
-                    else "__________"
-                ),
-                True,
-            ),
-            (
-                "Start infusion by: "
-                + (when(clock.get("latest_infusion_start_at"), zone) if clock else "__________"),
-                True,
-            ),
-            (
-                "End infusion by: "
-                + (when(clock.get("latest_infusion_end_at"), zone) if clock else "__________"),
-                True,
-            ),
-            (
-                "Cytotoxic: handle with hazardous-drug precautions (NIOSH, USP 800); "
-                "dispose of as hazardous waste.",
-                False,
-            ),
-            (f"Vial lots: {lots}", False),
-            (
-                f"Prepared by: {prep.get('pharmacist') or '__________'}   Checked by: __________",
-                False,
-            ),
-        ],
+        _label_lines(worksheet, zone),
     )
 
 
@@ -188,6 +201,73 @@ def _bag_to_use(dilution: Mapping[str, Any]) -> str:
     if materials:
         text += f"; bag of {', '.join(materials)} only"
     return text
+
+
+def _reconstitution(pdf: ReportPdf, steps: Mapping[str, Any]) -> None:
+    recon = steps.get("reconstitution") or {}
+    pdf.heading(f"1. Reconstitution ({rule_source('prep.reconstitution')})")
+    pdf.fields(
+        [
+            ("Diluent", value_of(recon, "diluent")),
+            ("Volume per vial", f"{num(recon.get('diluent_ml_per_vial'), 'mL')} of the diluent"),
+            ("Concentration", num(recon.get("concentration_mg_per_ml"), "mg/mL")),
+            ("Deliverable per vial", num(recon.get("deliverable_ml_per_vial"), "mL")),
+            ("Mixing", value_of(recon, "mixing")),
+            ("Check", value_of(recon, "expected_appearance")),
+            ("Storage", value_of(recon, "storage")),
+        ]
+    )
+
+
+def _withdraw_and_dilute(pdf: ReportPdf, worksheet: Mapping[str, Any]) -> None:
+    steps = worksheet.get("steps") or {}
+    dilution = steps.get("dilution") or {}
+    pdf.heading(f"2. Withdraw and dilute ({rule_source(str(dilution.get('rule'))) or '-'})")
+    rows: list[tuple[str, Any]] = [
+        (
+            "Withdraw (exact)",
+            f"{num(dilution.get('withdraw_ml'), 'mL')} of the reconstituted solution",
+        ),
+        ("Measure it as", _measured(worksheet)),
+        ("Bag to use", _bag_to_use(dilution)),
+        (
+            "Diluent",
+            f"{value_of(dilution, 'diluent')}: {num(dilution.get('diluent_volume_ml'))} mL",
+        ),
+        ("Final volume", num(dilution.get("final_volume_ml"), "mL")),
+        ("Final concentration", num(dilution.get("final_concentration_mg_per_ml"), "mg/mL")),
+    ]
+    if dilution.get("mixing"):
+        rows.append(("Mixing", dilution["mixing"]))
+    pdf.fields(rows)
+    if dilution.get("instructions"):
+        pdf.paragraph(dilution["instructions"])
+
+
+def _administration_and_filters(pdf: ReportPdf, steps: Mapping[str, Any]) -> None:
+    admin = steps.get("administration") or {}
+    pdf.heading(f"3. Administration ({rule_source('prep.infusion')})")
+    pdf.fields(
+        [
+            ("Rate", num(admin.get("infusion_rate_ml_per_h"), "mL/h")),
+            ("Duration", num(admin.get("infusion_minutes"), "min")),
+            ("Device", value_of(admin, "device")),
+            ("Lines", ", ".join(admin.get("line_materials") or []) or "-"),
+        ]
+    )
+    if admin.get("instructions"):
+        pdf.paragraph(admin["instructions"])
+    filters = steps.get("filters") or {}
+    light = steps.get("light_protection") or {}
+    pdf.heading(f"4. Filters and light ({rule_source('prep.filters')})")
+    pdf.fields(
+        [
+            ("In-line filter", "not required" if not filters.get("required") else "required"),
+            ("Filters allowed", ", ".join(filters.get("allowed") or []) or "-"),
+            ("Filters FORBIDDEN", ", ".join(filters.get("forbidden") or []) or "-"),
+            ("Light", light.get("instructions", "Protect from light.")),
+        ]
+    )
 
 
 def worksheet_pdf(worksheet: Mapping[str, Any], zone: dt.tzinfo | None = None) -> bytes:
@@ -227,63 +307,9 @@ def worksheet_pdf(worksheet: Mapping[str, Any], zone: dt.tzinfo | None = None) -
             ),
         ]
     )
-    recon = steps.get("reconstitution") or {}
-    pdf.heading(f"1. Reconstitution ({rule_source('prep.reconstitution')})")
-    pdf.fields(
-        [
-            ("Diluent", value_of(recon, "diluent")),
-            ("Volume per vial", f"{num(recon.get('diluent_ml_per_vial'), 'mL')} of the diluent"),
-            ("Concentration", num(recon.get("concentration_mg_per_ml"), "mg/mL")),
-            ("Deliverable per vial", num(recon.get("deliverable_ml_per_vial"), "mL")),
-            ("Mixing", value_of(recon, "mixing")),
-            ("Check", value_of(recon, "expected_appearance")),
-            ("Storage", value_of(recon, "storage")),
-        ]
-    )
-    dilution = steps.get("dilution") or {}
-    pdf.heading(f"2. Withdraw and dilute ({rule_source(str(dilution.get('rule'))) or '-'})")
-    rows: list[tuple[str, Any]] = [
-        (
-            "Withdraw (exact)",
-            f"{num(dilution.get('withdraw_ml'), 'mL')} of the reconstituted solution",
-        ),
-        ("Measure it as", _measured(worksheet)),
-        ("Bag to use", _bag_to_use(dilution)),
-        (
-            "Diluent",
-            f"{value_of(dilution, 'diluent')}: {num(dilution.get('diluent_volume_ml'))} mL",
-        ),
-        ("Final volume", num(dilution.get("final_volume_ml"), "mL")),
-        ("Final concentration", num(dilution.get("final_concentration_mg_per_ml"), "mg/mL")),
-    ]
-    if dilution.get("mixing"):
-        rows.append(("Mixing", dilution["mixing"]))
-    pdf.fields(rows)
-    if dilution.get("instructions"):
-        pdf.paragraph(dilution["instructions"])
-    admin = steps.get("administration") or {}
-    pdf.heading(f"3. Administration ({rule_source('prep.infusion')})")
-    pdf.fields(
-        [
-            ("Rate", num(admin.get("infusion_rate_ml_per_h"), "mL/h")),
-            ("Duration", num(admin.get("infusion_minutes"), "min")),
-            ("Device", value_of(admin, "device")),
-            ("Lines", ", ".join(admin.get("line_materials") or []) or "-"),
-        ]
-    )
-    if admin.get("instructions"):
-        pdf.paragraph(admin["instructions"])
-    filters = steps.get("filters") or {}
-    light = steps.get("light_protection") or {}
-    pdf.heading(f"4. Filters and light ({rule_source('prep.filters')})")
-    pdf.fields(
-        [
-            ("In-line filter", "not required" if not filters.get("required") else "required"),
-            ("Filters allowed", ", ".join(filters.get("allowed") or []) or "-"),
-            ("Filters FORBIDDEN", ", ".join(filters.get("forbidden") or []) or "-"),
-            ("Light", light.get("instructions", "Protect from light.")),
-        ]
-    )
+    _reconstitution(pdf, steps)
+    _withdraw_and_dilute(pdf, worksheet)
+    _administration_and_filters(pdf, steps)
     _beyond_use_section(pdf, worksheet, zone)
     if prep:
         pdf.heading("Preparation record")

@@ -95,6 +95,13 @@ def _act(
 def user_admin_pages() -> APIRouter:
     """The account-action routes."""
     router = APIRouter(include_in_schema=False, route_class=PageRoute)
+    _state_routes(router)
+    _credential_routes(router)
+    return router
+
+
+def _state_routes(router: APIRouter) -> None:
+    """Deactivate or reactivate, and unlock."""
 
     @router.post("/users/{user_id}/active", response_class=HTMLResponse)
     def set_active(
@@ -126,6 +133,10 @@ def user_admin_pages() -> APIRouter:
             form,
             lambda v: users.unlock(session, login.user, user_id, v),
         )
+
+
+def _credential_routes(router: APIRouter) -> None:
+    """Reset the password, change the role."""
 
     @router.post("/users/{user_id}/password", response_class=HTMLResponse)
     def reset_password(
@@ -164,5 +175,3 @@ def user_admin_pages() -> APIRouter:
             form,
             lambda v: users.change_role(session, login.user, user_id, v, role or ""),
         )
-
-    return router
