@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings", "load_settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "Settings", "load_settings", "site_zone"]
 
 DEFAULT_DATABASE_URL = "sqlite:///inocds.sqlite3"
 
@@ -56,3 +58,20 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         audit_key=env.get("INOCDS_AUDIT_KEY") or None,
         audit_key_dir=env.get("INOCDS_AUDIT_KEY_DIR") or None,
     )
+
+
+def site_zone(environ: dict[str, str] | None = None) -> dt.tzinfo:
+    """The site's time zone: `INOCDS_TIMEZONE` (IANA name), else the server's local zone.
+
+    The pages and the printed documents show every time in this one zone. An unknown
+    name falls back to the server's zone rather than failing a print-out.
+    """
+    env = os.environ if environ is None else environ
+    name = env.get("INOCDS_TIMEZONE", "").strip()
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    local = dt.datetime.now().astimezone().tzinfo
+    return local if local is not None else dt.UTC

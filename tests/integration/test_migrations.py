@@ -73,4 +73,4 @@ def test_migrations_ship_inside_the_package() -> None:
     assert (scripts / "env.py").is_file()
     assert (scripts / "script.py.mako").is_file()
     shipped = {p.name for p in (scripts / "versions").glob("*.py")}
-    assert {"0001_initial.py", "0003_security.py"} <= shipped
+    assert {"0001_initial.py", "0003_security.py", "0006_patient_allergies.py"} <= shipped

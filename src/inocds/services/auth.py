@@ -39,6 +39,7 @@ __all__ = [
     "SessionLogin",
     "authenticate",
     "check_account_fields",
+    "check_password",
     "close_web_session",
     "create_user",
     "get_user",
@@ -326,6 +327,11 @@ def check_account_fields(
         )
     if errors:
         raise InputError(errors)
+
+
+def check_password(password: str) -> None:
+    """Raises InputError (field "password") unless `password` meets the policy."""
+    check_account_fields(None, None, None, password)
 
 
 def create_user(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inocds.adapters.db.models import Course, Measurement, Order, Patient, User
+from inocds.adapters.db.models import AuditEntry, Course, Measurement, Order, Patient, User
 from inocds.services.access import require_role
 from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
@@ -23,6 +23,7 @@ __all__ = [
     "latest_measurement",
     "list_measurements",
     "list_patients",
+    "stale_patient_message",
     "update_patient",
 ]
 
@@ -46,6 +47,7 @@ class PatientInput:
     history: dict[str, Any] | None = None
     diagnosis: dict[str, Any] | None = None
     medications: tuple[str, ...] = ()
+    allergies: tuple[str, ...] = ()
 
 
 def create_patient(session: Session, actor: User, data: PatientInput) -> Patient:
@@ -64,6 +66,7 @@ def create_patient(session: Session, actor: User, data: PatientInput) -> Patient
         history=dict(data.history or {}),
         diagnosis=dict(data.diagnosis or {}),
         medications=list(data.medications),
+        allergies=list(data.allergies),
         created_by=actor.id,
     )
     session.add(patient)
@@ -76,21 +79,85 @@ def create_patient(session: Session, actor: User, data: PatientInput) -> Patient
 def update_patient(
     session: Session, actor: User, patient_id: int, version: int, changes: dict[str, Any]
 ) -> Patient:
-    """Changes patient fields with an optimistic version check (stale: Conflict)."""
+    """Changes patient fields with an optimistic version check.
+
+    A stale `version` raises Conflict saying who changed which fields since (from the
+    audit trail); nothing is written then. An MRN already used by another patient and a
+    birth date after a recorded measurement are refused.
+    """
     require_role(actor, "physician", "nurse")
     patient = get_patient(session, actor, patient_id)
     if patient.version != version:
-        raise Conflict(
-            f"patient {patient_id} changed since version {version} (now {patient.version})",
-            "version",
+        raise Conflict(stale_patient_message(session, patient, version), "version")
+    mrn = changes.get("mrn")
+    if mrn is not None and mrn != patient.mrn:
+        taken = session.scalar(
+            select(Patient.id).where(Patient.mrn == mrn, Patient.id != patient_id)
         )
+        if taken is not None:
+            raise Conflict(f"a patient with MRN {mrn!r} already exists", "mrn")
+    born = changes.get("birth_date")
+    if born is not None:
+        first = session.scalar(
+            select(Measurement.measured_on)
+            .where(Measurement.patient_id == patient_id)
+            .order_by(Measurement.measured_on)
+            .limit(1)
+        )
+        if first is not None and born > first:
+            raise Conflict(
+                f"the birth date {born.isoformat()} is after the first recorded height and "
+                f"weight ({first.isoformat()})",
+                "birth_date",
+            )
     before = to_json(patient)
     for name, value in changes.items():
         setattr(patient, name, value)
+    if to_json(patient) == before:
+        return patient  # nothing changed: no new version, no audit entry
     patient.version += 1
     session.flush()
     record(session, actor.id, "patient.update", "patient", patient.id, before, to_json(patient))
     return patient
+
+
+def stale_patient_message(session: Session, patient: Patient, version: int) -> str:
+    """Who changed which fields of `patient` after `version` (for a 409)."""
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.entity == "patient",
+            AuditEntry.entity_id == patient.id,
+            AuditEntry.action == "patient.update",
+        )
+        .order_by(AuditEntry.id)
+    ).all()
+    later = [
+        e for e in entries if isinstance(e.before, dict) and e.before.get("version", 0) >= version
+    ]
+    if not later:
+        return (
+            f"this patient was changed by someone else since you opened it (version {version}, "
+            f"now {patient.version}); reload the page and enter your change again"
+        )
+    names: list[str] = []
+    fields: list[str] = []
+    for entry in later:
+        who = session.get(User, entry.actor_id) if entry.actor_id is not None else None
+        name = (who.full_name or who.username) if who is not None else "an unknown user"
+        if name not in names:
+            names.append(name)
+        before, after = entry.before or {}, entry.after or {}
+        for key in sorted(set(before) | set(after)):
+            if key != "version" and before.get(key) != after.get(key) and key not in fields:
+                fields.append(key)
+    at = later[-1].at if later[-1].at.tzinfo is not None else later[-1].at.replace(tzinfo=dt.UTC)
+    what = ", ".join(f.replace("_", " ") for f in fields) or "no field"
+    return (
+        f"{' and '.join(names)} changed this patient since you opened it "
+        f"(last at {at.isoformat(timespec='minutes')}): {what}. "
+        "Reload the page to see their change, then enter yours again"
+    )
 
 
 def get_patient(session: Session, actor: User, patient_id: int) -> Patient:

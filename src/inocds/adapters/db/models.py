@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -120,6 +121,8 @@ class Patient(Base):
     history: Mapped[dict[str, Any]] = mapped_column(default=dict)
     diagnosis: Mapped[dict[str, Any]] = mapped_column(default=dict)
     medications: Mapped[list[Any]] = mapped_column(default=list)
+    allergies: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    """Allergies as entered (drug or other, one per item); empty: none recorded."""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)

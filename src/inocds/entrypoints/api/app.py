@@ -24,8 +24,11 @@ from inocds.entrypoints.api.orders_router import orders_router
 from inocds.entrypoints.api.patients_router import patients_router
 from inocds.entrypoints.api.security import SecurityMiddleware
 from inocds.entrypoints.api.users_router import users_router
+from inocds.entrypoints.web.audit_pages import audit_pages
 from inocds.entrypoints.web.documents_router import documents_router
+from inocds.entrypoints.web.patient_edit_pages import patient_edit_pages
 from inocds.entrypoints.web.router import install_web
+from inocds.entrypoints.web.user_admin_pages import user_admin_pages
 from inocds.services.access_log import AccessLogWriter
 from inocds.services.login_throttle import LoginThrottle
 from inocds.settings import Settings, load_settings
@@ -77,6 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(courses_router())
     app.include_router(orders_router())
     app.include_router(documents_router())
+    app.include_router(patient_edit_pages())  # /patients/{id}/edit
+    app.include_router(user_admin_pages())  # /users/{id}/active, unlock, password, role
+    app.include_router(audit_pages())  # /audit, /audit/verify
     install_web(app)  # the care team's pages and /static
 
     @app.get("/healthz", tags=["service"], summary="Liveness")

@@ -89,6 +89,8 @@ _NOTICES = {
     "administered": "The administration is recorded as the course's dose.",
     "cancelled": "The order is cancelled.",
     "user": "The account is created.",
+    "patient_updated": "The patient's details are saved.",
+    "user_updated": "The account is changed.",
 }
 
 
