@@ -1,12 +1,13 @@
 """Engine and sessions: SQLite (WAL, foreign keys on) or PostgreSQL from one URL.
 
 Pool sizing (both backends, per server process): `INOCDS_DB_POOL_SIZE` kept connections
-(default 10) plus `INOCDS_DB_MAX_OVERFLOW` more under load (default 30), i.e. at most 40,
-the size of the thread pool that runs the service's request handlers, so a handler never
-waits for a connection that another waiting handler holds. A handler that still finds no
+(default 10) plus `INOCDS_DB_MAX_OVERFLOW` more under load (default 10), 20 at most. The
+HTTP shell lets as many requests run at once as the pool holds (the others wait before
+taking a thread), below the 40 threads that run handlers, so a handler never waits for
+a connection held by a request that waits for a thread. A handler that still finds no
 connection within `INOCDS_DB_POOL_TIMEOUT` seconds (default 10) gets a pool timeout,
-answered 503 with Retry-After by the HTTP shell. With N worker processes PostgreSQL needs
-N x 40 connections (its default max_connections is 100: two workers fit).
+answered 503 with Retry-After. With N worker processes PostgreSQL needs N x 20
+connections (its default max_connections is 100).
 
 Writes that must see the state they check (course events, orders) call `lock_row` first:
 `SELECT ... FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite (the whole database is
@@ -45,7 +46,7 @@ def pool_settings(environ: dict[str, str] | None = None) -> dict[str, int]:
 
     return {
         "pool_size": number("INOCDS_DB_POOL_SIZE", 10),
-        "max_overflow": number("INOCDS_DB_MAX_OVERFLOW", 30),
+        "max_overflow": number("INOCDS_DB_MAX_OVERFLOW", 10),
         "pool_timeout": number("INOCDS_DB_POOL_TIMEOUT", 10),
     }
 

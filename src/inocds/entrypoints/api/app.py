@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from inocds import __version__
-from inocds.adapters.db.engine import make_engine, make_session_factory
+from inocds.adapters.db.engine import make_engine, make_session_factory, pool_settings
 from inocds.adapters.db.migrate import upgrade
 from inocds.entrypoints.api.audit_router import audit_router
 from inocds.entrypoints.api.auth_router import auth_router
@@ -16,6 +16,7 @@ from inocds.entrypoints.api.calculations_router import calculations_router
 from inocds.entrypoints.api.courses_router import courses_router
 from inocds.entrypoints.api.deps import document_security
 from inocds.entrypoints.api.error_handlers import install_error_handlers
+from inocds.entrypoints.api.guard import RequestGuard, RetryGuard
 from inocds.entrypoints.api.idempotency import IdempotencyMiddleware
 from inocds.entrypoints.api.orders_router import orders_router
 from inocds.entrypoints.api.patients_router import patients_router
@@ -48,7 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     install_error_handlers(app)
+    app.add_middleware(RetryGuard)  # innermost: re-runs a transaction that met a passing error
     app.add_middleware(IdempotencyMiddleware)
+    pool = pool_settings()
+    in_flight = pool["pool_size"] + pool["max_overflow"]  # one connection per request at most
+    app.add_middleware(RequestGuard, max_in_flight=in_flight)  # outermost: never a traceback
     document_security(app)
     app.include_router(calculations_router())
     app.include_router(auth_router())

@@ -6,12 +6,12 @@ the same answer, and the same named errors (HTTP 422), over either transport.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from inocds.clinical.json_limits import loads
 from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.deps import ERROR_BODY
 from inocds.protocol.loader import load_protocol
@@ -33,11 +33,7 @@ def _unprocessable(errors: list[dict[str, str]]) -> JSONResponse:
 
 
 async def _json_body(request: Request) -> Any:
-    raw = await request.body()
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InputError.single("(body)", f"not valid JSON: {error}") from None
+    return loads(await request.body())
 
 
 def _add_command(app: APIRouter, name: str, summary: str) -> None:
