@@ -43,9 +43,13 @@ class Service:
     statuses: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def call(self, method: str, path: str, role: str | None, **kwargs: Any) -> httpx.Response:
+    def call(
+        self, method: str, path: str, role: str | None, headers_json: bool = False, **kwargs: Any
+    ) -> httpx.Response:
         """One request as `role` (None: anonymous); its status is recorded."""
         headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+        if headers_json:
+            headers["Content-Type"] = "application/json"
         answer = self.client.request(method, path, headers=headers, **kwargs)
         with self.lock:
             self.statuses.append(answer.status_code)
@@ -136,13 +140,13 @@ def parallel(count: int, request: Callable[[int], httpx.Response]) -> list[httpx
         return list(pool.map(run, range(count)))
 
 
-def _seed(url: str) -> dict[str, str]:
+def _seed(url: str, roles: tuple[str, ...] = ROLES) -> dict[str, str]:
     """One user per role and a bearer token each."""
     engine = make_engine(url)
     tokens = {}
     try:
         with transaction(make_session_factory(engine)) as session:
-            for name in ROLES:
+            for name in roles:
                 user = User(
                     username=f"{name}-{secrets.token_hex(3)}",
                     full_name=name,

@@ -1,15 +1,15 @@
-"""JSON read within limits: size, nesting depth, integer length, no NaN, no control characters.
+"""JSON read within limits: size, nesting depth, integer length, no control characters.
 
 The CLI and the HTTP service read request documents through `loads`, so the same
 hostile input gets the same named refusal (exit 2 / HTTP 422) instead of a crash:
 Python's json parser recurses once per nesting level (1,000 levels raise
 RecursionError) and `int()` refuses literals of 4,300 digits and more (ValueError).
+NaN, Infinity and 1e999 are left to the validators, which name the field they are in.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
@@ -51,17 +51,6 @@ def _parse_int(literal: str) -> int:
     return int(literal)
 
 
-def _parse_float(literal: str) -> float:
-    number = float(literal)
-    if not math.isfinite(number):
-        raise ValueError(f"{literal[:20]} is too large a number")
-    return number
-
-
-def _parse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def has_control_characters(value: str) -> bool:
     """Whether `value` holds a control character other than tab, line feed, carriage return."""
     return _CONTROL.search(value) is not None
@@ -96,9 +85,7 @@ def loads(raw: str | bytes) -> Any:
     if _depth(text) > MAX_DEPTH:
         raise InputError.single("(body)", f"nested more than {MAX_DEPTH} levels deep")
     try:
-        document = json.loads(
-            text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant
-        )
+        document = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as error:
         raise InputError.single(
             "(body)", f"not valid JSON: {error.msg} at line {error.lineno}"

@@ -14,12 +14,13 @@ from inocds.entrypoints.api.audit_router import audit_router
 from inocds.entrypoints.api.auth_router import auth_router
 from inocds.entrypoints.api.calculations_router import calculations_router
 from inocds.entrypoints.api.courses_router import courses_router
-from inocds.entrypoints.api.deps import document_security
+from inocds.entrypoints.api.deps import ERROR_BODY, document_security
 from inocds.entrypoints.api.error_handlers import install_error_handlers
 from inocds.entrypoints.api.guard import RequestGuard, RetryGuard
 from inocds.entrypoints.api.idempotency import IdempotencyMiddleware
 from inocds.entrypoints.api.orders_router import orders_router
 from inocds.entrypoints.api.patients_router import patients_router
+from inocds.entrypoints.api.request_schemas import document_error_answers
 from inocds.entrypoints.api.users_router import users_router
 from inocds.entrypoints.web.documents_router import documents_router
 from inocds.entrypoints.web.router import install_web
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     in_flight = pool["pool_size"] + pool["max_overflow"]  # one connection per request at most
     app.add_middleware(RequestGuard, max_in_flight=in_flight)  # outermost: never a traceback
     document_security(app)
+    document_error_answers(app, ERROR_BODY)
     app.include_router(calculations_router())
     app.include_router(auth_router())
     app.include_router(users_router())

@@ -14,18 +14,20 @@ from fastapi.responses import JSONResponse
 from inocds.clinical.json_limits import loads
 from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.deps import ERROR_BODY
+from inocds.entrypoints.api.request_schemas import command_request_schema
 from inocds.protocol.loader import load_protocol
 from inocds.services.commands import COMMANDS, run_command
 
 __all__ = ["calculations_router"]
 
-_OBJECT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    },
-    "responses": {"422": {"description": "Bad input: every bad field named", **ERROR_BODY}},
-}
+
+def _described_body(name: str) -> dict[str, Any]:
+    """The command's request body (from its validator) and its 422 answer, for OpenAPI."""
+    schema = command_request_schema(name)
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+        "responses": {"422": {"description": "Bad input: every bad field named", **ERROR_BODY}},
+    }
 
 
 def _unprocessable(errors: list[dict[str, str]]) -> JSONResponse:
@@ -51,7 +53,7 @@ def _add_command(app: APIRouter, name: str, summary: str) -> None:
         methods=["POST"],
         summary=summary,
         tags=["calculations"],
-        openapi_extra=_OBJECT_BODY,
+        openapi_extra=_described_body(name),
         response_class=JSONResponse,
     )
 
