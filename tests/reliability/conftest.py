@@ -1,7 +1,8 @@
 """A real `inocds serve` for the reliability tests, on SQLite and PostgreSQL (2 workers too).
 
-Each configuration gets a new migrated database, one user and bearer token per role
-(written directly, as an admin would), and the server in a subprocess. `Service.call`
+Each configuration (one server for the whole session) gets a new migrated database,
+one user and bearer token per role (written directly, as an admin would), and the
+server in a subprocess. `Service.call`
 records every answer's status, so each test can assert that none was a 5xx.
 """
 
@@ -144,6 +145,7 @@ def _seed(url: str, roles: tuple[str, ...] = ROLES) -> dict[str, str]:
     """One user per role and a bearer token each."""
     engine = make_engine(url)
     tokens = {}
+    password_hash = hash_password(secrets.token_hex(8))  # one argon2 hash: nobody logs in
     try:
         with transaction(make_session_factory(engine)) as session:
             for name in roles:
@@ -151,7 +153,7 @@ def _seed(url: str, roles: tuple[str, ...] = ROLES) -> dict[str, str]:
                     username=f"{name}-{secrets.token_hex(3)}",
                     full_name=name,
                     role=name.rstrip("2"),
-                    password_hash=hash_password(secrets.token_hex(8)),
+                    password_hash=password_hash,
                     active=True,
                     failed_logins=0,
                     version=1,
@@ -164,7 +166,7 @@ def _seed(url: str, roles: tuple[str, ...] = ROLES) -> dict[str, str]:
     return tokens
 
 
-@pytest.fixture(scope="module", params=CONFIGURATIONS)
+@pytest.fixture(scope="session", params=CONFIGURATIONS)
 def service(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
