@@ -47,6 +47,14 @@ def test_deep_nesting_and_huge_integers_answer_422(service: Service, path: str, 
     assert service.server_errors() == []
 
 
+def test_a_body_over_1_mib_answers_413(service: Service) -> None:
+    """A 2 MiB body is refused before anything reads it: 413."""
+    raw = '{"note": "' + "x" * (2 * 1024 * 1024) + '"}'
+    answer = service.call("POST", "/api/v1/dose", None, content=raw.encode(), headers_json=True)
+    assert answer.status_code == 413 and answer.json()["errors"][0]["field"] == "(body)"
+    assert service.server_errors() == []
+
+
 def test_an_event_type_that_is_a_list_answers_422(service: Service) -> None:
     """{"type": ["labs"]} is not an event type: 422 on `type`."""
     _, course_id = service.new_course()
@@ -61,6 +69,7 @@ def test_ids_beyond_the_column_range_answer_404(service: Service, number: int) -
     """Ids of 2^31 (PostgreSQL INTEGER), 2^63 (SQLite) and beyond: 404, in path or query."""
     for path in (f"/api/v1/patients/{number}", f"/api/v1/orders/{number}"):
         assert service.call("GET", path, "nurse").status_code == 404
+    assert service.call("GET", "/api/v1/patients/\u00b2", "nurse").status_code in (404, 422)
     listed = service.call("GET", "/api/v1/orders", "nurse", params={"course_id": number})
     assert listed.status_code in (200, 404, 422)
     assert service.server_errors() == []

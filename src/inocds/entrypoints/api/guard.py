@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -45,6 +46,7 @@ MAX_ROW_ID = 2**31 - 1
 _RETRY_AFTER_S = "1"
 _PASSING_SQLSTATES = {"40001", "40P01", "55P03", "57014"}
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def _errors(field: str, message: str) -> dict[str, Any]:
@@ -129,7 +131,7 @@ def _path_problem(scope: Scope) -> tuple[int, dict[str, Any]] | None:
     if has_control_characters(path) or has_control_characters(unquote(query)):
         return 422, _errors("(request)", "the address contains a control character")
     for part in path.split("/"):
-        if part.isdigit() and (len(part) > 12 or int(part) > MAX_ROW_ID):
+        if _DIGITS.fullmatch(part) and (len(part) > 12 or int(part) > MAX_ROW_ID):
             return 404, _errors("(path)", f"no record with id {part[:20]}")
     return None
 
@@ -176,6 +178,27 @@ class RequestGuard:
             await self._guarded(scope, receive, send)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._checked(scope, receive, tracking)
+        except Exception as error:
+            status, body_json, headers = classify(error)
+            if status != 500:
+                _log.warning(
+                    "answered %d to %s %s: %r", status, scope["method"], scope["path"], error
+                )
+            if started:  # too late for an answer: the client sees the connection close
+                _log.error("error after the answer started", exc_info=error)
+                return
+            await _send_json(send, status, body_json, headers)
+
+    async def _checked(self, scope: Scope, receive: Receive, send: Send) -> None:
         problem = _path_problem(scope)
         if problem is not None:
             await _send_json(send, problem[0], problem[1], {})
@@ -191,25 +214,7 @@ class RequestGuard:
                 await _send_json(send, 422, {"errors": bad}, {})
                 return
             receive = _replaying(body, receive)
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking)
-        except Exception as error:
-            status, body_json, headers = classify(error)
-            if status != 500:
-                _log.warning(
-                    "answered %d to %s %s: %r", status, scope["method"], scope["path"], error
-                )
-            if started:  # too late for an answer: the client sees the connection close
-                _log.error("error after the answer started", exc_info=error)
-                return
-            await _send_json(send, status, body_json, headers)
+        await self.app(scope, receive, send)
 
 
 class RetryGuard:
