@@ -35,6 +35,7 @@ pytestmark = pytest.mark.e2e
 EXAMPLES_PER_OPERATION = 13
 MIN_REQUESTS = 2000
 _sent: list[int] = []
+_runs: list[str] = []
 _roles = itertools.cycle(("physician", "pharmacist", "nurse", "admin"))
 
 
@@ -86,9 +87,12 @@ def test_no_server_error_and_every_answer_as_documented(
         run()
     except Unsatisfiable:  # no parameter can be made invalid (e.g. GET /healthz)
         assert mode == GenerationMode.NEGATIVE
+    _runs.append(label)
 
 
 def test_the_run_sent_enough_requests() -> None:
     """The run above sent at least 2,000 requests (anonymous and authenticated)."""
+    if len(_runs) < 2 * len(OPERATIONS):
+        pytest.skip("counts only a whole run of the module (some operations were deselected)")
     print(f"schemathesis: {len(_sent)} requests")
     assert len(_sent) >= MIN_REQUESTS, len(_sent)
