@@ -1,4 +1,10 @@
-"""Patients and their measurements (height and weight over time)."""
+"""Patients and their measurements (height and weight over time).
+
+Dates are checked against the calendar (issue 10): a birth date lies 0 to 120 years
+back, a measurement is neither in the future nor before birth; the dosing weight of an
+order is the latest measurement on or before its date. An update is one conditional
+UPDATE on the version read (of concurrent updates of one version, one wins).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import AuditEntry, Course, Measurement, Order, Patient, User
+from inocds.clinical.validation import FieldError, InputError
 from inocds.services.access import require_role
 from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
@@ -28,6 +35,39 @@ __all__ = [
 ]
 
 CLINICAL_ROLES = ("physician", "pharmacist", "nurse")
+MAX_AGE_YEARS = 120
+"""A birth date further back than this is a typing error (issue 10: 0 to 120 years)."""
+
+
+def _printable_problems(fields: dict[str, Any]) -> list[FieldError]:
+    """Text fields with control characters (NUL, CR, …) are refused."""
+    return [
+        FieldError(name, "must not contain control characters")
+        for name, value in fields.items()
+        if isinstance(value, str) and any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value)
+    ]
+
+
+def _date_problems(
+    birth_date: dt.date, measured_on: dt.date | None, today: dt.date
+) -> list[FieldError]:
+    """Birth 0-120 years back; a measurement on or before today and on or after birth."""
+    errors = []
+    try:
+        oldest = today.replace(year=today.year - MAX_AGE_YEARS)
+    except ValueError:  # 29 February
+        oldest = today.replace(year=today.year - MAX_AGE_YEARS, day=28)
+    if not oldest <= birth_date <= today:
+        errors.append(
+            FieldError(
+                "birth_date", f"must lie between {oldest} and {today} (0-{MAX_AGE_YEARS} years)"
+            )
+        )
+    if measured_on is not None and measured_on > today:
+        errors.append(FieldError("measured_on", f"must not be in the future (today is {today})"))
+    elif measured_on is not None and measured_on < birth_date:
+        errors.append(FieldError("measured_on", f"must not be before birth ({birth_date})"))
+    return errors
 
 
 @dataclass(frozen=True)
@@ -50,9 +90,16 @@ class PatientInput:
     allergies: tuple[str, ...] = ()
 
 
-def create_patient(session: Session, actor: User, data: PatientInput) -> Patient:
+def create_patient(
+    session: Session, actor: User, data: PatientInput, today: dt.date | None = None
+) -> Patient:
     """Registers a patient with a first measurement (physician or nurse)."""
     require_role(actor, "physician", "nurse")
+    today = today or dt.date.today()
+    texts = {"mrn": data.mrn, "family_name": data.family_name, "given_name": data.given_name}
+    errors = _printable_problems(texts) + _date_problems(data.birth_date, data.measured_on, today)
+    if errors:
+        raise InputError(errors)
     if session.scalar(select(Patient.id).where(Patient.mrn == data.mrn)) is not None:
         raise Conflict(f"a patient with MRN {data.mrn!r} already exists", "mrn")
     patient = Patient(
@@ -72,7 +119,9 @@ def create_patient(session: Session, actor: User, data: PatientInput) -> Patient
     session.add(patient)
     session.flush()
     record(session, actor.id, "patient.create", "patient", patient.id, None, to_json(patient))
-    add_measurement(session, actor, patient.id, data.measured_on, data.height_cm, data.weight_kg)
+    add_measurement(
+        session, actor, patient.id, data.measured_on, data.height_cm, data.weight_kg, today
+    )
     return patient
 
 
@@ -87,8 +136,15 @@ def update_patient(
     """
     require_role(actor, "physician", "nurse")
     patient = get_patient(session, actor, patient_id)
+    stale = Conflict(
+        f"patient {patient_id} changed since version {version} (now {patient.version})",
+        "version",
+    )
     if patient.version != version:
         raise Conflict(stale_patient_message(session, patient, version), "version")
+    errors = _printable_problems(changes)
+    if errors:
+        raise InputError(errors)
     mrn = changes.get("mrn")
     if mrn is not None and mrn != patient.mrn:
         taken = session.scalar(
@@ -111,12 +167,17 @@ def update_patient(
                 "birth_date",
             )
     before = to_json(patient)
-    for name, value in changes.items():
-        setattr(patient, name, value)
-    if to_json(patient) == before:
+    if all(getattr(patient, name) == value for name, value in changes.items()):
         return patient  # nothing changed: no new version, no audit entry
-    patient.version += 1
-    session.flush()
+    done = session.execute(
+        update(Patient)
+        .where(Patient.id == patient_id, Patient.version == version)
+        .values(**changes, version=version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise stale  # another writer won between the read and this conditional write
+    session.refresh(patient)
     record(session, actor.id, "patient.update", "patient", patient.id, before, to_json(patient))
     return patient
 
@@ -184,10 +245,18 @@ def add_measurement(
     measured_on: dt.date,
     height_cm: float,
     weight_kg: float,
+    today: dt.date | None = None,
 ) -> Measurement:
     """Records height and weight on a date (clinical roles); sends back affected orders."""
     require_role(actor, *CLINICAL_ROLES)
-    get_patient(session, actor, patient_id)
+    patient = get_patient(session, actor, patient_id)
+    errors = [
+        e
+        for e in _date_problems(patient.birth_date, measured_on, today or dt.date.today())
+        if e.field != "birth_date"
+    ]
+    if errors:
+        raise InputError(errors)
     measurement = Measurement(
         patient_id=patient_id,
         measured_on=measured_on,
@@ -214,6 +283,7 @@ def _return_orders_on_weight_change(
     session: Session, actor: User, patient_id: int, weight_kg: float
 ) -> None:
     """Open orders go back for recalculation when the weight moved 10% or more (issue 5)."""
+    from inocds.services.order_state import transition
     from inocds.services.orders import WEIGHT_CHANGE_FRACTION, weight_change_fraction
 
     open_orders = session.scalars(
@@ -230,15 +300,11 @@ def _return_orders_on_weight_change(
         acknowledged = bool(order.engine_decision.get("weight_change_acknowledged"))
         if change < WEIGHT_CHANGE_FRACTION or (acknowledged and order.weight_kg == weight_kg):
             continue
-        before = to_json(order)
-        order.status = "returned"
-        order.status_reason = (
+        reason = (
             f"weight {weight_kg:g} kg is {change:.0%} away from the course's start "
             f"({course.start_weight_kg:g} kg): recalculate"
         )
-        order.version += 1
-        session.flush()
-        record(session, actor.id, "order.returned", "order", order.id, before, to_json(order))
+        transition(session, actor, order, "returned", reason)
 
 
 def list_measurements(session: Session, actor: User, patient_id: int) -> list[Measurement]:
@@ -253,14 +319,19 @@ def list_measurements(session: Session, actor: User, patient_id: int) -> list[Me
     )
 
 
-def latest_measurement(session: Session, patient_id: int) -> Measurement:
-    """The most recent measurement of a patient (by date, then entry)."""
+def latest_measurement(
+    session: Session, patient_id: int, on_or_before: dt.date | None = None
+) -> Measurement:
+    """The most recent measurement of a patient (by date, then entry), on or before a date."""
+    query = select(Measurement).where(Measurement.patient_id == patient_id)
+    if on_or_before is not None:
+        query = query.where(Measurement.measured_on <= on_or_before)
     found = session.scalars(
-        select(Measurement)
-        .where(Measurement.patient_id == patient_id)
-        .order_by(Measurement.measured_on.desc(), Measurement.id.desc())
-        .limit(1)
+        query.order_by(Measurement.measured_on.desc(), Measurement.id.desc()).limit(1)
     ).first()
     if found is None:
-        raise NotFound(f"patient {patient_id} has no height and weight recorded", "measurements")
+        when = "" if on_or_before is None else f" on or before {on_or_before}"
+        raise NotFound(
+            f"patient {patient_id} has no height and weight recorded{when}", "measurements"
+        )
     return found

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from inocds.adapters.db.models import Measurement, Patient, User
+from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.protocol.loader import load_protocol
 from inocds.services import patients
@@ -153,7 +154,9 @@ def patients_router() -> APIRouter:
         return [patient_json(p) for p in patients.list_patients(session, user)]
 
     @router.post("", status_code=201, summary="Register a patient (physician or nurse)")
-    def create(body: PatientCreate, session: SessionDep, user: Recorder) -> dict[str, Any]:
+    def create(
+        body: PatientCreate, session: SessionDep, user: Recorder, today: Today
+    ) -> dict[str, Any]:
         data = patients.PatientInput(
             **body.model_dump(exclude={"history", "diagnosis", "medications", "allergies"}),
             history=body.history.model_dump(),
@@ -161,7 +164,7 @@ def patients_router() -> APIRouter:
             medications=tuple(body.medications),
             allergies=tuple(body.allergies),
         )
-        patient = patients.create_patient(session, user, data)
+        patient = patients.create_patient(session, user, data, today)
         return patient_json(patient, patients.latest_measurement(session, patient.id))
 
     @router.get("/{patient_id}", summary="One patient with the latest measurement")
@@ -183,10 +186,14 @@ def patients_router() -> APIRouter:
 
     @router.post("/{patient_id}/measurements", status_code=201, summary="Record height and weight")
     def measure(
-        patient_id: int, body: MeasurementCreate, session: SessionDep, user: Clinician
+        patient_id: int,
+        body: MeasurementCreate,
+        session: SessionDep,
+        user: Clinician,
+        today: Today,
     ) -> dict[str, Any]:
         m = patients.add_measurement(
-            session, user, patient_id, body.measured_on, body.height_cm, body.weight_kg
+            session, user, patient_id, body.measured_on, body.height_cm, body.weight_kg, today
         )
         return measurement_json(m)
 
