@@ -1,0 +1,47 @@
+"""The draft orders of an order-sign / order-select call: which is the drug, what dose it asks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inocds.adapters.fhir.build import with_dose
+from inocds.adapters.fhir.client import search_resources
+from inocds.adapters.fhir.course import is_drug
+
+__all__ = ["draft_dose", "draft_requests", "suggestion"]
+
+
+def draft_requests(
+    context: dict[str, Any], hook: str
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The drafted inotuzumab MedicationRequest (or None) and the other drafted medications."""
+    if hook == "patient-view":
+        return None, []
+    orders = context.get("draftOrders")
+    resources = search_resources(orders) if isinstance(orders, dict) else []
+    requests = [r for r in resources if r.get("resourceType") == "MedicationRequest"]
+    if hook == "order-select":
+        selected = set(context.get("selections") or [])
+        chosen = [r for r in requests if f"MedicationRequest/{r.get('id')}" in selected]
+        requests = chosen or requests
+    drug = next((r for r in requests if is_drug(r)), None)
+    return drug, [r for r in requests if not is_drug(r)]
+
+
+def draft_dose(draft: dict[str, Any]) -> float | None:
+    """The absolute dose (mg) the draft asks for, if it states one."""
+    for instruction in draft.get("dosageInstruction") or []:
+        for rate in instruction.get("doseAndRate") or []:
+            quantity = rate.get("doseQuantity") or {}
+            unit = quantity.get("code") or quantity.get("unit")
+            if unit == "mg" and isinstance(quantity.get("value"), (int, float)):
+                return float(quantity["value"])
+    return None
+
+
+def suggestion(draft: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any] | None:
+    """The draft with the engine's dose, validated as a MedicationRequest (None if invalid)."""
+    try:
+        return with_dose(draft, float(answer["dose_mg"]), answer.get("dose_mg_per_m2"))
+    except (ValueError, KeyError, TypeError):
+        return None
