@@ -15,6 +15,8 @@ class Settings:
     """The service's settings."""
 
     database_url: str
+    cds_auth: str = "auto"  # "on" | "off" | "auto" (required unless the caller is on loopback)
+    cds_clients_file: str | None = None  # JSON: trusted CDS clients' issuers and public keys
 
     @property
     def database_kind(self) -> str:
@@ -25,4 +27,8 @@ class Settings:
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Settings from `environ` (default: the process environment)."""
     env = os.environ if environ is None else environ
-    return Settings(database_url=env.get("INOCDS_DATABASE_URL", DEFAULT_DATABASE_URL))
+    return Settings(
+        database_url=env.get("INOCDS_DATABASE_URL", DEFAULT_DATABASE_URL),
+        cds_auth=env.get("INOCDS_CDS_AUTH", "auto"),
+        cds_clients_file=env.get("INOCDS_CDS_CLIENTS") or None,
+    )

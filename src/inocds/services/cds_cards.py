@@ -203,6 +203,7 @@ def missing_data_card(missing: list[str], problems: list[str], base_url: str) ->
     """The data a decision needs and the request lacks (or could not read): no answer without it."""
     parts = [*missing, *problems]
     text = "No inotuzumab decision: " + ("; ".join(parts) if parts else "data missing")
-    lines = [f"- missing: {m}" for m in missing] + [f"- not understood: {p}" for p in problems]
+    lines = [f"- **labs.missing**: missing {m}" for m in missing]
+    lines += [f"- **input**: not understood: {p}" for p in problems]
     lines.append("The engine was not run: it never decides on data it does not have.")
     return card(text, "warning", "labs.missing", base_url, "\n".join(lines))

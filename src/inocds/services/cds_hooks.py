@@ -224,7 +224,11 @@ def _cards(
     if hook == "patient-view":
         out += _due_cards(screen, document, base_url)
     for text in assumptions:
-        out.append(cards.card(text, "info", "duration.hsct", base_url, f"- assumed: {text}"))
+        out.append(
+            cards.card(
+                text, "info", "duration.hsct", base_url, f"- **duration.hsct**: assumed: {text}"
+            )
+        )
     return out
 
 

@@ -1,0 +1,232 @@
+"""CDS Hooks 2.0 calls as an EHR makes them, answered from prefetch (the app with client JWTs on).
+
+Worked dose: 170 cm / 60 kg, Mosteller sqrt(170 * 60 / 3600) = 1.6833 -> 1.68 m2;
+cycle 1 day 1 is 0.8 mg/m2 (regimen.cycle1): 0.8 x 1.68 = 1.344 -> 1.34 mg.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from fhirclient.models.medicationrequest import MedicationRequest as R4MedicationRequest
+from sqlalchemy import select
+
+from inocds.adapters.db.engine import transaction
+from inocds.adapters.db.models import AuditEntry
+from tests.interop.conftest import ISSUER
+from tests.interop.fhir_builders import (
+    administration,
+    body,
+    hook_request,
+    labs,
+    medication_request,
+    observation,
+    patient,
+    searchset,
+)
+
+SIGN = "/cds-services/inocds-order-sign"
+INDICATORS = {"info", "warning", "critical"}
+
+
+def token(key: Any, aud: str, **claims: Any) -> dict[str, str]:
+    """A fresh client JWT (ES384, 5 minutes) for the service URL `aud`."""
+    now = int(time.time())
+    payload = {"iss": ISSUER, "sub": "ehr-client", "aud": aud, "iat": now, "exp": now + 300,
+               "jti": str(uuid.uuid4()), **claims}  # fmt: skip
+    signed = jwt.encode(payload, key, algorithm="ES384", headers={"kid": "ehr-key-1"})
+    return {"Authorization": f"Bearer {signed}"}
+
+
+def post(client: TestClient, key: Any, path: str, body: dict[str, Any]) -> Any:
+    """POSTs a hook call with a fresh JWT; returns the response."""
+    return client.post(path, json=body, headers=token(key, f"http://testserver{path}"))
+
+
+def prefetch(
+    observations: list[dict[str, Any]],
+    medications: list[dict[str, Any]] | None = None,
+    administrations: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The prefetch of the discovery's templates (patient without a stored MRN)."""
+    return {
+        "patient": patient(identifier="NOT-STORED"),
+        "observations": searchset(observations),
+        "medications": searchset(medications or []),
+        "administrations": searchset(administrations or []),
+        "conditions": searchset([]),
+    }
+
+
+def assert_spec_limits(cards: list[dict[str, Any]]) -> None:
+    """Every card: summary < 140 chars, known indicator, source label + url, rule ids in detail."""
+    assert cards
+    for card in cards:
+        assert len(card["summary"]) <= 140
+        assert card["indicator"] in INDICATORS
+        assert card["source"]["label"] and card["source"]["url"].startswith("http")
+        assert "**" in card.get("detail", "**")
+        if card["indicator"] != "info":
+            assert card["overrideReasons"]
+
+
+C1D1 = prefetch([*body("2026-01-04"), *labs("2026-01-04")])
+
+
+def test_discovery_lists_three_hooks_with_prefetch_templates(app_client: TestClient) -> None:
+    """GET /cds-services lists order-sign, order-select and patient-view with prefetch."""
+    services = app_client.get("/cds-services").json()["services"]
+    assert {s["hook"] for s in services} == {"order-sign", "order-select", "patient-view"}
+    for service in services:
+        assert service["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+        assert "751-8" in service["prefetch"]["observations"]
+
+
+def test_draft_of_2_5_mg_gets_warning_with_protocol_dose_1_34_mg(
+    app_client: TestClient, client_key: Any
+) -> None:
+    """A 2.5 mg draft on cycle 1 day 1 (protocol 1.34 mg, 87% off > 5%) warns and suggests 1.34."""
+    request = hook_request("order-sign", C1D1, [medication_request(dose_mg=2.5)])
+    cards = post(app_client, client_key, SIGN, request).json()["cards"]
+    assert_spec_limits(cards)
+    warning = next(c for c in cards if "Draft dose" in c["summary"])
+    assert warning["indicator"] == "warning"
+    assert "1.34 mg" in warning["summary"]
+    action = warning["suggestions"][0]["actions"][0]
+    assert action["type"] == "update"
+    dose = action["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]
+    assert dose["value"] == pytest.approx(1.34)
+    R4MedicationRequest(action["resource"])  # strict R4 (4.0.1) model of fhirclient
+
+
+def test_draft_at_protocol_dose_gets_no_dose_warning(
+    app_client: TestClient, client_key: Any
+) -> None:
+    """A 1.36 mg draft is within 5% of 1.34 mg (1.5%): the give card alone, info."""
+    request = hook_request("order-sign", C1D1, [medication_request(dose_mg=1.36)])
+    cards = post(app_client, client_key, SIGN, request).json()["cards"]
+    assert not [c for c in cards if "Draft dose" in c["summary"]]
+    assert cards[0]["indicator"] == "info" and "give 1.34 mg" in cards[0]["summary"]
+
+
+def test_active_live_vaccine_gets_critical_card(app_client: TestClient, client_key: Any) -> None:
+    """An active MedicationRequest for a live vaccine is risk X: a critical card."""
+    vaccine = medication_request("measles vaccine live", rid="m1", status="active")
+    request = hook_request("order-sign", {**C1D1, "medications": searchset([vaccine])},
+                           [medication_request(dose_mg=1.34)])  # fmt: skip
+    cards = post(app_client, client_key, SIGN, request).json()["cards"]
+    assert_spec_limits(cards)
+    critical = [c for c in cards if c["indicator"] == "critical"]
+    assert critical and "measles vaccine live" in critical[0]["summary"]
+
+
+def test_cycle_2_draft_with_anc_600_gets_critical_hold(
+    app_client: TestClient, client_key: Any
+) -> None:
+    """Cycle 1 given from 2025-12-01 (pretreatment ANC 1800); on 2026-01-05 ANC 600 < 1000: hold."""
+    history = [administration("2025-12-01", 1.34, "a1"), administration("2025-12-08", 0.84, "a2"),
+               administration("2025-12-15", 0.84, "a3")]  # fmt: skip
+    observations = [*body("2025-11-30"), *labs("2025-11-30"), *labs("2026-01-04", anc=600)]
+    request = hook_request("order-sign", prefetch(observations, [], history),
+                           [medication_request(dose_mg=1.34)])  # fmt: skip
+    cards = post(app_client, client_key, SIGN, request).json()["cards"]
+    assert_spec_limits(cards)
+    decision = cards[0]
+    assert decision["indicator"] == "critical"
+    assert "cycle 2" in decision["summary"] and "hold" in decision["summary"]
+    assert "heme.anc_gate" in decision["detail"]
+
+
+def test_anc_in_10e9_per_l_is_converted_for_the_decision(
+    app_client: TestClient, client_key: Any
+) -> None:
+    """ANC 0.6 x 10^9/L is 600/mm3: the same hold as the ANC given per microlitre."""
+    history = [administration("2025-12-01", 1.34, "a1")]
+    observations = [*body("2025-11-30"), *labs("2025-11-30"),
+                    *labs("2026-01-04", anc=0.6, anc_unit="10*9/L")]  # fmt: skip
+    request = hook_request("order-sign", prefetch(observations, [], history),
+                           [medication_request(dose_mg=1.34)])  # fmt: skip
+    cards = post(app_client, client_key, SIGN, request).json()["cards"]
+    assert cards[0]["indicator"] == "critical" and "hold" in cards[0]["summary"]
+
+
+def test_unknown_unit_gets_a_card_saying_so(app_client: TestClient, client_key: Any) -> None:
+    """ANC in 'K/uL' (not UCUM) is never guessed: the card names the unit and no decision."""
+    observations = [*body("2026-01-04"), *labs("2026-01-04", anc=1.8, anc_unit="K/uL")]
+    request = hook_request("order-sign", prefetch(observations), [medication_request(dose_mg=1.34)])
+    cards = post(app_client, client_key, SIGN, request).json()["cards"]
+    assert_spec_limits(cards)
+    assert len(cards) == 1 and "K/uL" in cards[0]["summary"] + cards[0]["detail"]
+    assert "No inotuzumab decision" in cards[0]["summary"]
+
+
+def test_missing_weight_gets_a_card_naming_it(app_client: TestClient, client_key: Any) -> None:
+    """Without a body weight Observation the card names LOINC 29463-7 and decides nothing."""
+    observations = [observation("8302-2", 170, "cm", "2026-01-04"), *labs("2026-01-04")]
+    request = hook_request("order-sign", prefetch(observations), [medication_request(dose_mg=1.34)])
+    cards = post(app_client, client_key, SIGN, request).json()["cards"]
+    assert len(cards) == 1 and "29463-7" in cards[0]["summary"]
+
+
+def test_no_prefetch_and_no_fhir_server_is_412(app_client: TestClient, client_key: Any) -> None:
+    """Neither prefetch nor fhirServer: 412, naming the missing prefetch key."""
+    request = hook_request("order-sign", None, [medication_request(dose_mg=1.34)])
+    answer = post(app_client, client_key, SIGN, request)
+    assert answer.status_code == 412
+    assert answer.json()["errors"][0]["field"] == "prefetch.patient"
+
+
+def test_order_select_shows_dose_plan_and_preparation(
+    app_client: TestClient, client_key: Any
+) -> None:
+    """order-select renders the engine's dose (1.34 mg) with its vials and the cycle plan."""
+    request = hook_request(
+        "order-select",
+        C1D1,
+        [medication_request(dose_mg=1.34)],
+    )
+    request["context"]["selections"] = ["MedicationRequest/draft-1"]
+    cards = post(app_client, client_key, "/cds-services/inocds-order-select", request).json()
+    assert_spec_limits(cards["cards"])
+    assert any("vial" in c["summary"] for c in cards["cards"])
+
+
+def test_patient_view_shows_course_status(app_client: TestClient, client_key: Any) -> None:
+    """patient-view renders today's decision and what is due today."""
+    request = hook_request("patient-view", C1D1)
+    cards = post(app_client, client_key, "/cds-services/inocds-patient-view", request).json()
+    assert_spec_limits(cards["cards"])
+    assert any(c["summary"].startswith("Due today") for c in cards["cards"])
+
+
+def test_calls_without_a_valid_jwt_are_refused(app_client: TestClient, client_key: Any) -> None:
+    """No JWT, a wrong audience, an unknown key, or a replayed jti: 401."""
+    request = hook_request("order-sign", C1D1, [medication_request(dose_mg=1.34)])
+    assert app_client.post(SIGN, json=request).status_code == 401
+    wrong_aud = token(client_key, "https://elsewhere.example/cds-services/x")
+    assert app_client.post(SIGN, json=request, headers=wrong_aud).status_code == 401
+    stranger = jwt.encode({"iss": ISSUER, "aud": f"http://testserver{SIGN}", "iat": 0,
+                           "exp": 10**10, "jti": "x"}, "k" * 32, algorithm="HS256")  # fmt: skip
+    headers = {"Authorization": f"Bearer {stranger}"}
+    assert app_client.post(SIGN, json=request, headers=headers).status_code == 401
+    once = token(client_key, f"http://testserver{SIGN}")
+    assert app_client.post(SIGN, json=request, headers=once).status_code == 200
+    assert app_client.post(SIGN, json=request, headers=once).status_code == 401
+
+
+def test_feedback_is_recorded_in_the_audit_trail(app_client: TestClient, client_key: Any) -> None:
+    """POST .../feedback stores each outcome (with its override reason) as an audit entry."""
+    feedback = {"feedback": [{"card": "card-uuid-1", "outcome": "overridden",
+                              "overrideReason": {"reason": {"code": "clinical-judgement"}},
+                              "outcomeTimestamp": "2026-01-05T10:00:00Z"}]}  # fmt: skip
+    answer = post(app_client, client_key, f"{SIGN}/feedback", feedback)
+    assert answer.status_code == 200
+    factory = app_client.app.state.session_factory  # type: ignore[attr-defined]
+    with transaction(factory) as session:
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "cds.feedback"))
+        assert [e.after["card"] for e in entries] == ["card-uuid-1"]  # type: ignore[index]
