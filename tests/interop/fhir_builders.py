@@ -72,10 +72,14 @@ def searchset(resources: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 INOTUZUMAB = {
-    "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "display":
-                "inotuzumab ozogamicin"}],
+    "coding": [
+        {
+            "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+            "display": "inotuzumab ozogamicin",
+        }
+    ],
     "text": "inotuzumab ozogamicin",
-}  # fmt: skip
+}
 
 
 def medication_request(
@@ -116,8 +120,11 @@ def hook_request(
     """A CDS Hooks request as an EHR sends it."""
     context: dict[str, Any] = {"userId": "Practitioner/1", "patientId": "ehr-1"}
     if draft is not None:
-        context["draftOrders"] = {"resourceType": "Bundle", "type": "collection",
-                                  "entry": [{"resource": r} for r in draft]}  # fmt: skip
+        context["draftOrders"] = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": r} for r in draft],
+        }
     body: dict[str, Any] = {
         "hook": hook,
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",

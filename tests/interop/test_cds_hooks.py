@@ -37,8 +37,15 @@ INDICATORS = {"info", "warning", "critical"}
 def token(key: Any, aud: str, **claims: Any) -> dict[str, str]:
     """A fresh client JWT (ES384, 5 minutes) for the service URL `aud`."""
     now = int(time.time())
-    payload = {"iss": ISSUER, "sub": "ehr-client", "aud": aud, "iat": now, "exp": now + 300,
-               "jti": str(uuid.uuid4()), **claims}  # fmt: skip
+    payload = {
+        "iss": ISSUER,
+        "sub": "ehr-client",
+        "aud": aud,
+        "iat": now,
+        "exp": now + 300,
+        "jti": str(uuid.uuid4()),
+        **claims,
+    }
     signed = jwt.encode(payload, key, algorithm="ES384", headers={"kid": "ehr-key-1"})
     return {"Authorization": f"Bearer {signed}"}
 
@@ -75,7 +82,7 @@ def assert_spec_limits(cards: list[dict[str, Any]]) -> None:
             assert card["overrideReasons"]
 
 
-C1D1 = prefetch([*body("2026-01-04"), *labs("2026-01-04")])
+C1D1 = prefetch([*body("2026-01-05"), *labs("2026-01-05")])
 
 
 def test_discovery_lists_three_hooks_with_prefetch_templates(app_client: TestClient) -> None:
@@ -117,8 +124,11 @@ def test_draft_at_protocol_dose_gets_no_dose_warning(
 def test_active_live_vaccine_gets_critical_card(app_client: TestClient, client_key: Any) -> None:
     """An active MedicationRequest for a live vaccine is risk X: a critical card."""
     vaccine = medication_request("measles vaccine live", rid="m1", status="active")
-    request = hook_request("order-sign", {**C1D1, "medications": searchset([vaccine])},
-                           [medication_request(dose_mg=1.34)])  # fmt: skip
+    request = hook_request(
+        "order-sign",
+        {**C1D1, "medications": searchset([vaccine])},
+        [medication_request(dose_mg=1.34)],
+    )
     cards = post(app_client, client_key, SIGN, request).json()["cards"]
     assert_spec_limits(cards)
     critical = [c for c in cards if c["indicator"] == "critical"]
@@ -129,11 +139,15 @@ def test_cycle_2_draft_with_anc_600_gets_critical_hold(
     app_client: TestClient, client_key: Any
 ) -> None:
     """Cycle 1 given from 2025-12-01 (pretreatment ANC 1800); on 2026-01-05 ANC 600 < 1000: hold."""
-    history = [administration("2025-12-01", 1.34, "a1"), administration("2025-12-08", 0.84, "a2"),
-               administration("2025-12-15", 0.84, "a3")]  # fmt: skip
-    observations = [*body("2025-11-30"), *labs("2025-11-30"), *labs("2026-01-04", anc=600)]
-    request = hook_request("order-sign", prefetch(observations, [], history),
-                           [medication_request(dose_mg=1.34)])  # fmt: skip
+    history = [
+        administration("2025-12-01", 1.34, "a1"),
+        administration("2025-12-08", 0.84, "a2"),
+        administration("2025-12-15", 0.84, "a3"),
+    ]
+    observations = [*body("2025-11-30"), *labs("2025-11-30"), *labs("2026-01-05", anc=600)]
+    request = hook_request(
+        "order-sign", prefetch(observations, [], history), [medication_request(dose_mg=1.34)]
+    )
     cards = post(app_client, client_key, SIGN, request).json()["cards"]
     assert_spec_limits(cards)
     decision = cards[0]
@@ -147,17 +161,21 @@ def test_anc_in_10e9_per_l_is_converted_for_the_decision(
 ) -> None:
     """ANC 0.6 x 10^9/L is 600/mm3: the same hold as the ANC given per microlitre."""
     history = [administration("2025-12-01", 1.34, "a1")]
-    observations = [*body("2025-11-30"), *labs("2025-11-30"),
-                    *labs("2026-01-04", anc=0.6, anc_unit="10*9/L")]  # fmt: skip
-    request = hook_request("order-sign", prefetch(observations, [], history),
-                           [medication_request(dose_mg=1.34)])  # fmt: skip
+    observations = [
+        *body("2025-11-30"),
+        *labs("2025-11-30"),
+        *labs("2026-01-05", anc=0.6, anc_unit="10*9/L"),
+    ]
+    request = hook_request(
+        "order-sign", prefetch(observations, [], history), [medication_request(dose_mg=1.34)]
+    )
     cards = post(app_client, client_key, SIGN, request).json()["cards"]
     assert cards[0]["indicator"] == "critical" and "hold" in cards[0]["summary"]
 
 
 def test_unknown_unit_gets_a_card_saying_so(app_client: TestClient, client_key: Any) -> None:
     """ANC in 'K/uL' (not UCUM) is never guessed: the card names the unit and no decision."""
-    observations = [*body("2026-01-04"), *labs("2026-01-04", anc=1.8, anc_unit="K/uL")]
+    observations = [*body("2026-01-05"), *labs("2026-01-05", anc=1.8, anc_unit="K/uL")]
     request = hook_request("order-sign", prefetch(observations), [medication_request(dose_mg=1.34)])
     cards = post(app_client, client_key, SIGN, request).json()["cards"]
     assert_spec_limits(cards)
@@ -167,7 +185,7 @@ def test_unknown_unit_gets_a_card_saying_so(app_client: TestClient, client_key: 
 
 def test_missing_weight_gets_a_card_naming_it(app_client: TestClient, client_key: Any) -> None:
     """Without a body weight Observation the card names LOINC 29463-7 and decides nothing."""
-    observations = [observation("8302-2", 170, "cm", "2026-01-04"), *labs("2026-01-04")]
+    observations = [observation("8302-2", 170, "cm", "2026-01-05"), *labs("2026-01-05")]
     request = hook_request("order-sign", prefetch(observations), [medication_request(dose_mg=1.34)])
     cards = post(app_client, client_key, SIGN, request).json()["cards"]
     assert len(cards) == 1 and "29463-7" in cards[0]["summary"]
@@ -210,8 +228,11 @@ def test_calls_without_a_valid_jwt_are_refused(app_client: TestClient, client_ke
     assert app_client.post(SIGN, json=request).status_code == 401
     wrong_aud = token(client_key, "https://elsewhere.example/cds-services/x")
     assert app_client.post(SIGN, json=request, headers=wrong_aud).status_code == 401
-    stranger = jwt.encode({"iss": ISSUER, "aud": f"http://testserver{SIGN}", "iat": 0,
-                           "exp": 10**10, "jti": "x"}, "k" * 32, algorithm="HS256")  # fmt: skip
+    stranger = jwt.encode(
+        {"iss": ISSUER, "aud": f"http://testserver{SIGN}", "iat": 0, "exp": 10**10, "jti": "x"},
+        "k" * 32,
+        algorithm="HS256",
+    )
     headers = {"Authorization": f"Bearer {stranger}"}
     assert app_client.post(SIGN, json=request, headers=headers).status_code == 401
     once = token(client_key, f"http://testserver{SIGN}")
@@ -221,9 +242,16 @@ def test_calls_without_a_valid_jwt_are_refused(app_client: TestClient, client_ke
 
 def test_feedback_is_recorded_in_the_audit_trail(app_client: TestClient, client_key: Any) -> None:
     """POST .../feedback stores each outcome (with its override reason) as an audit entry."""
-    feedback = {"feedback": [{"card": "card-uuid-1", "outcome": "overridden",
-                              "overrideReason": {"reason": {"code": "clinical-judgement"}},
-                              "outcomeTimestamp": "2026-01-05T10:00:00Z"}]}  # fmt: skip
+    feedback = {
+        "feedback": [
+            {
+                "card": "card-uuid-1",
+                "outcome": "overridden",
+                "overrideReason": {"reason": {"code": "clinical-judgement"}},
+                "outcomeTimestamp": "2026-01-05T10:00:00Z",
+            }
+        ]
+    }
     answer = post(app_client, client_key, f"{SIGN}/feedback", feedback)
     assert answer.status_code == 200
     factory = app_client.app.state.session_factory  # type: ignore[attr-defined]

@@ -27,13 +27,22 @@ __all__ = [
 
 OVERRIDE_SYSTEM = "https://inocds.org/fhir/CodeSystem/override-reason"
 OVERRIDE_REASONS = [
-    {"code": "clinical-judgement", "system": OVERRIDE_SYSTEM,
-     "display": "Clinical judgement: the patient's situation differs"},
-    {"code": "data-outdated", "system": OVERRIDE_SYSTEM,
-     "display": "The data shown is outdated or wrong"},
-    {"code": "protocol-deviation", "system": OVERRIDE_SYSTEM,
-     "display": "Documented deviation from the protocol (study or local protocol)"},
-]  # fmt: skip
+    {
+        "code": "clinical-judgement",
+        "system": OVERRIDE_SYSTEM,
+        "display": "Clinical judgement: the patient's situation differs",
+    },
+    {
+        "code": "data-outdated",
+        "system": OVERRIDE_SYSTEM,
+        "display": "The data shown is outdated or wrong",
+    },
+    {
+        "code": "protocol-deviation",
+        "system": OVERRIDE_SYSTEM,
+        "display": "Documented deviation from the protocol (study or local protocol)",
+    },
+]
 _ACTION_INDICATOR = {
     "give": "info",
     "delay": "warning",
@@ -111,8 +120,9 @@ def decision_card(
     if answer.get("needs_clinician_review"):
         text += " - clinician review needed"
     reasons = list(answer.get("reasons") or [])
-    lead = f"Action **{action}**" + (f", next dose from {answer['next_dose_date']}."
-                                      if answer.get("next_dose_date") else ".")  # fmt: skip
+    lead = f"Action **{action}**" + (
+        f", next dose from {answer['next_dose_date']}." if answer.get("next_dose_date") else "."
+    )
     warnings = answer.get("warnings") or []
     if warnings:
         lead += "\n\nHistory warnings: " + "; ".join(
@@ -182,8 +192,15 @@ def interaction_cards(screen: dict[str, Any], base_url: str) -> list[dict[str, A
     for alert in screen.get("alerts") or []:
         indicator = "critical" if alert.get("severity") in ("high", "critical") else "warning"
         rule = str(alert.get("id") or "screen.interactions")
-        cards.append(card(str(alert.get("message")), indicator, rule, base_url,
-                          f"- **{rule}**: {alert.get('message')}"))  # fmt: skip
+        cards.append(
+            card(
+                str(alert.get("message")),
+                indicator,
+                rule,
+                base_url,
+                f"- **{rule}**: {alert.get('message')}",
+            )
+        )
     return cards
 
 
@@ -193,10 +210,17 @@ def vod_card(screen: dict[str, Any], base_url: str) -> dict[str, Any] | None:
     if not details:
         return None
     names = ", ".join(str(d.get("id")) for d in details)
-    reasons = [{"rule": d.get("rule"), "message": d.get("message"), "source": d.get("source")}
-               for d in details]  # fmt: skip
-    return card(f"VOD risk factors: {names}", "info", str(details[0].get("rule")), base_url,
-                _detail(reasons))  # fmt: skip
+    reasons = [
+        {"rule": d.get("rule"), "message": d.get("message"), "source": d.get("source")}
+        for d in details
+    ]
+    return card(
+        f"VOD risk factors: {names}",
+        "info",
+        str(details[0].get("rule")),
+        base_url,
+        _detail(reasons),
+    )
 
 
 def missing_data_card(missing: list[str], problems: list[str], base_url: str) -> dict[str, Any]:

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from inocds.adapters.fhir.client import FhirServerError, fetch, search_resources
 from inocds.adapters.fhir.course import (
-    LAB_FIELDS,
     FhirData,
     is_drug,
     medication_name,
     read_course,
+    todays_labs,
 )
-from inocds.adapters.fhir.observations import LOINC, latest_values, read_observations
+from inocds.adapters.fhir.observations import LOINC, read_observations
 from inocds.clinical.validation import InputError
 from inocds.protocol.interop import load_interop
 from inocds.services import cds_cards as cards
@@ -131,8 +131,11 @@ def _gather(call: HookCall) -> FhirData:
                 )
             continue
         try:
-            found[key] = fetch(call.fhir_server, call.fhir_token,
-                               template.replace("{{context.patientId}}", patient_id))  # fmt: skip
+            found[key] = fetch(
+                call.fhir_server,
+                call.fhir_token,
+                template.replace("{{context.patientId}}", patient_id),
+            )
         except FhirServerError as error:
             if key in ("patient", "observations"):
                 raise HookError(412, "fhirServer", str(error)) from None
@@ -166,8 +169,13 @@ def run_hook(
     data = _gather(call)
     if hook != "patient-view" and draft is None and not any(map(is_drug, data.administrations)):
         return {"cards": []}  # an order without inotuzumab: nothing for this service to say
-    data = FhirData(data.patient, data.observations, [*data.medication_requests, *others],
-                    data.administrations, data.conditions)  # fmt: skip
+    data = FhirData(
+        data.patient,
+        data.observations,
+        [*data.medication_requests, *others],
+        data.administrations,
+        data.conditions,
+    )
     stored = stored_course_for(session, data.patient, today)
     if stored is not None:
         document, links = _with_ehr_data(stored.document, data), [stored.link(base_url)]
@@ -182,12 +190,10 @@ def run_hook(
 
 
 def _with_ehr_data(document: dict[str, Any], data: FhirData) -> dict[str, Any]:
-    """The stored course with the EHR's labs since its last dose and its active medications."""
+    """The stored course with the EHR's labs of today and its active medications."""
     values, _, _ = read_observations(data.observations)
     today = dt.date.fromisoformat(document["today"]["date"])
-    doses = [e["date"] for e in document["events"] if e.get("type") == "dose"]
-    last = dt.date.fromisoformat(max(doses)) if doses else None
-    labs = {k: v for k, v in latest_values(values, today, last).items() if k in LAB_FIELDS}
+    labs = todays_labs(values, today)
     if labs:
         document["today"]["labs"] = labs
     names = [medication_name(r) for r in data.medication_requests if not is_drug(r)]
@@ -238,19 +244,29 @@ def _preparation_card(
     patient = document["patient"]
     if answer.get("action") != "give":
         return cards.card("No dose to prepare today", "info", "regimen.cycle1", base_url)
-    prep = _run("dose", {"height_cm": patient["height_cm"], "weight_kg": patient["weight_kg"],
-                         "dose_mg_per_m2": answer["dose_mg_per_m2"],
-                         "bsa_formula": patient.get("bsa_formula", "mosteller")})  # fmt: skip
+    prep = _run(
+        "dose",
+        {
+            "height_cm": patient["height_cm"],
+            "weight_kg": patient["weight_kg"],
+            "dose_mg_per_m2": answer["dose_mg_per_m2"],
+            "bsa_formula": patient.get("bsa_formula", "mosteller"),
+        },
+    )
     plan = _run("plan", document)
     if isinstance(prep, list):
         return cards.missing_data_card([], prep, base_url)
-    text = (f"{prep['dose_mg']} mg: {prep['vials']} vial(s), draw {prep['volume_ml']} mL, "
-            f"infuse {prep['final_volume_ml']} mL over {prep['infusion_minutes']} min")  # fmt: skip
+    text = (
+        f"{prep['dose_mg']} mg: {prep['vials']} vial(s), draw {prep['volume_ml']} mL, "
+        f"infuse {prep['final_volume_ml']} mL over {prep['infusion_minutes']} min"
+    )
     lines = [f"- **prep**: BSA {prep['bsa_m2']} m2, waste {prep['waste_mg']} mg"]
     if isinstance(plan, dict):
         for item in plan.get("doses") or []:
-            lines.append(f"- plan cycle {plan.get('cycle')} day {item.get('day')}: "
-                         f"{item.get('dose_mg')} mg on {item.get('date')}")  # fmt: skip
+            lines.append(
+                f"- plan cycle {plan.get('cycle')} day {item.get('day')}: "
+                f"{item.get('dose_mg')} mg on {item.get('date')}"
+            )
     return cards.card(text, "info", "regimen.cycle1", base_url, "\n".join(lines))
 
 
@@ -277,6 +293,7 @@ def record_feedback(session: Session, service_id: str, body: dict[str, Any]) -> 
         if item["outcome"] not in ("accepted", "overridden"):
             raise HookError(422, f"feedback[{index}].outcome", "accepted or overridden")
     for item in items:
-        record(session, None, "cds.feedback", "cds_card", None, None,
-               {"service": service_id, **item})  # fmt: skip
+        record(
+            session, None, "cds.feedback", "cds_card", None, None, {"service": service_id, **item}
+        )
     return len(items)

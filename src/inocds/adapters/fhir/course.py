@@ -5,8 +5,9 @@ a `dose` event; the cycle and day come from the inocds extensions where present,
 otherwise from the dates, the regimen's dose days and `schedule.window`
 (protocol/rules.toml). Every date with lab values becomes a `labs` event; the
 pretreatment values are the latest on or before the first dose; `today.labs` are the
-latest values since the last dose. What a decision needs and the data lacks is listed
-in `missing`; units that cannot be read are `problems`. The engine decides the rest.
+values dated today (the engine judges whether older ones, as `labs` events, suffice).
+What a decision needs and the data lacks is listed in `missing`; units that cannot be
+read are `problems`. The engine decides the rest.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "is_drug",
     "medication_name",
     "read_course",
+    "todays_labs",
 ]
 
 CYCLE_EXTENSION = "https://inocds.org/fhir/StructureDefinition/cycle"
@@ -150,9 +152,14 @@ def _dose_events(
             cycle, start, used, day = (given_cycle or cycle + 1), when, set(), 1
         used.add(day)
         events.append(
-            {"type": "dose", "date": when.isoformat(), "cycle": cycle, "day": day,
-             "dose_mg_per_m2": amount}
-        )  # fmt: skip
+            {
+                "type": "dose",
+                "date": when.isoformat(),
+                "cycle": cycle,
+                "day": day,
+                "dose_mg_per_m2": amount,
+            }
+        )
     return events
 
 
@@ -168,6 +175,12 @@ def _cycle_starts(doses: list[dict[str, Any]], values: list[LabValue]) -> list[d
                 event[name] = counts[name]
         starts.append(event)
     return starts
+
+
+def todays_labs(values: list[LabValue], today: dt.date) -> dict[str, Any]:
+    """The lab values dated `today` (older ones are `labs` events: the engine judges their age)."""
+    yesterday = today - dt.timedelta(days=1)
+    return {k: v for k, v in latest_values(values, today, yesterday).items() if k in LAB_FIELDS}
 
 
 def _labs_events(values: list[LabValue], today: dt.date) -> list[dict[str, Any]]:
@@ -189,8 +202,10 @@ def _patient_block(
         missing.append("Patient.birthDate")
     block["sex"] = _SEX.get(str(patient.get("gender") or "unknown"), "unknown")
     body = latest_values(values, today)
-    for name, label in (("height_cm", "body height (LOINC 8302-2)"),
-                        ("weight_kg", "body weight (LOINC 29463-7)")):  # fmt: skip
+    for name, label in (
+        ("height_cm", "body height (LOINC 8302-2)"),
+        ("weight_kg", "body weight (LOINC 29463-7)"),
+    ):
         if name in body:
             block[name] = round(float(body[name]), 2)
         else:
@@ -223,8 +238,7 @@ def read_course(data: FhirData, today: dt.date, hsct_planned: bool | None = None
         assumptions.append("HSCT plan not recorded in the EHR data: taken as not planned")
     block["hsct_planned"] = hsct_planned
     block["pretreatment"] = pretreatment
-    last_dose = dt.date.fromisoformat(doses[-1]["date"]) if doses else None
-    labs = {k: v for k, v in latest_values(values, today, last_dose).items() if k in LAB_FIELDS}
+    labs = todays_labs(values, today)
     events = [*_cycle_starts(doses, values), *doses, *_labs_events(values, today)]
     document: dict[str, Any] = {
         "patient": block,

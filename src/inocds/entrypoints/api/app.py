@@ -21,6 +21,7 @@ from inocds.entrypoints.api.orders_router import orders_router
 from inocds.entrypoints.api.patients_router import patients_router
 from inocds.entrypoints.api.users_router import users_router
 from inocds.entrypoints.cds_hooks import cds_hooks_router
+from inocds.entrypoints.fhir import fhir_router
 from inocds.entrypoints.web.documents_router import documents_router
 from inocds.entrypoints.web.router import install_web
 from inocds.settings import Settings, load_settings
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders_router())
     app.include_router(documents_router())
     app.include_router(cds_hooks_router())  # CDS Hooks 2.0 (client JWT)
+    app.include_router(fhir_router())  # FHIR R4 at /fhir
     install_web(app)  # the care team's pages and /static
 
     @app.get("/healthz", tags=["service"], summary="Liveness")
