@@ -258,3 +258,29 @@ def test_feedback_is_recorded_in_the_audit_trail(app_client: TestClient, client_
     with transaction(factory) as session:
         entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "cds.feedback"))
         assert [e.after["card"] for e in entries] == ["card-uuid-1"]  # type: ignore[index]
+
+
+def test_malformed_resources_get_a_card_not_an_error(
+    app_client: TestClient, client_key: Any
+) -> None:
+    """A draft whose dosageInstruction is a string is named on a card (no 500, no decision)."""
+    draft = medication_request(dose_mg=2.5)
+    draft["dosageInstruction"] = "2.5 mg"
+    request = hook_request("order-sign", C1D1, [draft])
+    answer = post(app_client, client_key, SIGN, request)
+    assert answer.status_code == 200
+    cards = answer.json()["cards"]
+    assert len(cards) == 1 and "dosageInstruction" in cards[0]["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [[], {"hook": "order-sign"}, {"hook": "order-sign", "hookInstance": "x", "context": []}],
+)
+def test_bad_hook_requests_are_422_naming_the_field(
+    app_client: TestClient, client_key: Any, body: Any
+) -> None:
+    """A body that is not a hook request answers 422 with the contract's errors."""
+    answer = post(app_client, client_key, SIGN, body)
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from inocds.adapters.fhir.build import invalid_reason
 from inocds.adapters.fhir.client import FhirServerError, fetch, search_resources
 from inocds.adapters.fhir.course import (
     FhirData,
@@ -176,6 +177,9 @@ def run_hook(
         data.administrations,
         data.conditions,
     )
+    invalid = _invalid(data, draft)
+    if invalid:
+        return {"cards": [cards.missing_data_card([], invalid, base_url)]}
     stored = stored_course_for(session, data.patient, today)
     if stored is not None:
         document, links = _with_ehr_data(stored.document, data), [stored.link(base_url)]
@@ -187,6 +191,20 @@ def run_hook(
             return {"cards": [cards.missing_data_card(list(reading.missing), problems, base_url)]}
         document, links, assumptions = reading.document, [], reading.assumptions
     return {"cards": _cards(hook, document, draft, base_url, links, assumptions)}
+
+
+def _invalid(data: FhirData, draft: dict[str, Any] | None) -> list[str]:
+    """Why any resource of the call is not valid FHIR (checked before any field is read)."""
+    resources = [
+        data.patient,
+        *data.observations,
+        *data.medication_requests,
+        *data.administrations,
+        *data.conditions,
+        draft,
+    ]
+    reasons = [invalid_reason(r) for r in resources if r is not None]
+    return [reason for reason in reasons if reason]
 
 
 def _with_ehr_data(document: dict[str, Any], data: FhirData) -> dict[str, Any]:

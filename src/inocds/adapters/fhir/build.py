@@ -13,7 +13,7 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
-__all__ = ["FHIR_VERSION", "operation_outcome", "validated", "with_dose"]
+__all__ = ["FHIR_VERSION", "invalid_reason", "operation_outcome", "validated", "with_dose"]
 
 FHIR_VERSION = "4.0.1"
 
@@ -24,6 +24,23 @@ def validated(resource: dict[str, Any]) -> dict[str, Any]:
     built = model.model_validate(resource)
     out: dict[str, Any] = built.model_dump(mode="json", exclude_none=True)
     return out
+
+
+def invalid_reason(resource: Any) -> str | None:
+    """Why `resource` is not a valid FHIR resource (None when it is)."""
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        return "not a FHIR resource (no resourceType)"
+    where = f"{resource['resourceType']}/{resource.get('id', '?')}"
+    try:
+        validated(resource)
+    except ValueError as error:  # pydantic's ValidationError, or an unknown resourceType
+        errors = getattr(error, "errors", None)
+        if callable(errors):
+            first = errors()[0]
+            location = ".".join(str(part) for part in first["loc"])
+            return f"{where}: {location}: {first['msg']}"
+        return f"{where}: {error}"
+    return None
 
 
 def operation_outcome(issues: list[tuple[str, str, str]]) -> dict[str, Any]:
