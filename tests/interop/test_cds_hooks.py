@@ -284,3 +284,40 @@ def test_bad_hook_requests_are_422_naming_the_field(
     answer = post(app_client, client_key, SIGN, body)
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"]
+
+
+def test_draft_per_m2_is_compared_per_m2(app_client: TestClient, client_key: Any) -> None:
+    """A draft of 1.0 mg/m2 on cycle 1 day 1 (protocol 0.8 mg/m2, 25% off) warns and suggests."""
+    draft = medication_request()
+    draft["dosageInstruction"] = [
+        {
+            "doseAndRate": [
+                {
+                    "doseQuantity": {
+                        "value": 1.0,
+                        "unit": "mg/m2",
+                        "system": "http://unitsofmeasure.org",
+                        "code": "mg/m2",
+                    }
+                }
+            ]
+        }
+    ]
+    cards = post(app_client, client_key, SIGN, hook_request("order-sign", C1D1, [draft])).json()
+    warning = next(c for c in cards["cards"] if "Draft dose" in c["summary"])
+    assert "1 mg/m2" in warning["summary"] and "1.34 mg" in warning["summary"]
+    rates = warning["suggestions"][0]["actions"][0]["resource"]["dosageInstruction"][0]
+    assert {
+        r["doseQuantity"]["code"]: r["doseQuantity"]["value"] for r in rates["doseAndRate"]
+    } == {"mg/m2": 0.8, "mg": 1.34}
+
+
+def test_draft_dose_in_an_unknown_unit_is_named(app_client: TestClient, client_key: Any) -> None:
+    """A draft of 2.5 'milligram' (not UCUM) is not compared: a card names the unit."""
+    draft = medication_request()
+    draft["dosageInstruction"] = [
+        {"doseAndRate": [{"doseQuantity": {"value": 2.5, "unit": "milligram"}}]}
+    ]
+    cards = post(app_client, client_key, SIGN, hook_request("order-sign", C1D1, [draft])).json()
+    named = [c for c in cards["cards"] if "milligram" in c["summary"]]
+    assert named and named[0]["indicator"] == "warning"

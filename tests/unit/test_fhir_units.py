@@ -16,6 +16,7 @@ from inocds.protocol.interop import load_interop
         (600, "/uL", 600),
         (600, "/mm3", 600),
         (45, "10*3/mm3", 45000),
+        (600, "{cells}/uL", 600),  # a UCUM annotation is unity
     ],
 )
 def test_cell_counts_end_per_mm3(value: float, unit: str, per_mm3: int) -> None:

@@ -134,21 +134,31 @@ def decision_card(
 
 def dose_card(
     answer: dict[str, Any],
-    draft_mg: float,
+    draft_mg: float | None,
+    draft_mg_per_m2: float | None,
     base_url: str,
     suggestion_resource: dict[str, Any] | None,
 ) -> dict[str, Any] | None:
-    """A warning when the draft dose differs from the engine's by more than the protocol's share."""
-    protocol_mg = answer.get("dose_mg")
+    """A warning when the draft dose differs from the engine's by more than the protocol's share.
+
+    An absolute draft (mg) is compared with the engine's `dose_mg`; a draft per m2 with its
+    `dose_mg_per_m2`.
+    """
+    protocol_mg, protocol_per_m2 = answer.get("dose_mg"), answer.get("dose_mg_per_m2")
     if answer.get("action") != "give" or not isinstance(protocol_mg, (int, float)):
         return None
+    drafted, protocol, unit = draft_mg, float(protocol_mg), "mg"
+    if drafted is None and isinstance(protocol_per_m2, (int, float)):
+        drafted, protocol, unit = draft_mg_per_m2, float(protocol_per_m2), "mg/m2"
+    if drafted is None:
+        return None
     interop = load_interop()
-    difference = abs(draft_mg - protocol_mg) / protocol_mg
+    difference = abs(drafted - protocol) / protocol
     if difference <= interop.dose_difference_warning_fraction:
         return None
     text = (
-        f"Draft dose {draft_mg:g} mg differs from the protocol dose {protocol_mg:g} mg "
-        f"({answer.get('dose_mg_per_m2')} mg/m2 x {answer.get('bsa_m2')} m2)"
+        f"Draft dose {drafted:g} {unit} differs from the protocol dose {protocol_mg:g} mg "
+        f"({protocol_per_m2} mg/m2 x {answer.get('bsa_m2')} m2)"
     )
     lead = (
         f"The draft is {difference * 100:.0f}% away from the dose the engine computed; "
@@ -223,11 +233,13 @@ def vod_card(screen: dict[str, Any], base_url: str) -> dict[str, Any] | None:
     )
 
 
-def missing_data_card(missing: list[str], problems: list[str], base_url: str) -> dict[str, Any]:
+def missing_data_card(
+    missing: list[str], problems: list[str], base_url: str, what: str = "decision"
+) -> dict[str, Any]:
     """The data a decision needs and the request lacks (or could not read): no answer without it."""
     parts = [*missing, *problems]
-    text = "No inotuzumab decision: " + ("; ".join(parts) if parts else "data missing")
+    text = f"No inotuzumab {what}: " + ("; ".join(parts) if parts else "data missing")
     lines = [f"- **labs.missing**: missing {m}" for m in missing]
     lines += [f"- **input**: not understood: {p}" for p in problems]
-    lines.append("The engine was not run: it never decides on data it does not have.")
+    lines.append("Nothing is decided on data that is missing or not understood.")
     return card(text, "warning", "labs.missing", base_url, "\n".join(lines))

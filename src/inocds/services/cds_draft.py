@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from inocds.adapters.fhir.build import with_dose
 from inocds.adapters.fhir.client import search_resources
 from inocds.adapters.fhir.course import is_drug
 
-__all__ = ["draft_dose", "draft_requests", "suggestion"]
+__all__ = ["DraftDose", "draft_dose", "draft_requests", "suggestion"]
 
 
 def draft_requests(
@@ -28,15 +28,32 @@ def draft_requests(
     return drug, [r for r in requests if not is_drug(r)]
 
 
-def draft_dose(draft: dict[str, Any]) -> float | None:
-    """The absolute dose (mg) the draft asks for, if it states one."""
+class DraftDose(NamedTuple):
+    """The dose a draft asks for: absolute (mg), per m2, or a unit not understood."""
+
+    mg: float | None
+    mg_per_m2: float | None
+    unreadable: str | None
+
+
+def draft_dose(draft: dict[str, Any]) -> DraftDose:
+    """The dose the draft's first dosage instruction states, by its UCUM unit."""
+    mg = per_m2 = None
+    unreadable = None
     for instruction in draft.get("dosageInstruction") or []:
         for rate in instruction.get("doseAndRate") or []:
             quantity = rate.get("doseQuantity") or {}
+            value = quantity.get("value")
             unit = quantity.get("code") or quantity.get("unit")
-            if unit == "mg" and isinstance(quantity.get("value"), (int, float)):
-                return float(quantity["value"])
-    return None
+            if not isinstance(value, (int, float)):
+                continue
+            if unit == "mg":
+                mg = float(value)
+            elif unit == "mg/m2":
+                per_m2 = float(value)
+            else:
+                unreadable = f"draft dose {value:g} {unit or '(no unit)'}: unit not understood"
+    return DraftDose(mg, per_m2, None if mg or per_m2 else unreadable)
 
 
 def suggestion(draft: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any] | None:

@@ -236,9 +236,12 @@ def _cards(
     out = [cards.decision_card(answer, base_url, links)]
     if draft is not None and hook == "order-sign":
         drafted = draft_dose(draft)
-        if drafted is not None:
-            resource = suggestion(draft, answer)
-            dose = cards.dose_card(answer, drafted, base_url, resource)
+        if drafted.unreadable:
+            out.append(cards.missing_data_card([], [drafted.unreadable], base_url, "dose check"))
+        else:
+            dose = cards.dose_card(
+                answer, drafted.mg, drafted.mg_per_m2, base_url, suggestion(draft, answer)
+            )
             out += [dose] if dose else []
     if hook == "order-select":
         out.append(_preparation_card(document, answer, base_url))

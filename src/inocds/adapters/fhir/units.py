@@ -1,6 +1,7 @@
 """UCUM units of incoming lab values, converted to the course document's units with `pint`.
 
-Only the UCUM codes listed here are accepted; any other code is refused with
+Only the UCUM codes listed here (with any `{annotation}`, which UCUM defines as unity)
+are accepted; any other code is refused with
 `UnitNotUnderstood` (the caller says so on a card or in an OperationOutcome),
 never guessed. Cell counts end per mm3 (= per microlitre, CONTRACT.md);
 bilirubin ends in mg/dL, the umol/L conversion going through the molar mass
@@ -10,6 +11,7 @@ unit (U/L or [IU]/L) because only their ratio to the ULN matters.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -48,6 +50,10 @@ _TARGET = {
 }
 
 
+_ANNOTATION = re.compile(r"\{[^{}]*\}")
+"""A UCUM annotation such as `{cells}`: unity by the UCUM rules, so `{cells}/uL` is `/uL`."""
+
+
 class UnitNotUnderstood(ValueError):
     """An incoming unit that is not one of the UCUM codes this project converts."""
 
@@ -75,7 +81,7 @@ def convert(value: float, unit: str | None, kind: str) -> float:
     For `liver` the value is returned as is (its ULN must share the unit; the caller
     checks). Raises UnitNotUnderstood for a unit not listed for the kind.
     """
-    expression = _UNITS[kind].get(unit or "")
+    expression = _UNITS[kind].get(_ANNOTATION.sub("", unit or ""))
     if expression is None:
         raise UnitNotUnderstood(unit, kind)
     if kind == "liver":
