@@ -16,6 +16,7 @@ from jwt.algorithms import ECAlgorithm
 from inocds.entrypoints.api import create_app
 from inocds.entrypoints.api.clock import today
 from inocds.settings import Settings
+from tests.integration.databases import BACKENDS, empty_database
 
 TODAY = dt.date(2026, 1, 5)
 ISSUER = "https://ehr.example.org"
@@ -37,19 +38,20 @@ def clients_file(tmp_path_factory: pytest.TempPathFactory, client_key: Any) -> P
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def app_client(
-    tmp_path_factory: pytest.TempPathFactory, clients_file: Path
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    clients_file: Path,
 ) -> Iterator[TestClient]:
-    """The app (CDS client JWTs required) on a fresh SQLite file, its date 2026-01-05."""
-    path = tmp_path_factory.mktemp("interop") / "interop.sqlite3"
-    settings = Settings(
-        database_url=f"sqlite:///{path}", cds_auth="on", cds_clients_file=str(clients_file)
-    )
-    app = create_app(settings)
-    app.dependency_overrides[today] = lambda: TODAY
-    with TestClient(app) as test_client:
-        yield test_client
+    """The app (CDS client JWTs required) on SQLite and on PostgreSQL, its date 2026-01-05."""
+    with empty_database(request.param, tmp_path_factory.mktemp("interop")) as url:
+        settings = Settings(database_url=url, cds_auth="on", cds_clients_file=str(clients_file))
+        app = create_app(settings)
+        app.dependency_overrides[today] = lambda: TODAY
+        with TestClient(app) as test_client:
+            yield test_client
+        app.state.engine.dispose()
 
 
 PASSWORD = "a long enough password"
