@@ -59,6 +59,9 @@ def test_patient_read_and_search_by_identifier(
     found = app_client.get("/fhir/Patient", params={"identifier": "FHIR-1"}, headers=doc).json()
     valid_r4_bundle(found)
     assert [e["resource"]["id"] for e in found["entry"]] == [str(patient_id)]
+    by_name = {"family": "ro", "birthdate": "1970-02-03", "gender": "male"}
+    found = app_client.get("/fhir/Patient", params=by_name, headers=doc).json()
+    assert str(patient_id) in [e["resource"]["id"] for e in found["entry"]]
 
 
 def test_observation_search_by_patient_code_and_date(
@@ -77,9 +80,16 @@ def test_observation_search_by_patient_code_and_date(
     assert app_client.get("/fhir/Observation", params=later, headers=doc).json()["total"] == 0
 
 
-def test_unknown_search_parameter_is_refused(app_client: TestClient, doc: dict) -> None:
-    """An unsupported parameter answers 400 with an OperationOutcome naming it, never ignored."""
-    answer = app_client.get("/fhir/Observation", params={"colour": "red"}, headers=doc)
+def test_unknown_search_parameter_is_named_or_refused(app_client: TestClient, doc: dict) -> None:
+    """An unsupported parameter is ignored and named in an outcome entry; with
+    `Prefer: handling=strict` it is refused (400 OperationOutcome naming it)."""
+    lenient = app_client.get("/fhir/Observation", params={"colour": "red"}, headers=doc).json()
+    valid_r4_bundle(lenient)
+    outcome = lenient["entry"][-1]
+    assert outcome["search"]["mode"] == "outcome"
+    assert "colour" in outcome["resource"]["issue"][0]["diagnostics"]
+    strict = {**doc, "Prefer": "handling=strict"}
+    answer = app_client.get("/fhir/Observation", params={"colour": "red"}, headers=strict)
     assert answer.status_code == 400
     assert "colour" in answer.json()["issue"][0]["diagnostics"]
 

@@ -1,6 +1,8 @@
 """FHIR searches over the stored data: the parameters of the CapabilityStatement, strictly.
 
-An unknown parameter is refused (400 with an OperationOutcome), never ignored.
+An unknown parameter is handled as FHIR says: with `Prefer: handling=strict` it is
+refused (400 with an OperationOutcome); by default it is ignored and named in an
+OperationOutcome entry of the Bundle (search mode `outcome`), never silently.
 `date` takes the prefixes eq, ge, le, gt, lt; `code` a comma list of `system|code`
 or `code`; `patient` / `subject` an id or `Patient/<id>`.
 """
@@ -8,7 +10,7 @@ or `code`; `patient` / `subject` an id or `Patient/<id>`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -18,10 +20,11 @@ from inocds.services.errors import NotFound
 from inocds.services.fhir_api import BadSearch, patient_id, patient_resources
 from inocds.services.patients import get_patient, list_patients
 
-__all__ = ["search"]
+__all__ = ["Found", "search"]
 
 _GENERAL = frozenset({"_count", "_format"})
 _DATE_FIELDS = {
+    "Patient": "birthDate",
     "Observation": "effectiveDateTime",
     "MedicationRequest": "authoredOn",
     "MedicationAdministration": "effectiveDateTime",
@@ -60,6 +63,17 @@ def _identifiers(resource: dict[str, Any]) -> set[str]:
     return out
 
 
+def _name_matches(resource: dict[str, Any], part: str, value: str) -> bool:
+    """FHIR string search: the start of a name part, case-insensitive."""
+    words = []
+    for name in resource.get("name") or []:
+        if part in ("family", "name"):
+            words.append(str(name.get("family") or ""))
+        if part in ("given", "name"):
+            words += [str(g) for g in name.get("given") or []]
+    return any(w.lower().startswith(value.lower()) for w in words)
+
+
 def _matches(kind: str, resource: dict[str, Any], name: str, value: str) -> bool:
     if name in ("patient", "subject"):
         return True  # the patients were chosen already
@@ -71,26 +85,49 @@ def _matches(kind: str, resource: dict[str, Any], name: str, value: str) -> bool
         return bool(_identifiers(resource) & set(value.split(",")))
     if name == "status":
         return resource.get("status") in value.split(",")
-    if name in ("date", "effective-time"):
+    if name in ("family", "given", "name"):
+        return _name_matches(resource, name, value)
+    if name == "gender":
+        return resource.get("gender") in value.split(",")
+    if name == "category":
+        codes = {
+            str(c.get("code"))
+            for cat in resource.get("category") or []
+            for c in cat.get("coding") or []
+        }
+        return bool(codes & {v.split("|")[-1] for v in value.split(",")})
+    if name in ("date", "effective-time", "birthdate"):
         raw = resource.get(_DATE_FIELDS.get(kind, ""))
         return isinstance(raw, str) and _date_test(value)(dt.date.fromisoformat(raw[:10]))
     return False
 
 
+class Found(NamedTuple):
+    """The matching resources and the parameters ignored (lenient handling)."""
+
+    resources: list[dict[str, Any]]
+    ignored: list[str]
+
+
 def search(
-    session: Session, actor: User, kind: str, params: list[tuple[str, str]], today: dt.date
-) -> list[dict[str, Any]]:
-    """The resources of `kind` matching every parameter."""
+    session: Session,
+    actor: User,
+    kind: str,
+    params: list[tuple[str, str]],
+    today: dt.date,
+    strict: bool = False,
+) -> Found:
+    """The resources of `kind` matching every supported parameter."""
     allowed = SEARCH_PARAMS.get(kind)
     if allowed is None:
         raise BadSearch(f"{kind} is not served here", "resourceType")
     unknown = sorted({n for n, _ in params} - set(allowed) - _GENERAL)
-    if unknown:
+    if unknown and strict:
         raise BadSearch(
             f"unsupported search parameter(s) for {kind}: {', '.join(unknown)}", unknown[0]
         )
     for name, value in params:
-        if name in ("date", "effective-time"):
+        if name in ("date", "effective-time", "birthdate"):
             _date_test(value)  # a malformed date is refused even when nothing would match
     if kind == "PlanDefinition":
         found = [plan_definition()]
@@ -100,11 +137,11 @@ def search(
             try:
                 rows = [get_patient(session, actor, patient_id(ref)) for ref in refs[-1:]]
             except NotFound:
-                return []  # a search for an unknown patient matches nothing
+                return Found([], unknown)  # an unknown patient matches nothing
         else:
             rows = list_patients(session, actor)
         found = [
             r for row in rows for r in patient_resources(session, actor, row, today, (kind,))[kind]
         ]
-    filters = [(n, v) for n, v in params if n not in _GENERAL]
-    return [r for r in found if all(_matches(kind, r, n, v) for n, v in filters)]
+    filters = [(n, v) for n, v in params if n not in _GENERAL and n not in unknown]
+    return Found([r for r in found if all(_matches(kind, r, n, v) for n, v in filters)], unknown)

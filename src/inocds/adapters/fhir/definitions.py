@@ -19,8 +19,17 @@ PLAN_DEFINITION_ID = "inotuzumab-ozogamicin"
 PLAN_DEFINITION_URL = f"https://inocds.org/fhir/PlanDefinition/{PLAN_DEFINITION_ID}"
 REGIMENS = ("regimen.cycle1", "regimen.subsequent_cr", "regimen.subsequent_no_cr")
 SEARCH_PARAMS: dict[str, dict[str, str]] = {
-    "Patient": {"_id": "token", "identifier": "token"},
+    "Patient": {
+        "_id": "token",
+        "identifier": "token",
+        "name": "string",
+        "family": "string",
+        "given": "string",
+        "birthdate": "date",
+        "gender": "token",
+    },
     "Observation": {
+        "category": "token",
         "patient": "reference",
         "subject": "reference",
         "code": "token",

@@ -85,11 +85,17 @@ def fhir_router() -> APIRouter:
         resource_type: str, request: Request, session: SessionDep, user: Clinician, today: Today
     ) -> JSONResponse:
         params = list(request.query_params.multi_items())
+        strict = "handling=strict" in request.headers.get("prefer", "").replace(" ", "")
         try:
-            found = search(session, user, resource_type, params, today)
+            found = search(session, user, resource_type, params, today, strict)
         except ServiceError as error:
             return _refused(error)
-        return _fhir(bundle("searchset", found, _base(request), str(request.url)))
+        result = bundle("searchset", found.resources, _base(request), str(request.url))
+        if found.ignored:
+            text = f"search parameter(s) not supported, ignored: {', '.join(found.ignored)}"
+            outcome = operation_outcome([("warning", "not-supported", text)])
+            result["entry"].append({"resource": outcome, "search": {"mode": "outcome"}})
+        return _fhir(result)
 
     @router.get("/{resource_type}/{resource_id}", summary="Read")
     def read_one(
