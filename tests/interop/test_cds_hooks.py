@@ -321,3 +321,14 @@ def test_draft_dose_in_an_unknown_unit_is_named(app_client: TestClient, client_k
     cards = post(app_client, client_key, SIGN, hook_request("order-sign", C1D1, [draft])).json()
     named = [c for c in cards["cards"] if "milligram" in c["summary"]]
     assert named and named[0]["indicator"] == "warning"
+
+
+def test_prefetch_without_the_course_history_is_412(
+    app_client: TestClient, client_key: Any
+) -> None:
+    """No administrations in prefetch and no fhirServer: 412, never read as a first cycle."""
+    partial = {k: v for k, v in C1D1.items() if k != "administrations"}
+    request = hook_request("order-sign", partial, [medication_request(dose_mg=1.34)])
+    answer = post(app_client, client_key, SIGN, request)
+    assert answer.status_code == 412
+    assert answer.json()["errors"][0]["field"] == "prefetch.administrations"

@@ -116,6 +116,12 @@ def _as_list(value: Any) -> list[dict[str, Any]]:
     return [value] if isinstance(value, dict) else []
 
 
+REQUIRED_PREFETCH = ("patient", "observations", "medications", "administrations")
+"""Without these no answer is safe: an absent history would read as cycle 1, absent
+medications as no interactions. An empty search Bundle is an answer ("none"); absence is not.
+Conditions are optional (not read into the decision)."""
+
+
 def _gather(call: HookCall) -> FhirData:
     patient_id = str(call.context.get("patientId") or "")
     templates = _prefetch()
@@ -126,7 +132,7 @@ def _gather(call: HookCall) -> FhirData:
             found[key] = value
             continue
         if not call.fhir_server:
-            if key in ("patient", "observations"):
+            if key in REQUIRED_PREFETCH:
                 raise HookError(
                     412, f"prefetch.{key}", "neither prefetch nor fhirServer gives this data"
                 )
@@ -138,7 +144,7 @@ def _gather(call: HookCall) -> FhirData:
                 template.replace("{{context.patientId}}", patient_id),
             )
         except FhirServerError as error:
-            if key in ("patient", "observations"):
+            if key in REQUIRED_PREFETCH:
                 raise HookError(412, "fhirServer", str(error)) from None
     patient = found.get("patient")
     return FhirData(
