@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import AuditEntry
-from tests.interop.conftest import ISSUER
+from tests.interop.conftest import CYCLE_1_GIVEN, ISSUER, add_patient_with_course, add_user_token
 from tests.interop.fhir_builders import (
     administration,
     body,
@@ -332,3 +332,18 @@ def test_prefetch_without_the_course_history_is_412(
     answer = post(app_client, client_key, SIGN, request)
     assert answer.status_code == 412
     assert answer.json()["errors"][0]["field"] == "prefetch.administrations"
+
+
+def test_stored_patient_needs_identifier_and_birth_date(
+    app_client: TestClient, client_key: Any
+) -> None:
+    """An EHR Patient with a stored MRN but another birth date is not taken as the stored one."""
+    doc = add_user_token(app_client, "physician", "cds-match-doc")
+    add_patient_with_course(app_client, doc, "MATCH-1", CYCLE_1_GIVEN)
+    same = {**C1D1, "patient": patient(identifier="MATCH-1", birth_date="1970-02-03")}
+    other = {**C1D1, "patient": patient(identifier="MATCH-1", birth_date="1981-07-09")}
+    draft = [medication_request(dose_mg=1.34)]
+    matched = post(app_client, client_key, SIGN, hook_request("order-sign", same, draft)).json()
+    assert "cycle 2" in matched["cards"][0]["summary"] and matched["cards"][0]["links"]
+    stranger = post(app_client, client_key, SIGN, hook_request("order-sign", other, draft)).json()
+    assert "cycle 1" in stranger["cards"][0]["summary"] and "links" not in stranger["cards"][0]

@@ -55,12 +55,14 @@ def stored_course_for(
     today: dt.date,
     labs: dict[str, Any] | None = None,
 ) -> StoredCourse | None:
-    """The latest stored course of the patient whose MRN is one of the resource's identifiers."""
+    """The latest stored course of the patient whose MRN is one of the resource's identifiers
+    and whose birth date is the resource's (an identifier alone could belong to another
+    system's numbering)."""
     values = _identifiers(patient)
-    if not values:
+    if not values or not patient:
         return None
     row = session.scalar(select(Patient).where(Patient.mrn.in_(values)).limit(1))
-    if row is None:
+    if row is None or str(patient.get("birthDate") or "")[:10] != row.birth_date.isoformat():
         return None
     course = session.scalar(
         select(Course).where(Course.patient_id == row.id).order_by(Course.id.desc()).limit(1)
