@@ -347,3 +347,21 @@ def test_stored_patient_needs_identifier_and_birth_date(
     assert "cycle 2" in matched["cards"][0]["summary"] and matched["cards"][0]["links"]
     stranger = post(app_client, client_key, SIGN, hook_request("order-sign", other, draft)).json()
     assert "cycle 1" in stranger["cards"][0]["summary"] and "links" not in stranger["cards"][0]
+
+
+def test_first_dose_draft_is_checked_even_without_labs(
+    app_client: TestClient, client_key: Any
+) -> None:
+    """Height and weight only: no decision (labs missing, named), yet the 2.5 mg draft is
+    checked against cycle 1 day 1 (0.8 mg/m2 x 1.68 m2 = 1.34 mg) with a suggestion."""
+    request = hook_request(
+        "order-sign", prefetch(body("2026-01-05")), [medication_request(dose_mg=2.5)]
+    )
+    cards = post(app_client, client_key, SIGN, request).json()["cards"]
+    assert_spec_limits(cards)
+    assert (
+        cards[0]["summary"].startswith("No inotuzumab decision") and "751-8" in cards[0]["summary"]
+    )
+    warning = cards[1]
+    assert warning["indicator"] == "warning" and "1.34 mg" in warning["summary"]
+    assert warning["suggestions"][0]["actions"][0]["type"] == "update"

@@ -29,6 +29,7 @@ from inocds.protocol.interop import load_interop
 from inocds.services import cds_cards as cards
 from inocds.services.audit import record
 from inocds.services.cds_draft import draft_dose, draft_requests, suggestion
+from inocds.services.cds_first_dose import first_dose_answer
 from inocds.services.commands import run_command
 from inocds.services.fhir_store import stored_course_for
 
@@ -194,9 +195,26 @@ def run_hook(
         reading = read_course(data, today)
         if reading.document is None:
             problems = [f"{p.where}: {p.message}" for p in reading.problems]
-            return {"cards": [cards.missing_data_card(list(reading.missing), problems, base_url)]}
+            found = [cards.missing_data_card(list(reading.missing), problems, base_url)]
+            return {"cards": found + _first_dose_check(hook, draft, data, today, base_url)}
         document, links, assumptions = reading.document, [], reading.assumptions
     return {"cards": _cards(hook, document, draft, base_url, links, assumptions)}
+
+
+def _first_dose_check(
+    hook: str, draft: dict[str, Any] | None, data: FhirData, today: dt.date, base_url: str
+) -> list[dict[str, Any]]:
+    """The dose card of a first-dose draft when today's decision could not be made."""
+    if hook != "order-sign" or draft is None:
+        return []
+    answer = first_dose_answer(data, today)
+    drafted = draft_dose(draft)
+    if answer is None or drafted.unreadable:
+        return []
+    dose = cards.dose_card(
+        answer, drafted.mg, drafted.mg_per_m2, base_url, suggestion(draft, answer)
+    )
+    return [dose] if dose else []
 
 
 def _invalid(data: FhirData, draft: dict[str, Any] | None) -> list[str]:
