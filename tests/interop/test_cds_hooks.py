@@ -353,7 +353,8 @@ def test_first_dose_draft_is_checked_even_without_labs(
     app_client: TestClient, client_key: Any
 ) -> None:
     """Height and weight only: no decision (labs missing, named), yet the 2.5 mg draft is
-    checked against cycle 1 day 1 (0.8 mg/m2 x 1.68 m2 = 1.34 mg) with a suggestion."""
+    checked against cycle 1 day 1 (0.8 mg/m2 x 1.68 m2 = 1.34 mg) with a suggestion, and
+    the active live vaccine still gets its critical card."""
     request = hook_request(
         "order-sign", prefetch(body("2026-01-05")), [medication_request(dose_mg=2.5)]
     )

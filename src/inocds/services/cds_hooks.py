@@ -29,7 +29,7 @@ from inocds.protocol.interop import load_interop
 from inocds.services import cds_cards as cards
 from inocds.services.audit import record
 from inocds.services.cds_draft import draft_dose, draft_requests, suggestion
-from inocds.services.cds_first_dose import first_dose_answer
+from inocds.services.cds_first_dose import first_dose_answer, interactions_answer
 from inocds.services.commands import run_command
 from inocds.services.fhir_store import stored_course_for
 
@@ -196,7 +196,9 @@ def run_hook(
         if reading.document is None:
             problems = [f"{p.where}: {p.message}" for p in reading.problems]
             found = [cards.missing_data_card(list(reading.missing), problems, base_url)]
-            return {"cards": found + _first_dose_check(hook, draft, data, today, base_url)}
+            found += _first_dose_check(hook, draft, data, today, base_url)
+            found += cards.interaction_cards(interactions_answer(data), base_url)
+            return {"cards": found}
         document, links, assumptions = reading.document, [], reading.assumptions
     return {"cards": _cards(hook, document, draft, base_url, links, assumptions)}
 
