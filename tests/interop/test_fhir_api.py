@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -200,12 +201,13 @@ def test_lab_bundle_becomes_labs_event_and_changes_assess_as_typed_by_hand(
 def test_import_refuses_unknown_code_and_unit_naming_them(
     app_client: TestClient, doc: dict, stored: tuple[int, int]
 ) -> None:
-    """A potassium Observation (LOINC 2823-3) and ANC in 'K/uL' are refused by name: 422."""
+    """Potassium (LOINC 2823-3) and ANC in 'K/uL' (sent as fhir+json): 422 naming both."""
     patient_id, _ = stored
     body = lab_bundle(patient_id, "batch")
     body["entry"][0]["resource"]["valueQuantity"]["code"] = "K/uL"
     body["entry"][1]["resource"]["code"]["coding"][0]["code"] = "2823-3"
-    answer = app_client.post("/fhir", headers=doc, json=body)
+    headers = {**doc, "Content-Type": "application/fhir+json"}
+    answer = app_client.post("/fhir", headers=headers, content=json.dumps(body))
     assert answer.status_code == 422
     diagnostics = " ".join(i["diagnostics"] for i in answer.json()["issue"])
     assert "K/uL" in diagnostics and "2823-3" in diagnostics
