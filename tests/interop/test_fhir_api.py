@@ -11,7 +11,10 @@ from fhir.resources.R4B.bundle import Bundle
 from fhirclient.models.bundle import Bundle as R4Bundle
 from fhirclient.models.capabilitystatement import CapabilityStatement as R4CapabilityStatement
 from fhirclient.models.plandefinition import PlanDefinition as R4PlanDefinition
+from sqlalchemy import select
 
+from inocds.adapters.db.engine import transaction
+from inocds.adapters.db.models import AuditEntry
 from tests.interop.conftest import CYCLE_1_GIVEN, add_patient_with_course, add_user_token
 from tests.interop.fhir_builders import observation
 
@@ -119,6 +122,11 @@ def test_everything_validates_as_r4(
     kinds = [e["resource"]["resourceType"] for e in found["entry"]]
     assert kinds[0] == "Patient" and kinds.count("MedicationAdministration") == 3
     assert "CarePlan" in kinds and "PlanDefinition" in kinds
+    plan = next(
+        e["resource"] for e in found["entry"] if e["resource"]["resourceType"] == "CarePlan"
+    )
+    assert plan["description"].startswith("Today: ")  # the engine's decision, rule ids listed
+    assert plan["activity"], "the engine's next-cycle plan as activities"
 
 
 def test_signed_order_is_an_mcode_shaped_medication_request(
@@ -195,6 +203,10 @@ def test_lab_bundle_becomes_labs_event_and_changes_assess_as_typed_by_hand(
     assert after["action"] == hand["action"] == "hold"
     assert [r["rule"] for r in after["reasons"]] == [r["rule"] for r in hand["reasons"]]
     assert "heme.anc_gate" not in [r["rule"] for r in before["reasons"]]
+    factory = app_client.app.state.session_factory  # type: ignore[attr-defined]
+    with transaction(factory) as session:
+        audited = session.scalars(select(AuditEntry).where(AuditEntry.action == "fhir.import"))
+        assert any(e.after and e.after["observations"] == 5 for e in audited)
     assert "heme.anc_gate" in [r["rule"] for r in after["reasons"]]
 
 
