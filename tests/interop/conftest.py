@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi.testclient import TestClient
 from jwt.algorithms import ECAlgorithm
 
@@ -20,6 +21,7 @@ from tests.integration.databases import BACKENDS, empty_database
 
 TODAY = dt.date(2026, 1, 5)
 ISSUER = "https://ehr.example.org"
+RSA_ISSUER = "https://other-ehr.example.org"
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +31,25 @@ def client_key() -> ec.EllipticCurvePrivateKey:
 
 
 @pytest.fixture(scope="module")
-def clients_file(tmp_path_factory: pytest.TempPathFactory, client_key: Any) -> Path:
-    """The trusted clients' configuration: the test EHR's public key as a JWK."""
+def rsa_key() -> rsa.RSAPrivateKey:
+    """A second EHR's RS384 key pair (private half)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="module")
+def clients_file(tmp_path_factory: pytest.TempPathFactory, client_key: Any, rsa_key: Any) -> Path:
+    """Trusted clients: the test EHR's ES384 key as a JWK, a second EHR's RSA key as PEM."""
     jwk = json.loads(ECAlgorithm.to_jwk(client_key.public_key()))
     jwk["kid"] = "ehr-key-1"
+    pem = rsa_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    clients = [
+        {"iss": ISSUER, "jwks": {"keys": [jwk]}},
+        {"iss": RSA_ISSUER, "public_key_pem": pem.decode()},
+    ]
     path = tmp_path_factory.mktemp("cds") / "clients.json"
-    path.write_text(json.dumps({"clients": [{"iss": ISSUER, "jwks": {"keys": [jwk]}}]}))
+    path.write_text(json.dumps({"clients": clients}))
     return path
 
 

@@ -18,7 +18,13 @@ from sqlalchemy import select
 
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import AuditEntry
-from tests.interop.conftest import CYCLE_1_GIVEN, ISSUER, add_patient_with_course, add_user_token
+from tests.interop.conftest import (
+    CYCLE_1_GIVEN,
+    ISSUER,
+    RSA_ISSUER,
+    add_patient_with_course,
+    add_user_token,
+)
 from tests.interop.fhir_builders import (
     administration,
     body,
@@ -366,3 +372,34 @@ def test_first_dose_draft_is_checked_even_without_labs(
     warning = cards[1]
     assert warning["indicator"] == "warning" and "1.34 mg" in warning["summary"]
     assert warning["suggestions"][0]["actions"][0]["type"] == "update"
+
+
+def test_rs384_client_key_from_pem_is_accepted(app_client: TestClient, rsa_key: Any) -> None:
+    """A second EHR signing RS384 with a PEM-configured key is trusted; its key is not the
+    first EHR's (a token claiming the first issuer but signed by it is refused)."""
+    now = int(time.time())
+    claims = {
+        "iss": RSA_ISSUER,
+        "aud": f"http://testserver{SIGN}",
+        "iat": now,
+        "exp": now + 60,
+        "jti": str(uuid.uuid4()),
+    }
+    request = hook_request("order-sign", C1D1, [medication_request(dose_mg=1.34)])
+    good = jwt.encode(claims, rsa_key, algorithm="RS384")
+    answer = app_client.post(SIGN, json=request, headers={"Authorization": f"Bearer {good}"})
+    assert answer.status_code == 200
+    forged = jwt.encode(
+        {**claims, "iss": ISSUER, "jti": str(uuid.uuid4())}, rsa_key, algorithm="RS384"
+    )
+    answer = app_client.post(SIGN, json=request, headers={"Authorization": f"Bearer {forged}"})
+    assert answer.status_code == 401
+
+
+def test_token_living_longer_than_five_minutes_is_refused(
+    app_client: TestClient, client_key: Any
+) -> None:
+    """exp 10 minutes after iat exceeds the spec's 5 minutes (protocol/interop.toml): 401."""
+    request = hook_request("order-sign", C1D1, [medication_request(dose_mg=1.34)])
+    headers = token(client_key, f"http://testserver{SIGN}", exp=int(time.time()) + 600)
+    assert app_client.post(SIGN, json=request, headers=headers).status_code == 401

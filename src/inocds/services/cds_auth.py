@@ -137,6 +137,8 @@ def _decode(token: str, keys: list[Any], issuer: str, audiences: list[str]) -> d
             return claims
         except jwt.InvalidSignatureError as error:
             last = str(error)
+        except (TypeError, ValueError, jwt.InvalidKeyError) as error:
+            last = f"the token's algorithm does not fit this key ({error})"
         except jwt.PyJWTError as error:
             raise JwtRejected(str(error)) from None
     raise JwtRejected(f"signature not verified by the issuer's keys: {last}")
