@@ -8,7 +8,13 @@ from inocds.adapters.fhir.build import with_dose
 from inocds.adapters.fhir.client import search_resources
 from inocds.adapters.fhir.course import is_drug
 
-__all__ = ["DraftDose", "draft_dose", "draft_requests", "suggestion"]
+__all__ = ["DraftDose", "draft_dose", "draft_requests", "draft_resources", "suggestion"]
+
+
+def draft_resources(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The resources of `context.draftOrders` (a Bundle), for validation before use."""
+    orders = context.get("draftOrders")
+    return search_resources(orders) if isinstance(orders, dict) else []
 
 
 def draft_requests(
@@ -17,11 +23,15 @@ def draft_requests(
     """The drafted inotuzumab MedicationRequest (or None) and the other drafted medications."""
     if hook == "patient-view":
         return None, []
-    orders = context.get("draftOrders")
-    resources = search_resources(orders) if isinstance(orders, dict) else []
+    resources = draft_resources(context)
     requests = [r for r in resources if r.get("resourceType") == "MedicationRequest"]
     if hook == "order-select":
-        selected = set(context.get("selections") or [])
+        chosen_refs = context.get("selections")
+        selected = (
+            {s for s in chosen_refs if isinstance(s, str)}
+            if isinstance(chosen_refs, list)
+            else set()
+        )
         chosen = [r for r in requests if f"MedicationRequest/{r.get('id')}" in selected]
         requests = chosen or requests
     drug = next((r for r in requests if is_drug(r)), None)

@@ -28,7 +28,7 @@ from inocds.clinical.validation import InputError
 from inocds.protocol.interop import load_interop
 from inocds.services import cds_cards as cards
 from inocds.services.audit import record
-from inocds.services.cds_draft import draft_dose, draft_requests, suggestion
+from inocds.services.cds_draft import draft_dose, draft_requests, draft_resources, suggestion
 from inocds.services.cds_first_dose import first_dose_answer, interactions_answer
 from inocds.services.commands import run_command
 from inocds.services.fhir_store import stored_course_for
@@ -173,8 +173,11 @@ def run_hook(
         raise HookError(422, "hook", f"service {service_id} answers {hook!r}, not {call.hook!r}")
     if not call.context.get("patientId"):
         raise HookError(422, "context.patientId", "required")
-    draft, others = draft_requests(call.context, hook)
     data = _gather(call)
+    invalid = _invalid(data, draft_resources(call.context))
+    if invalid:  # checked before any field is read
+        return {"cards": [cards.missing_data_card([], invalid, base_url)]}
+    draft, others = draft_requests(call.context, hook)
     if hook != "patient-view" and draft is None and not any(map(is_drug, data.administrations)):
         return {"cards": []}  # an order without inotuzumab: nothing for this service to say
     data = FhirData(
@@ -184,9 +187,6 @@ def run_hook(
         data.administrations,
         data.conditions,
     )
-    invalid = _invalid(data, draft)
-    if invalid:
-        return {"cards": [cards.missing_data_card([], invalid, base_url)]}
     stored = stored_course_for(session, data.patient, today)
     if stored is not None:
         document, links = _with_ehr_data(stored.document, data), [stored.link(base_url)]
@@ -219,7 +219,7 @@ def _first_dose_check(
     return [dose] if dose else []
 
 
-def _invalid(data: FhirData, draft: dict[str, Any] | None) -> list[str]:
+def _invalid(data: FhirData, drafts: list[dict[str, Any]]) -> list[str]:
     """Why any resource of the call is not valid FHIR (checked before any field is read)."""
     resources = [
         data.patient,
@@ -227,7 +227,7 @@ def _invalid(data: FhirData, draft: dict[str, Any] | None) -> list[str]:
         *data.medication_requests,
         *data.administrations,
         *data.conditions,
-        draft,
+        *drafts,
     ]
     reasons = [invalid_reason(r) for r in resources if r is not None]
     return [reason for reason in reasons if reason]

@@ -112,7 +112,10 @@ def import_bundle(session: Session, actor: User, bundle: Any, today: dt.date) ->
         raise ImportRefused(
             400, [("error", "not-supported", "Bundle.type must be transaction or batch")]
         )
-    read = [_read_entry(i, e) for i, e in enumerate(bundle.get("entry") or [])]
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise ImportRefused(400, [("error", "structure", "Bundle.entry must be a list")])
+    read = [_read_entry(i, e) for i, e in enumerate(entries)]
     issues = [r for r in read if not isinstance(r, _Read)]
     values = [r for r in read if isinstance(r, _Read)]
     if issues or not read:

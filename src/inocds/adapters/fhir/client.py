@@ -40,7 +40,8 @@ def _get(client: httpx.Client, url: str) -> dict[str, Any]:
 def search_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
     """The resources of a Bundle's entries (search results or a prefetch Bundle)."""
     out = []
-    for entry in bundle.get("entry") or []:
+    entries = bundle.get("entry")
+    for entry in entries if isinstance(entries, list) else []:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(resource, dict):
             out.append(resource)

@@ -224,7 +224,7 @@ def read_course(data: FhirData, today: dt.date, hsct_planned: bool | None = None
         missing.append("Patient")
     block = _patient_block(data, values, today, missing)
     bsa = None
-    if "height_cm" in block and "weight_kg" in block:
+    if block.get("height_cm", 0) > 0 and block.get("weight_kg", 0) > 0:  # else the engine refuses
         bsa = body_surface_area_m2(block["height_cm"], block["weight_kg"])
     doses = _dose_events(data.administrations, bsa, problems)
     first_dose = dt.date.fromisoformat(doses[0]["date"]) if doses else today

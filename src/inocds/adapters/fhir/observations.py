@@ -8,6 +8,7 @@ project does not convert is a `Problem` naming it, never a guess.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, NamedTuple
 
 from inocds.adapters.fhir.units import UnitNotUnderstood, convert
@@ -106,6 +107,8 @@ def read_observation(resource: dict[str, Any], where: str) -> LabValue | Problem
         return Problem(where, f"{entry.display} (LOINC {entry.code}): {error}")
     except ValueError as error:
         return Problem(where, str(error))
+    if not math.isfinite(value) or (uln is not None and not math.isfinite(uln)):
+        return Problem(where, f"{entry.display} (LOINC {entry.code}): value out of range")
     if entry.kind == "count":
         value = float(round(value))  # cell counts per mm3 are whole numbers (CONTRACT v1.1)
     return LabValue(when, entry.field, value, uln, where)
