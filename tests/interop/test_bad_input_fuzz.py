@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.interop.cds_helpers import post
 from tests.interop.conftest import CYCLE_1_GIVEN, add_patient_with_course, add_user_token
 from tests.interop.fhir_builders import (
     administration,
@@ -21,7 +22,6 @@ from tests.interop.fhir_builders import (
     patient,
     searchset,
 )
-from tests.interop.test_cds_hooks import post
 from tests.interop.test_fhir_api import lab_bundle
 
 JUNK: list[Any] = [None, 1, -1, 1e308, "x", "", [], {}, [1], {"a": 1}, True, "2026-13-45"]

@@ -6,22 +6,15 @@ cycle 1 day 1 is 0.8 mg/m2 (regimen.cycle1): 0.8 x 1.68 = 1.344 -> 1.34 mg.
 
 from __future__ import annotations
 
-import time
-import uuid
 from typing import Any
 
-import jwt
 import pytest
 from fastapi.testclient import TestClient
 from fhirclient.models.medicationrequest import MedicationRequest as R4MedicationRequest
-from sqlalchemy import select
 
-from inocds.adapters.db.engine import transaction
-from inocds.adapters.db.models import AuditEntry
+from tests.interop.cds_helpers import C1D1, SIGN, assert_spec_limits, post, prefetch
 from tests.interop.conftest import (
     CYCLE_1_GIVEN,
-    ISSUER,
-    RSA_ISSUER,
     add_patient_with_course,
     add_user_token,
 )
@@ -35,60 +28,6 @@ from tests.interop.fhir_builders import (
     patient,
     searchset,
 )
-
-SIGN = "/cds-services/inocds-order-sign"
-INDICATORS = {"info", "warning", "critical"}
-
-
-def token(key: Any, aud: str, **claims: Any) -> dict[str, str]:
-    """A fresh client JWT (ES384, 5 minutes) for the service URL `aud`."""
-    now = int(time.time())
-    payload = {
-        "iss": ISSUER,
-        "sub": "ehr-client",
-        "aud": aud,
-        "iat": now,
-        "exp": now + 300,
-        "jti": str(uuid.uuid4()),
-        **claims,
-    }
-    signed = jwt.encode(payload, key, algorithm="ES384", headers={"kid": "ehr-key-1"})
-    return {"Authorization": f"Bearer {signed}"}
-
-
-def post(client: TestClient, key: Any, path: str, body: dict[str, Any]) -> Any:
-    """POSTs a hook call with a fresh JWT; returns the response."""
-    return client.post(path, json=body, headers=token(key, f"http://testserver{path}"))
-
-
-def prefetch(
-    observations: list[dict[str, Any]],
-    medications: list[dict[str, Any]] | None = None,
-    administrations: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """The prefetch of the discovery's templates (patient without a stored MRN)."""
-    return {
-        "patient": patient(identifier="NOT-STORED"),
-        "observations": searchset(observations),
-        "medications": searchset(medications or []),
-        "administrations": searchset(administrations or []),
-        "conditions": searchset([]),
-    }
-
-
-def assert_spec_limits(cards: list[dict[str, Any]]) -> None:
-    """Every card: summary < 140 chars, known indicator, source label + url, rule ids in detail."""
-    assert cards
-    for card in cards:
-        assert len(card["summary"]) <= 140
-        assert card["indicator"] in INDICATORS
-        assert card["source"]["label"] and card["source"]["url"].startswith("http")
-        assert "**" in card.get("detail", "**")
-        if card["indicator"] != "info":
-            assert card["overrideReasons"]
-
-
-C1D1 = prefetch([*body("2026-01-05"), *labs("2026-01-05")])
 
 
 def test_discovery_lists_three_hooks_with_prefetch_templates(app_client: TestClient) -> None:
@@ -228,44 +167,6 @@ def test_patient_view_shows_course_status(app_client: TestClient, client_key: An
     assert any(c["summary"].startswith("Due today") for c in cards["cards"])
 
 
-def test_calls_without_a_valid_jwt_are_refused(app_client: TestClient, client_key: Any) -> None:
-    """No JWT, a wrong audience, an unknown key, or a replayed jti: 401."""
-    request = hook_request("order-sign", C1D1, [medication_request(dose_mg=1.34)])
-    assert app_client.post(SIGN, json=request).status_code == 401
-    wrong_aud = token(client_key, "https://elsewhere.example/cds-services/x")
-    assert app_client.post(SIGN, json=request, headers=wrong_aud).status_code == 401
-    stranger = jwt.encode(
-        {"iss": ISSUER, "aud": f"http://testserver{SIGN}", "iat": 0, "exp": 10**10, "jti": "x"},
-        "k" * 32,
-        algorithm="HS256",
-    )
-    headers = {"Authorization": f"Bearer {stranger}"}
-    assert app_client.post(SIGN, json=request, headers=headers).status_code == 401
-    once = token(client_key, f"http://testserver{SIGN}")
-    assert app_client.post(SIGN, json=request, headers=once).status_code == 200
-    assert app_client.post(SIGN, json=request, headers=once).status_code == 401
-
-
-def test_feedback_is_recorded_in_the_audit_trail(app_client: TestClient, client_key: Any) -> None:
-    """POST .../feedback stores each outcome (with its override reason) as an audit entry."""
-    feedback = {
-        "feedback": [
-            {
-                "card": "card-uuid-1",
-                "outcome": "overridden",
-                "overrideReason": {"reason": {"code": "clinical-judgement"}},
-                "outcomeTimestamp": "2026-01-05T10:00:00Z",
-            }
-        ]
-    }
-    answer = post(app_client, client_key, f"{SIGN}/feedback", feedback)
-    assert answer.status_code == 200
-    factory = app_client.app.state.session_factory  # type: ignore[attr-defined]
-    with transaction(factory) as session:
-        entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "cds.feedback"))
-        assert [e.after["card"] for e in entries] == ["card-uuid-1"]  # type: ignore[index]
-
-
 def test_malformed_resources_get_a_card_not_an_error(
     app_client: TestClient, client_key: Any
 ) -> None:
@@ -372,34 +273,3 @@ def test_first_dose_draft_is_checked_even_without_labs(
     warning = cards[1]
     assert warning["indicator"] == "warning" and "1.34 mg" in warning["summary"]
     assert warning["suggestions"][0]["actions"][0]["type"] == "update"
-
-
-def test_rs384_client_key_from_pem_is_accepted(app_client: TestClient, rsa_key: Any) -> None:
-    """A second EHR signing RS384 with a PEM-configured key is trusted; its key is not the
-    first EHR's (a token claiming the first issuer but signed by it is refused)."""
-    now = int(time.time())
-    claims = {
-        "iss": RSA_ISSUER,
-        "aud": f"http://testserver{SIGN}",
-        "iat": now,
-        "exp": now + 60,
-        "jti": str(uuid.uuid4()),
-    }
-    request = hook_request("order-sign", C1D1, [medication_request(dose_mg=1.34)])
-    good = jwt.encode(claims, rsa_key, algorithm="RS384")
-    answer = app_client.post(SIGN, json=request, headers={"Authorization": f"Bearer {good}"})
-    assert answer.status_code == 200
-    forged = jwt.encode(
-        {**claims, "iss": ISSUER, "jti": str(uuid.uuid4())}, rsa_key, algorithm="RS384"
-    )
-    answer = app_client.post(SIGN, json=request, headers={"Authorization": f"Bearer {forged}"})
-    assert answer.status_code == 401
-
-
-def test_token_living_longer_than_five_minutes_is_refused(
-    app_client: TestClient, client_key: Any
-) -> None:
-    """exp 10 minutes after iat exceeds the spec's 5 minutes (protocol/interop.toml): 401."""
-    request = hook_request("order-sign", C1D1, [medication_request(dose_mg=1.34)])
-    headers = token(client_key, f"http://testserver{SIGN}", exp=int(time.time()) + 600)
-    assert app_client.post(SIGN, json=request, headers=headers).status_code == 401
