@@ -223,3 +223,15 @@ def test_import_refuses_unknown_code_and_unit_naming_them(
     assert answer.status_code == 422
     diagnostics = " ".join(i["diagnostics"] for i in answer.json()["issue"])
     assert "K/uL" in diagnostics and "2823-3" in diagnostics
+
+
+def test_import_is_all_or_nothing(app_client: TestClient, doc: dict) -> None:
+    """Two dates, the second in the future (after 2026-01-05): refused, and the first date's
+    labs event is not kept either."""
+    patient_id, course_id = add_patient_with_course(app_client, doc, "LAB-ALL", CYCLE_1_GIVEN)
+    body = lab_bundle(patient_id)
+    body["entry"][-1]["resource"]["effectiveDateTime"] = "2026-02-01"
+    answer = app_client.post("/fhir", headers=doc, json=body)
+    assert answer.status_code == 422
+    events = app_client.get(f"/api/v1/courses/{course_id}/events", headers=doc).json()
+    assert [e for e in events if e["type"] == "labs"] == []

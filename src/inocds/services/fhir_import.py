@@ -24,7 +24,7 @@ from inocds.adapters.fhir.observations import LabValue, Problem, field_value, re
 from inocds.clinical.validation import InputError
 from inocds.services.audit import record
 from inocds.services.courses import append_event
-from inocds.services.errors import NotFound
+from inocds.services.errors import NotFound, ServiceError
 from inocds.services.fhir_api import TAG
 from inocds.services.patients import get_patient
 
@@ -103,6 +103,28 @@ def _course_id(session: Session, actor: User, patient_id: int) -> int:
     return course
 
 
+def _append_all(
+    session: Session, actor: User, groups: dict[tuple[int, dt.date], dict[str, Any]], today: dt.date
+) -> dict[tuple[int, dt.date], int]:
+    """Appends one labs event per patient and date; their ids."""
+    locations: dict[tuple[int, dt.date], int] = {}
+    for (patient_id, when), labs in sorted(groups.items()):
+        course_id = _course_id(session, actor, patient_id)
+        payload = {"type": "labs", "date": when.isoformat(), **labs}
+        try:
+            event = append_event(session, actor, course_id, payload, today)
+        except InputError as error:
+            raise ImportRefused(
+                422,
+                [
+                    ("error", "invalid", f"Patient/{patient_id} {when}: {e.field}: {e.message}")
+                    for e in error.errors
+                ],
+            ) from None
+        locations[(patient_id, when)] = event.id
+    return locations
+
+
 def import_bundle(session: Session, actor: User, bundle: Any, today: dt.date) -> dict[str, Any]:
     """Imports the Bundle's Observations; the response Bundle (transaction-/batch-response)."""
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
@@ -123,21 +145,11 @@ def import_bundle(session: Session, actor: User, bundle: Any, today: dt.date) ->
     groups: dict[tuple[int, dt.date], dict[str, Any]] = {}
     for patient_id, value in values:
         groups.setdefault((patient_id, value.date), {})[value.field] = field_value(value)
-    locations: dict[tuple[int, dt.date], int] = {}
-    for (patient_id, when), labs in sorted(groups.items()):
-        course_id = _course_id(session, actor, patient_id)
-        payload = {"type": "labs", "date": when.isoformat(), **labs}
-        try:
-            event = append_event(session, actor, course_id, payload, today)
-        except InputError as error:
-            raise ImportRefused(
-                422,
-                [
-                    ("error", "invalid", f"Patient/{patient_id} {when}: {e.field}: {e.message}")
-                    for e in error.errors
-                ],
-            ) from None
-        locations[(patient_id, when)] = event.id
+    try:
+        locations = _append_all(session, actor, groups, today)
+    except (ImportRefused, ServiceError):
+        session.rollback()  # all or nothing: no labs event of this Bundle stays stored
+        raise
     record(
         session,
         actor.id,
