@@ -85,9 +85,10 @@ def test_observation_search_by_patient_code_and_date(
 
 
 def test_unknown_search_parameter_is_named_or_refused(app_client: TestClient, doc: dict) -> None:
-    """An unsupported parameter is ignored and named in an outcome entry; with
+    """An unsupported parameter is ignored and named in an outcome entry (even in an otherwise
+    empty Bundle); with
     `Prefer: handling=strict` it is refused (400 OperationOutcome naming it)."""
-    lenient = app_client.get("/fhir/Observation", params={"colour": "red"}, headers=doc).json()
+    lenient = app_client.get("/fhir/Condition", params={"colour": "red"}, headers=doc).json()
     valid_r4_bundle(lenient)
     outcome = lenient["entry"][-1]
     assert outcome["search"]["mode"] == "outcome"
@@ -235,3 +236,27 @@ def test_import_is_all_or_nothing(app_client: TestClient, doc: dict) -> None:
     assert answer.status_code == 422
     events = app_client.get(f"/api/v1/courses/{course_id}/events", headers=doc).json()
     assert [e for e in events if e["type"] == "labs"] == []
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "Patient",
+        "Observation",
+        "MedicationRequest",
+        "MedicationAdministration",
+        "CarePlan",
+        "PlanDefinition",
+        "Condition",
+    ],
+)
+def test_every_search_bundle_and_read_validates_as_r4(
+    app_client: TestClient, doc: dict, stored: tuple[int, int], kind: str
+) -> None:
+    """Each type's search Bundle, and a read of each resource in it, load into R4 models."""
+    found = app_client.get(f"/fhir/{kind}", headers=doc).json()
+    valid_r4_bundle(found)
+    for entry in found.get("entry", [])[:5]:
+        resource = entry["resource"]
+        read = app_client.get(f"/fhir/{kind}/{resource['id']}", headers=doc)
+        assert read.status_code == 200 and read.json() == resource

@@ -94,7 +94,9 @@ def fhir_router() -> APIRouter:
         if found.ignored:
             text = f"search parameter(s) not supported, ignored: {', '.join(found.ignored)}"
             outcome = operation_outcome([("warning", "not-supported", text)])
-            result["entry"].append({"resource": outcome, "search": {"mode": "outcome"}})
+            result.setdefault("entry", []).append(
+                {"resource": outcome, "search": {"mode": "outcome"}}
+            )
         return _fhir(result)
 
     @router.get("/{resource_type}/{resource_id}", summary="Read")
