@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import AuditEntry
+from inocds.services.audit import verify
 from tests.interop.cds_helpers import C1D1, SIGN, post, token
 from tests.interop.conftest import ISSUER, RSA_ISSUER
 from tests.interop.fhir_builders import hook_request, medication_request
@@ -53,6 +54,7 @@ def test_feedback_is_recorded_in_the_audit_trail(app_client: TestClient, client_
     with transaction(factory) as session:
         entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "cds.feedback"))
         assert [e.after["card"] for e in entries] == ["card-uuid-1"]  # type: ignore[index]
+        assert verify(session) == []  # the hash chain still holds
 
 
 def test_rs384_client_key_from_pem_is_accepted(app_client: TestClient, rsa_key: Any) -> None:
