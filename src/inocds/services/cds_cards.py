@@ -53,6 +53,13 @@ _ACTION_INDICATOR = {
     "discontinue": "critical",
 }
 _RISK_INDICATOR = {"X": "critical", "D": "warning"}
+_ALERT_INDICATOR = {
+    "critical": "critical",
+    "high": "critical",
+    "x": "critical",
+    "info": "info",
+    "low": "info",
+}  # any other severity: warning
 
 
 def _summary(text: str) -> str:
@@ -200,7 +207,7 @@ def interaction_cards(screen: dict[str, Any], base_url: str) -> list[dict[str, A
         )
         cards.append(card(text, indicator, "screen.interactions", base_url, detail))
     for alert in screen.get("alerts") or []:
-        indicator = "critical" if alert.get("severity") in ("high", "critical") else "warning"
+        indicator = _ALERT_INDICATOR.get(str(alert.get("severity")).lower(), "warning")
         rule = str(alert.get("id") or "screen.interactions")
         cards.append(
             card(
