@@ -273,3 +273,13 @@ def test_first_dose_draft_is_checked_even_without_labs(
     warning = cards[1]
     assert warning["indicator"] == "warning" and "1.34 mg" in warning["summary"]
     assert warning["suggestions"][0]["actions"][0]["type"] == "update"
+
+
+def test_cors_lets_browser_based_clients_call(app_client: TestClient) -> None:
+    """A preflight answers 204 with CORS headers; discovery carries Allow-Origin."""
+    preflight = app_client.options(
+        SIGN, headers={"Origin": "https://ehr.example.org", "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status_code == 204
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert app_client.get("/cds-services").headers["Access-Control-Allow-Origin"] == "*"

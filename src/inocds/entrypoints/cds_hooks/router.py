@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
 
 from inocds.entrypoints.api.clock import Today
@@ -24,10 +24,23 @@ __all__ = ["cds_hooks_router"]
 BodyDep = Annotated[Any, Body()]
 
 
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Expose-Headers": "WWW-Authenticate",
+}
+"""CORS for browser-based CDS clients (the spec asks services to allow them); the calls carry
+the client's JWT, never a cookie, so any origin may call."""
+
+
+def _json(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status_code, headers={**CORS, **(headers or {})})
+
+
 def _error(status_code: int, field: str, message: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
-    body = {"errors": [{"field": field, "message": message}]}
-    return JSONResponse(body, status_code=status_code, headers=headers)
+    return _json({"errors": [{"field": field, "message": message}]}, status_code, headers)
 
 
 def _check_client(request: Request) -> None:
@@ -78,8 +91,13 @@ def cds_hooks_router() -> APIRouter:
     router = APIRouter(tags=["cds-hooks"], include_in_schema=False)
 
     @router.get("/cds-services")
-    def services() -> dict[str, Any]:
-        return discovery()
+    def services() -> JSONResponse:
+        return _json(discovery())
+
+    @router.options("/cds-services")
+    @router.options("/cds-services/{path:path}")
+    def preflight(path: str = "") -> Response:
+        return Response(status_code=204, headers=CORS)
 
     # Plain (not async) handlers: they run in the thread pool, so a call that reads this
     # same server's FHIR API as its fhirServer does not block the event loop.
@@ -92,7 +110,7 @@ def cds_hooks_router() -> APIRouter:
             _check_client(request)
             hook_call = _hook_call(_body(body))
             base = str(request.base_url).rstrip("/")
-            return JSONResponse(run_hook(session, known, hook_call, today, base))
+            return _json(run_hook(session, known, hook_call, today, base))
         except JwtRejected as error:
             return _error(401, "Authorization", str(error))
         except HookError as error:
@@ -106,7 +124,7 @@ def cds_hooks_router() -> APIRouter:
             known = _service_for(service_id)
             _check_client(request)
             count = record_feedback(session, known, _body(body))
-            return JSONResponse({"recorded": count})
+            return _json({"recorded": count})
         except JwtRejected as error:
             return _error(401, "Authorization", str(error))
         except HookError as error:
