@@ -40,6 +40,8 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     audit_key: str | None = None
     audit_key_dir: str | None = None
+    cds_auth: str = "auto"  # "on" | "off" | "auto" (required unless the caller is on loopback)
+    cds_clients_file: str | None = None  # JSON: trusted CDS clients' issuers and public keys
 
     @property
     def database_kind(self) -> str:
@@ -57,6 +59,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         allowed_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
         audit_key=env.get("INOCDS_AUDIT_KEY") or None,
         audit_key_dir=env.get("INOCDS_AUDIT_KEY_DIR") or None,
+        cds_auth=env.get("INOCDS_CDS_AUTH", "auto"),
+        cds_clients_file=env.get("INOCDS_CDS_CLIENTS") or None,
     )
 
 

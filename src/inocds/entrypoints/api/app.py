@@ -26,6 +26,8 @@ from inocds.entrypoints.api.patients_router import patients_router
 from inocds.entrypoints.api.request_schemas import document_error_answers
 from inocds.entrypoints.api.security import SecurityMiddleware
 from inocds.entrypoints.api.users_router import users_router
+from inocds.entrypoints.cds_hooks import cds_hooks_router
+from inocds.entrypoints.fhir import fhir_router
 from inocds.entrypoints.web.audit_pages import audit_pages
 from inocds.entrypoints.web.documents_router import documents_router
 from inocds.entrypoints.web.patient_edit_pages import patient_edit_pages
@@ -90,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(patient_edit_pages())  # /patients/{id}/edit
     app.include_router(user_admin_pages())  # /users/{id}/active, unlock, password, role
     app.include_router(audit_pages())  # /audit, /audit/verify
+    app.include_router(cds_hooks_router())  # CDS Hooks 2.0 (client JWT)
+    app.include_router(fhir_router())  # FHIR R4 at /fhir
     install_web(app)  # the care team's pages and /static
 
     @app.get("/healthz", tags=["service"], summary="Liveness")
