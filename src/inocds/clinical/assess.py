@@ -14,7 +14,7 @@ from typing import Any
 from inocds.clinical.course import CourseState, LogEntry, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.dose import compute_dose, rounded_bsa_m2
-from inocds.clinical.episodes import raw_hepatic_episodes, stops
+from inocds.clinical.episodes import Stop, raw_hepatic_episodes, stops
 from inocds.clinical.gates import (
     counts_today,
     cytoreduction_gate,
@@ -24,6 +24,10 @@ from inocds.clinical.gates import (
 from inocds.clinical.limits import cycle_allowance
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import CycleRegimen, cycle_regimen
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.history import history_warnings
+from inocds.clinical.rules.predose import first_dose_gate, labs_gate
+from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
 from inocds.protocol.loader import load_protocol
 
 __all__ = [
@@ -140,10 +144,26 @@ def _stopped(state: CourseState, bsa: float) -> Decision | None:
     if not found:
         return None
     number, day = state.pointer
+    return Decision(
+        "discontinue",
+        number,
+        day,
+        None,
+        None,
+        bsa,
+        reasons=stop_reasons(found),
+        needs_clinician_review=any(s.needs_review for s in found),
+    )
+
+
+def stop_reasons(found: list[Stop]) -> tuple[Reason, ...]:
+    """The reasons of course-ending events (severe liver tests also cite hepatic.vod)."""
     reasons = tuple(cite(s.rule, s.label) for s in found)
+    if any(s.rule == ids.HEPATIC_SEVERE_LABS for s in found):
+        reasons += (cite("hepatic.vod", "other severe liver toxicity: discontinue permanently"),)
     if found[0].rule != "course.discontinued":
         reasons += (cite("course.discontinued", "treatment has ended for good"),)
-    return Decision("discontinue", number, day, None, None, bsa, reasons=reasons)
+    return reasons
 
 
 def _omitted_today(state: CourseState) -> list[Reason]:
@@ -251,14 +271,20 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
             needs_clinician_review=review,
         )
     gates = [interruption_gate(state, number, 1)]
-    gates.append(cytoreduction_gate(state) if number == 1 else heme_gate(state, number, earliest))
+    if number == 1:
+        gates += [first_dose_gate(state), cytoreduction_gate(state)]
+    labs = labs_gate(state, number, 1)
+    gates.append(labs)
+    if labs.passed and number > 1:
+        gates.append(heme_gate(state, number, earliest))
     gate_reasons = tuple(r for g in gates for r in g.reasons)
     review = review or any(g.needs_review for g in gates)
     blocked = [g for g in gates if not g.passed]
     if blocked:
         if any(g.discontinue for g in blocked):
             return frame.decide("discontinue", gate_reasons + base, needs_clinician_review=review)
-        action = "delay" if number == 1 else "hold"
+        # labs.missing holds day 1; the first dose otherwise waits (delay)
+        action = "delay" if number == 1 and labs.passed else "hold"
         extra = _cycle1_extension(state) if number == 2 else ()
         return frame.decide(
             action,
@@ -317,6 +343,8 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
     if today < earliest:
         return frame.decide("none_due", tuple(reasons), next_dose_date=earliest)
     gate = interruption_gate(state, number, day)
+    if gate.passed:
+        gate = labs_gate(state, number, day)
     if not gate.passed:
         next_date = max(today + _days(1), earliest)
         return frame.decide(
@@ -395,7 +423,7 @@ def assess_course(doc: CourseDocument) -> Decision:
     warnings = tuple(state.warnings)
     stopped = _stopped(state, bsa)
     if stopped is not None:
-        return replace(stopped, warnings=warnings)
+        return replace(stopped, warnings=warnings + tuple(history_warnings(state)))
     number, day = state.pointer
     frame = _Frame(number, day, None, None, bsa, warnings)
     cycle = state.cycles.get(number)
@@ -406,10 +434,25 @@ def assess_course(doc: CourseDocument) -> Decision:
     else:
         decision = _within_cycle(state, number, day, frame)
     decision = _report_omission(state, decision)
-    notes = _hepatic_notes(state)
-    if notes:
-        decision = replace(decision, reasons=decision.reasons + tuple(notes))
-    return decision
+    notes = _hepatic_notes(state) + _review_notes(state, decision)
+    review = decision.needs_clinician_review or any(r.rule in REVIEW_RULES for r in notes)
+    return replace(
+        decision,
+        reasons=decision.reasons + tuple(notes),
+        needs_clinician_review=review,
+        warnings=warnings + tuple(history_warnings(state)),
+    )
+
+
+def _review_notes(state: CourseState, decision: Decision) -> list[Reason]:
+    """The safety net's review triggers for this answer (rules.review)."""
+    if decision.action == "complete":
+        return []
+    cited = {r.rule for r in decision.reasons}
+    notes = answer_triggers(state, decision.cycle, decision.day)
+    if decision.action == "discontinue" and "duration.no_cr_after_3" in cited:
+        notes += response_missing_for_stop(state, decision.cycle or 0)
+    return [r for r in notes if r.rule not in cited]
 
 
 def _omissions_since_last_dose(state: CourseState) -> list[LogEntry]:

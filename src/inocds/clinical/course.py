@@ -19,6 +19,8 @@ from functools import lru_cache
 from inocds.clinical.documents import CourseDocument, Event
 from inocds.clinical.episodes import Episode, interruption_episodes
 from inocds.clinical.regimen import CycleRegimen, cycle_regimen, level_for_interruptions
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.text import warning
 from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
 
@@ -306,7 +308,9 @@ class _Walker:
         s = self.state
         assert e.cycle is not None and e.day is not None and e.dose_mg_per_m2 is not None
         if e.cycle not in s.cycles:
-            self._start_cycle(e.cycle, e.date, None)
+            # history.dose_without_cycle_start: the cycle is taken to start on its day 1
+            inferred = e.date - dt.timedelta(days=e.day - 1)
+            self._start_cycle(e.cycle, max(inferred, s.last_dose or inferred), None)
         cycle = s.cycles[e.cycle]
         if e.day not in cycle.regimen.days:
             self.errors.append(
@@ -318,15 +322,18 @@ class _Walker:
             )
             return
         allowed = cycle.regimen.amount(e.day)
-        tolerance = load_protocol()["reduction.dose_above_level"].number("tolerance_fraction")
+        tolerance = load_protocol()[ids.HISTORY_DOSE_ABOVE_LEVEL].number("tolerance_fraction")
         if e.dose_mg_per_m2 > allowed * (1 + tolerance):
             s.warnings.append(
-                {
-                    "code": "dose_above_level",
-                    "message": f"cycle {e.cycle} day {e.day} was recorded at "
-                    f"{e.dose_mg_per_m2:g} mg/m2, above the {allowed:g} mg/m2 of its level "
-                    f"({cycle.regimen.level}); kept as history",
-                }
+                warning(
+                    ids.HISTORY_DOSE_ABOVE_LEVEL,
+                    cycle=e.cycle,
+                    day=e.day,
+                    given=e.dose_mg_per_m2,
+                    date=e.date,
+                    allowed=allowed,
+                    level=cycle.regimen.level,
+                )
             )
         if e.day in cycle.omitted:
             del cycle.omitted[e.day]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from inocds.clinical.rules.plausibility import Count, bmi_errors
 from inocds.clinical.validation import (
     Bool,
     Choice,
@@ -157,8 +158,8 @@ def _lab_value() -> Obj:
 
 def _lab_fields() -> dict[str, Any]:
     return {
-        "anc_per_mm3": Num(0, MAX_ANC_PER_MM3),
-        "platelets_per_mm3": Num(0, MAX_PLATELETS_PER_MM3),
+        "anc_per_mm3": Count("anc", MAX_ANC_PER_MM3),
+        "platelets_per_mm3": Count("platelets", MAX_PLATELETS_PER_MM3),
         "bilirubin": _lab_value(),
         "ast": _lab_value(),
         "alt": _lab_value(),
@@ -175,8 +176,8 @@ def _course_spec() -> Obj:
     bsa = load_protocol()["dose.bsa"]
     cycle = Num(1, MAX_CYCLE, integer=True)
     count = {
-        "anc_per_mm3": Num(0, MAX_ANC_PER_MM3),
-        "platelets_per_mm3": Num(0, MAX_PLATELETS_PER_MM3),
+        "anc_per_mm3": Count("anc", MAX_ANC_PER_MM3),
+        "platelets_per_mm3": Count("platelets", MAX_PLATELETS_PER_MM3),
     }
     events = Union(
         "type",
@@ -236,7 +237,7 @@ def _course_spec() -> Obj:
             "pretreatment": Obj(
                 required=count,
                 optional={
-                    "peripheral_blasts_per_mm3": Num(0, MAX_BLASTS_PER_MM3),
+                    "peripheral_blasts_per_mm3": Count("blasts", MAX_BLASTS_PER_MM3),
                     "bilirubin": _lab_value(),
                     "ast": _lab_value(),
                     "alt": _lab_value(),
@@ -334,7 +335,7 @@ def _event(index: int, raw: Mapping[str, Any]) -> Event:
 
 def _consistency(doc: CourseDocument) -> list[FieldError]:
     """Contradictions that no single field shows."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = bmi_errors(doc.patient.height_cm, doc.patient.weight_kg, "patient.")
     today = doc.today.date
     birth = doc.patient.birth_date
     if birth > today:
@@ -373,8 +374,9 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
             doses[key] = e
             if stopped is not None and e.date > stopped.date:
                 errors.append(FieldError(f"{where}.date", "is after the course was discontinued"))
+    dosed = {c for c, _ in doses}
     for number, e in starts.items():
-        if number > 1 and number - 1 not in starts and (number - 1, 1) not in doses:
+        if number > 1 and number - 1 not in starts and number - 1 not in dosed:
             errors.append(
                 FieldError(f"events[{e.position}].cycle", f"cycle {number - 1} never started")
             )
@@ -387,8 +389,10 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
             )
     for (number, day), e in doses.items():
         start = starts.get(number)
-        if start is None and (number, 1) not in doses:
-            errors.append(FieldError(f"events[{e.position}].cycle", f"cycle {number} has no start"))
+        if number > 1 and number - 1 not in starts and number - 1 not in dosed:
+            errors.append(
+                FieldError(f"events[{e.position}].cycle", f"cycle {number - 1} never started")
+            )
         first = start.date if start else doses[(number, 1)].date if (number, 1) in doses else None
         if first is not None and e.date < first:
             errors.append(

@@ -12,6 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from inocds.clinical.documents import CourseDocument, Event, Labs
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.hepatic import first_dose_date, liver_series, severe_tests
+from inocds.clinical.rules.text import render
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["Episode", "Stop", "hepatic_state", "interruption_episodes", "stops"]
@@ -39,6 +42,21 @@ class Stop:
     date: dt.date
     rule: str
     label: str
+    needs_review: bool = False
+
+
+def _severe_lab_stops(doc: CourseDocument) -> list[Stop]:
+    """hepatic.severe_labs: the first liver tests of grade 3+ measured after the first dose."""
+    first = first_dose_date(doc)
+    if first is None:
+        return []
+    waived = doc.today.liver_abnormality_from_gilbert_or_hemolysis
+    for date, labs in liver_series(doc):
+        tests = severe_tests(labs, bilirubin_waived=waived)
+        if date > first and tests:
+            message = render(ids.HEPATIC_SEVERE_LABS, "during", tests=tests, date=date)
+            return [Stop(date, ids.HEPATIC_SEVERE_LABS, message, needs_review=True)]
+    return []
 
 
 def _grade_label(e: Event) -> str:
@@ -54,8 +72,11 @@ def stops(doc: CourseDocument) -> list[Stop]:
     severe_liver = p["hepatic.vod"].integer("severe_grade")
     severe_infusion = p["infusion.severe"].integer("severe_grade")
     found: list[Stop] = []
+    first = first_dose_date(doc)
     for e in doc.events:
         grade = e.grade or 0
+        if e.type == "toxicity" and e.category != "vod" and (first is None or e.date < first):
+            continue  # before the first dose: data.toxicity_before_first_dose (the dose waits)
         if e.type == "discontinued":
             why = f": {e.reason}" if e.reason else ""
             found.append(
@@ -73,6 +94,7 @@ def stops(doc: CourseDocument) -> list[Stop]:
             )
     if doc.today.vod:
         found.append(Stop(doc.today.date, "hepatic.vod", f"VOD/SOS reported on {doc.today.date}"))
+    found.extend(_severe_lab_stops(doc))
     return sorted(found, key=lambda s: s.date)
 
 

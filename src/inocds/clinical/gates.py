@@ -55,7 +55,7 @@ def heme_gate(state: CourseState, number: int, due: dt.date) -> GateResult:
             False,
             (
                 cite(
-                    "heme.counts_missing",
+                    "labs.missing",
                     f"cycle {number} day 1: today's ANC and platelet count are needed "
                     "to clear the new cycle",
                 ),

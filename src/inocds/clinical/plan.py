@@ -12,13 +12,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from inocds.clinical.assess import bsa_for, dose_mg_for
+from inocds.clinical.assess import assess_course, bsa_for, dose_mg_for, stop_reasons
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.episodes import stops
 from inocds.clinical.limits import cycle_allowance, max_cycles
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import cycle_regimen
+from inocds.clinical.rules.history import history_warnings
+from inocds.clinical.rules.predose import first_dose_gate
+from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["CyclePlan", "PlannedDose", "plan_course", "run_plan"]
@@ -60,6 +63,7 @@ class CyclePlan:
     reasons: tuple[Reason, ...]
     bsa_m2: float
     needs_clinician_review: bool = False
+    warnings: tuple[dict[str, str], ...] = ()
 
     @property
     def total_mg_per_m2(self) -> float:
@@ -76,6 +80,7 @@ class CyclePlan:
                 "needs_clinician_review": self.needs_clinician_review,
                 "doses": [],
                 "reasons": [r.to_dict() for r in self.reasons],
+                "warnings": list(self.warnings),
             }
         return {
             "cycle": self.cycle,
@@ -87,6 +92,7 @@ class CyclePlan:
             "total_mg_per_m2": self.total_mg_per_m2,
             "needs_clinician_review": self.needs_clinician_review,
             "reasons": [r.to_dict() for r in self.reasons],
+            "warnings": list(self.warnings),
         }
 
 
@@ -102,14 +108,32 @@ def _next_cycle(state: CourseState) -> tuple[int, dt.date]:
             return number, current.start
         due, _, _ = state.due_window(number, 1)
         return number, max(due, state.today)
-    # a cycle in progress: the next starts after its length, 6 days after its last planned dose
+    # a cycle in progress: the next starts after its length, 6 days after its last planned
+    # dose; a pending dose not given yet falls no sooner than today (it may still be delayed)
     assert current is not None and current.start is not None
     last = state.last_dose or current.start
     for d in current.regimen.days:
         if d not in current.given and d not in current.omitted:
-            last = max(last, current.start + dt.timedelta(days=d - 1))
+            scheduled = current.start + dt.timedelta(days=d - 1)
+            last = max(scheduled, last + gap, state.today)
     due = max(current.start + dt.timedelta(days=current.regimen.length_days), last + gap)
     return number + 1, max(due, state.today)
+
+
+def _agree_with_assess(doc: CourseDocument, number: int, start: dt.date) -> dt.date:
+    """The plan's day 1 is never before the next dose `assess` allows (CONTRACT v1.1)."""
+    decision = assess_course(doc)
+    if decision.cycle is None or decision.action in ("discontinue", "complete"):
+        return start
+    allowed = doc.today.date if decision.action == "give" else decision.next_dose_date
+    if allowed is None:
+        return start
+    if decision.cycle < number:  # a dose of the cycle in progress is still to come
+        gap = load_protocol()["schedule.min_interval"].integer("min_days_between_doses")
+        return max(start, allowed + dt.timedelta(days=gap))
+    if decision.cycle == number and decision.day == 1:
+        return max(start, allowed)
+    return start
 
 
 def _timing_notes(state: CourseState, number: int, start: dt.date) -> list[Reason]:
@@ -146,13 +170,23 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
     bsa = bsa_for(doc)
     found = stops(doc)
     number, start = _next_cycle(state)
+    warnings = tuple(state.warnings) + tuple(history_warnings(state))
     if found:
-        ended = tuple(cite(s.rule, s.label) for s in found)
-        return CyclePlan("discontinue", number, None, None, None, (), ended, bsa)
+        ended = stop_reasons(found)
+        review = any(s.needs_review for s in found)
+        return CyclePlan("discontinue", number, None, None, None, (), ended, bsa, review, warnings)
     allowance = cycle_allowance(state, number)
     limit = max_cycles(state, considering_third=allowance.needs_review)
     if allowance.end is not None:
-        return CyclePlan(allowance.end, number, None, None, limit, (), allowance.reasons, bsa)
+        ended = allowance.reasons
+        if allowance.end == "discontinue":
+            ended += tuple(response_missing_for_stop(state, number))
+        review = any(r.rule in REVIEW_RULES for r in ended)
+        return CyclePlan(allowance.end, number, None, None, limit, (), ended, bsa, review, warnings)
+    start = _agree_with_assess(doc, number, start)
+    triggers = answer_triggers(state, number, 1)
+    if number == 1:
+        triggers += list(first_dose_gate(state).reasons)
     level = state.level_for(number, state.today)  # as known today
     if level is None:
         reason = cite(
@@ -229,6 +263,7 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
     if len(regimen.doses) > 1:
         reasons.append(cite("schedule.window", "days 8 and 15 may move by up to 2 days"))
         reasons.append(cite("schedule.min_interval", "at least 6 days between doses"))
+    reasons.extend(triggers)
     return CyclePlan(
         None,
         number,
@@ -238,7 +273,8 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
         tuple(doses),
         tuple(reasons),
         bsa,
-        needs_clinician_review=allowance.needs_review,
+        needs_clinician_review=allowance.needs_review or bool(triggers),
+        warnings=warnings,
     )
 
 

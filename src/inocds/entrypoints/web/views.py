@@ -415,7 +415,7 @@ def recheck_conditions(decision: dict[str, Any] | None) -> list[dict[str, str]]:
             "the counts are back to the previous cycle's starting counts "
             f"(or ANC ≥ {anc:,g}/mm³ and platelets ≥ {plt:,g}/mm³)"
         ),
-        "heme.counts_missing": "that day's ANC and platelet count are recorded",
+        "labs.missing": "the missing pre-dose labs (that day's counts, liver tests) are recorded",
         "hepatic.interrupt": f"bilirubin is ≤ {bili:g} × ULN and AST and ALT ≤ {trans:g} × ULN",
         "nonheme.grade2": grade_back,
         "nonheme.bleeding_infection": grade_back,
