@@ -449,7 +449,8 @@ def _review_notes(state: CourseState, decision: Decision) -> list[Reason]:
     if decision.action == "complete":
         return []
     cited = {r.rule for r in decision.reasons}
-    notes = answer_triggers(state, decision.cycle, decision.day)
+    dosing = decision.action != "discontinue"
+    notes = answer_triggers(state, decision.cycle, decision.day, dosing)
     if decision.action == "discontinue" and "duration.no_cr_after_3" in cited:
         notes += response_missing_for_stop(state, decision.cycle or 0)
     return [r for r in notes if r.rule not in cited]

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 from inocds.clinical.course import CourseState
-from inocds.clinical.documents import CourseDocument, Event
+from inocds.clinical.documents import CourseDocument, Event, Labs
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.rules import ids
-from inocds.clinical.rules.hepatic import pretreatment_above_limits
+from inocds.clinical.rules.hepatic import latest_liver, pretreatment_above_limits, severe_tests
 from inocds.clinical.rules.text import say
 from inocds.protocol.loader import load_protocol
 
@@ -67,6 +67,17 @@ def _lost(state: CourseState) -> list[Reason]:
     ]
 
 
+def _waived_severe(state: CourseState) -> list[Reason]:
+    """Severe bilirubin set aside as Gilbert syndrome or hemolysis: still the clinician's call."""
+    doc = state.doc
+    if not doc.today.liver_abnormality_from_gilbert_or_hemolysis:
+        return []
+    bilirubin = latest_liver(doc, None, state.today).bilirubin
+    if bilirubin is None or not severe_tests(Labs(bilirubin=bilirubin)):
+        return []
+    return [say(ids.HEPATIC_SEVERE_LABS, "waived", x_uln=bilirubin.x_uln)]
+
+
 def _mrd(state: CourseState, cycle: int) -> list[Reason]:
     considered = load_protocol()["duration.hsct"].integer("considered_cycles")
     latest = state.latest_response()
@@ -77,13 +88,21 @@ def _mrd(state: CourseState, cycle: int) -> list[Reason]:
     return [say(ids.DATA_MRD_UNKNOWN, cycle=cycle, status=latest.status, date=latest.date)]
 
 
-def answer_triggers(state: CourseState, cycle: int | None, day: int | None) -> list[Reason]:
-    """The review reasons of an answer about (cycle, day) of a course still going."""
-    found = _age(state.doc) + _lost(state)
+def answer_triggers(
+    state: CourseState, cycle: int | None, day: int | None, dosing: bool = True
+) -> list[Reason]:
+    """The review reasons of an answer about (cycle, day) of a course still going.
+
+    `dosing` is False when the answer ends the course (no dose of the cycle follows).
+    """
+    found = _age(state.doc) + _lost(state) + _waived_severe(state)
     if cycle is None:
         return found
-    if cycle >= 2 and day == 1 and not state.responses():
+    limit = load_protocol()["duration.no_cr_after_3"].integer("cycles_without_response")
+    if dosing and cycle >= 2 and day == 1 and not state.responses():
         found.append(say(ids.DATA_RESPONSE_MISSING, "doses", cycle=cycle))
+    elif dosing and cycle == limit and not state.responses():
+        found.extend(response_missing_for_stop(state, cycle + 1))
     if cycle == 1:
         pre = pretreatment_above_limits(state.doc)
         if pre is not None:
