@@ -28,6 +28,7 @@ from inocds.clinical.rules import ids
 from inocds.clinical.rules.history import history_warnings
 from inocds.clinical.rules.predose import first_dose_gate, labs_gate
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
+from inocds.clinical.rules.text import gap_days, ge14_days, window_days
 from inocds.protocol.loader import load_protocol
 
 __all__ = [
@@ -111,11 +112,17 @@ def _regimen_reason(regimen: CycleRegimen, state: CourseState) -> list[Reason]:
             f"{sp.start} to {sp.end or 'ongoing'} ({sp.length_days(state.today)} days)"
             for sp in spans
         )
-        reasons.append(cite("interruption.ge14", f"interruption(s) of 14 days or more: {shown}"))
+        reasons.append(
+            cite(
+                "interruption.ge14",
+                f"interruption(s) of {ge14_days()} days or more: {shown}",
+            )
+        )
         reasons.append(
             cite(
                 "reduction.level1",
-                f"{len(spans)} interruption(s) of 14 days or more: every dose cut by a quarter",
+                f"{len(spans)} interruption(s) of {ge14_days()} days or more: "
+                "every dose cut by a quarter",
             )
         )
         if regimen.level == "two_doses":
@@ -214,8 +221,8 @@ def _not_tolerated(state: CourseState, frame: _Frame) -> Decision:
     count = len(state.ge14_spans())
     reason = cite(
         "reduction.not_tolerated",
-        f"{count} interruptions of 14 days or more: a further reduction after the two-dose "
-        "level is not possible; treatment stops",
+        f"{count} interruptions of {ge14_days()} days or more: a further reduction after "
+        "the two-dose level is not possible; treatment stops",
     )
     return frame.decide("discontinue", (reason,), dose_level="two_doses", cycle_length_days=None)
 
@@ -336,7 +343,7 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
             cite(
                 "schedule.min_interval",
                 f"cycle {number} day {day} not before {earliest}: "
-                f"6 days after the last dose ({state.last_dose})",
+                f"{gap_days()} days after the last dose ({state.last_dose})",
             )
         )
     omitted = _omission_reasons(_omissions_since_last_dose(state))
@@ -365,7 +372,8 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
         extra.append(
             cite(
                 "schedule.window",
-                f"day {day} was scheduled for {scheduled}; up to 2 days either side is allowed",
+                f"day {day} was scheduled for {scheduled}; "
+                f"up to {window_days()} days either side is allowed",
             )
         )
     if day != 1:
@@ -468,7 +476,10 @@ def _omission_reasons(entries: list[LogEntry]) -> list[Reason]:
         reasons.append(cite(e.rule, e.message))
         if e.rule == "schedule.missed":
             reasons.append(
-                cite("schedule.window", f"cycle {e.cycle} day {e.day} may move by 2 days at most")
+                cite(
+                    "schedule.window",
+                    f"cycle {e.cycle} day {e.day} may move by {window_days()} days at most",
+                )
             )
     return reasons
 
@@ -485,7 +496,7 @@ def day1_timing_notes(state: CourseState, number: int) -> list[Reason]:
         notes.append(
             cite(
                 "schedule.min_interval",
-                f"cycle {number} day 1 not before {due}: 6 days after the last dose "
+                f"cycle {number} day 1 not before {due}: {gap_days()} days after the last dose "
                 f"({state.last_dose}), later than {planned}",
             )
         )

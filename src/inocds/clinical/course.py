@@ -20,7 +20,7 @@ from inocds.clinical.documents import CourseDocument, Event
 from inocds.clinical.episodes import Episode, interruption_episodes
 from inocds.clinical.regimen import CycleRegimen, cycle_regimen, level_for_interruptions
 from inocds.clinical.rules import ids
-from inocds.clinical.rules.text import warning
+from inocds.clinical.rules.text import ge14_days, warning
 from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
 
@@ -271,7 +271,7 @@ class _Walker:
                 {
                     "code": "cycle_after_not_tolerated",
                     "message": f"cycle {number} started on {day} although a third interruption "
-                    "of 14 days or more ends the course (reduction.not_tolerated)",
+                    f"of {ge14_days()} days or more ends the course (reduction.not_tolerated)",
                 }
             )
         counts = (

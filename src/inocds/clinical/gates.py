@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from inocds.clinical.course import CourseState
 from inocds.clinical.reasons import Reason, cite
+from inocds.clinical.rules.text import gap_days
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["GateResult", "counts_today", "cytoreduction_gate", "heme_gate", "interruption_gate"]
@@ -166,7 +167,7 @@ def interruption_gate(state: CourseState, number: int, day: int) -> GateResult:
                 "interruption.lt7",
                 f"cycle {number} day {day} interrupted for {slot_days} days (since {since}); "
                 f"under {p['interruption.lt7'].integer('days')} days the dose is delayed, keeping "
-                "6 days between doses",
+                f"{gap_days()} days between doses",
             )
         )
     if span_days >= p["interruption.ge14"].integer("days"):

@@ -22,6 +22,7 @@ from inocds.clinical.regimen import cycle_regimen
 from inocds.clinical.rules.history import history_warnings
 from inocds.clinical.rules.predose import first_dose_gate
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
+from inocds.clinical.rules.text import gap_days, ge14_days, window_days
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["CyclePlan", "PlannedDose", "plan_course", "run_plan"]
@@ -149,7 +150,7 @@ def _timing_notes(state: CourseState, number: int, start: dt.date) -> list[Reaso
             cite(
                 "schedule.min_interval",
                 f"cycle {number} day 1 not before {state.last_dose + dt.timedelta(days=gap)}: "
-                f"6 days after the last dose ({state.last_dose})",
+                f"{gap_days()} days after the last dose ({state.last_dose})",
             )
         )
     if number == 2 and start > planned:
@@ -191,7 +192,8 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
     if level is None:
         reason = cite(
             "reduction.not_tolerated",
-            "a third interruption of 14 days or more: no further reduction is possible; stop",
+            f"a third interruption of {ge14_days()} days or more: "
+            "no further reduction is possible; stop",
         )
         return CyclePlan("discontinue", number, None, None, limit, (), (reason,), bsa)
     regimen = cycle_regimen(number, state.cr_reached(state.today), level)
@@ -216,7 +218,9 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
     amounts = ", ".join(f"day {d}: {a:g}" for d, a in regimen.doses)
     latest_response = state.latest_response()
     if number == 1:
-        reasons.append(cite("regimen.cycle1", f"cycle 1: {amounts} mg/m2 over 21 days"))
+        reasons.append(
+            cite("regimen.cycle1", f"cycle 1: {amounts} mg/m2 over {regimen.length_days} days")
+        )
     else:
         shown = (
             f"latest response {latest_response.status} on {latest_response.date}"
@@ -235,7 +239,12 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
             f"{sp.start} to {sp.end or 'ongoing'} ({sp.length_days(state.today)} days)"
             for sp in state.ge14_spans()
         )
-        reasons.append(cite("interruption.ge14", f"interruption(s) of 14 days or more: {shown}"))
+        reasons.append(
+            cite(
+                "interruption.ge14",
+                f"interruption(s) of {ge14_days()} days or more: {shown}",
+            )
+        )
         reasons.append(cite("reduction.level1", "every dose cut by a quarter (25% less per cycle)"))
         if level == "two_doses":
             reasons.append(cite("reduction.level2", "days 1 and 8 only, at the reduced amounts"))
@@ -261,8 +270,18 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
             )
         )
     if len(regimen.doses) > 1:
-        reasons.append(cite("schedule.window", "days 8 and 15 may move by up to 2 days"))
-        reasons.append(cite("schedule.min_interval", "at least 6 days between doses"))
+        reasons.append(
+            cite(
+                "schedule.window",
+                f"days 8 and 15 may move by up to {window_days()} days",
+            )
+        )
+        reasons.append(
+            cite(
+                "schedule.min_interval",
+                f"at least {gap_days()} days between doses",
+            )
+        )
     reasons.extend(triggers)
     return CyclePlan(
         None,

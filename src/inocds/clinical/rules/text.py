@@ -7,7 +7,7 @@ from typing import Any
 from inocds.clinical.reasons import Reason, cite
 from inocds.protocol.loader import ProtocolError, load_protocol
 
-__all__ = ["render", "say", "warning"]
+__all__ = ["gap_days", "ge14_days", "param", "render", "say", "warning", "window_days"]
 
 
 def render(rule_id: str, key: str = "message", **values: Any) -> str:
@@ -27,3 +27,23 @@ def say(rule_id: str, key: str = "message", **values: Any) -> Reason:
 def warning(rule_id: str, key: str = "message", **values: Any) -> dict[str, str]:
     """A `{"code", "message"}` warning whose code is the rule id."""
     return {"code": rule_id, "message": render(rule_id, key, **values)}
+
+
+def param(rule_id: str, name: str) -> str:
+    """A numeric param of a rule as message text (`14`, `0.75`), read from the protocol."""
+    return f"{load_protocol()[rule_id].number(name):g}"
+
+
+def ge14_days() -> str:
+    """interruption.ge14's length in days, as message text."""
+    return param("interruption.ge14", "days")
+
+
+def gap_days() -> str:
+    """schedule.min_interval's days between doses, as message text."""
+    return param("schedule.min_interval", "min_days_between_doses")
+
+
+def window_days() -> str:
+    """schedule.window's days either side, as message text."""
+    return param("schedule.window", "window_days")
