@@ -12,11 +12,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from inocds.clinical.assess import assess_course, bsa_for, dose_mg_for, stop_reasons
+from inocds.clinical.assess import assess_course, bsa_for, dose_mg_for
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.episodes import stops
 from inocds.clinical.limits import cycle_allowance, max_cycles
+from inocds.clinical.notes import stop_reasons
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import cycle_regimen
 from inocds.clinical.rules.history import history_warnings
