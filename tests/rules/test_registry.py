@@ -114,10 +114,15 @@ def test_every_typed_rule_id_is_in_the_protocol() -> None:
     assert sorted(c for c in constants if c not in protocol) == []
 
 
+def test_every_rule_of_the_course_engine_has_a_typed_constant() -> None:
+    """Each rules.toml id is a constant of clinical.rules.ids (code cites constants)."""
+    constants = {v for k, v in vars(ids).items() if k.isupper() and isinstance(v, str)}
+    assert sorted(set(_rules_toml_ids()) - constants) == []
+
+
 def test_every_rule_of_the_course_engine_has_logic_and_fixtures() -> None:
     """Every rules.toml id is informational, or is used in src/ and proven by fixtures."""
     protocol = load_protocol()
-    constants = {v for k, v in vars(ids).items() if k.isupper() and isinstance(v, str)}
     code = "\n".join(
         p.read_text(encoding="utf-8")
         for p in SRC.rglob("*.py")
@@ -127,7 +132,8 @@ def test_every_rule_of_the_course_engine_has_logic_and_fixtures() -> None:
     for rule_id in _rules_toml_ids():
         if protocol[rule_id].informational:
             continue
-        if f'"{rule_id}"' not in code and rule_id not in constants:
+        constant = "ids." + rule_id.upper().replace(".", "_")
+        if f'"{rule_id}"' not in code and not re.search(rf"{re.escape(constant)}\b", code):
             problems.append(f"{rule_id}: no logic cites it")
         if rule_id in TESTED_ELSEWHERE:
             path, test_name = TESTED_ELSEWHERE[rule_id]

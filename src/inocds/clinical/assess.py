@@ -39,6 +39,7 @@ from inocds.clinical.notes import (
 )
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import CycleRegimen, cycle_regimen
+from inocds.clinical.rules import ids
 from inocds.clinical.rules.history import history_warnings
 from inocds.clinical.rules.predose import first_dose_gate, labs_gate
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
@@ -105,7 +106,7 @@ def _next_after_give(
     state: CourseState, regimen: CycleRegimen, start: dt.date, day: int, today: dt.date
 ) -> dt.date | None:
     later = [d for d in regimen.days if d > day]
-    window = days(load_protocol()["schedule.window"].integer("window_days"))
+    window = days(load_protocol()[ids.SCHEDULE_WINDOW].integer("window_days"))
     if later:
         scheduled = start + days(later[0] - 1)
         return max(scheduled - window, today + gap())
@@ -163,7 +164,7 @@ class _Frame:
 def _not_tolerated(state: CourseState, frame: _Frame) -> Decision:
     count = len(state.ge14_spans())
     reason = cite(
-        "reduction.not_tolerated",
+        ids.REDUCTION_NOT_TOLERATED,
         f"{count} interruptions of {ge14_days()} days or more: a further reduction after "
         "the two-dose level is not possible; treatment stops",
     )
@@ -231,7 +232,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
         )
     amount = regimen.amount(1)
     notes = day1_timing_notes(state, number) + past_interruption_notes(state)
-    review = review or any(r.rule == "interruption.gt28" for r in notes)
+    review = review or any(r.rule == ids.INTERRUPTION_GT28 for r in notes)
     notes += infusion_reaction_notes(state)
     return frame.decide(
         "give",
@@ -251,12 +252,12 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
     assert cycle.start is not None
     frame = replace(frame, dose_level=regimen.level, cycle_length_days=regimen.length_days)
     earliest, scheduled, _ = state.due_window(number, day)
-    window = days(load_protocol()["schedule.window"].integer("window_days"))
+    window = days(load_protocol()[ids.SCHEDULE_WINDOW].integer("window_days"))
     reasons = regimen_reasons(regimen, state)
     if day != 1 and earliest > scheduled - window:
         reasons.append(
             cite(
-                "schedule.min_interval",
+                ids.SCHEDULE_MIN_INTERVAL,
                 f"cycle {number} day {day} not before {earliest}: "
                 f"{gap_days()} days after the last dose ({state.last_dose})",
             )
@@ -281,12 +282,14 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
     if resumed:
         late = (today - scheduled).days
         extra.append(
-            cite("interruption.lt7", f"{resumed[-1].message}; given {late} day(s) after day {day}")
+            cite(
+                ids.INTERRUPTION_LT7, f"{resumed[-1].message}; given {late} day(s) after day {day}"
+            )
         )
     elif day != 1 and today != scheduled:
         extra.append(
             cite(
-                "schedule.window",
+                ids.SCHEDULE_WINDOW,
                 f"day {day} was scheduled for {scheduled}; "
                 f"up to {window_days()} days either side is allowed",
             )
@@ -300,7 +303,7 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
     return frame.decide(
         "give",
         tuple(reasons + extra),
-        needs_clinician_review=any(r.rule == "interruption.gt28" for r in past),
+        needs_clinician_review=any(r.rule == ids.INTERRUPTION_GT28 for r in past),
         dose_mg_per_m2=amount,
         dose_mg=dose_mg_for(amount, frame.bsa_m2),
         next_dose_date=_next_after_give(state, regimen, cycle.start, day, today),
@@ -342,7 +345,7 @@ def _review_notes(state: CourseState, decision: Decision) -> list[Reason]:
     cited = {r.rule for r in decision.reasons}
     dosing = decision.action != "discontinue"
     notes = answer_triggers(state, decision.cycle, decision.day, dosing)
-    if decision.action == "discontinue" and "duration.no_cr_after_3" in cited:
+    if decision.action == "discontinue" and ids.DURATION_NO_CR_AFTER_3 in cited:
         notes += response_missing_for_stop(state, decision.cycle or 0)
     return [r for r in notes if r.rule not in cited]
 
@@ -353,7 +356,7 @@ def _report_omission(state: CourseState, decision: Decision) -> Decision:
     if not omissions or decision.action not in ("none_due", "delay", "hold"):
         return decision
     last = omissions[-1]
-    kept = tuple(r for r in decision.reasons if r.rule != "interruption.lt7")
+    kept = tuple(r for r in decision.reasons if r.rule != ids.INTERRUPTION_LT7)
     regimen = state.cycles[last.cycle].regimen
     return replace(
         decision,

@@ -94,7 +94,7 @@ class CourseState:
         A closed span counts by its length; the open one by its length up to `before`
         (the reduction applies once the patient has recovered, to the cycles after it).
         """
-        limit = load_protocol()["interruption.ge14"].integer("days")
+        limit = load_protocol()[ids.INTERRUPTION_GE14].integer("days")
         until = before or self.today
         found = [s for s in self.spans if s.start < until and s.length_days(until) >= limit]
         span = self.open_span
@@ -201,9 +201,9 @@ class _Timing:
 def _timing() -> _Timing:
     p = load_protocol()
     return _Timing(
-        window=dt.timedelta(days=p["schedule.window"].integer("window_days")),
-        gap=dt.timedelta(days=p["schedule.min_interval"].integer("min_days_between_doses")),
-        omit_after_days=p["interruption.ge7"].integer("days"),
+        window=dt.timedelta(days=p[ids.SCHEDULE_WINDOW].integer("window_days")),
+        gap=dt.timedelta(days=p[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses")),
+        omit_after_days=p[ids.INTERRUPTION_GE7].integer("days"),
     )
 
 
@@ -285,12 +285,12 @@ class _Walker:
             if earlier.number < number:
                 for d in earlier.regimen.days:
                     if d not in earlier.given and d not in earlier.omitted:
-                        earlier.omitted[d] = "schedule.missed"
+                        earlier.omitted[d] = ids.SCHEDULE_MISSED
                         self._log(
                             day,
                             "skipped",
                             (earlier.number, d),
-                            "schedule.missed",
+                            ids.SCHEDULE_MISSED,
                             f"cycle {earlier.number} day {d} was not given "
                             f"before cycle {number} began",
                         )
@@ -347,12 +347,12 @@ class _Walker:
         cycle.given[e.day] = (e.date, e.dose_mg_per_m2)
         for d in cycle.regimen.days:
             if d < e.day and d not in cycle.given and d not in cycle.omitted:
-                cycle.omitted[d] = "schedule.missed"
+                cycle.omitted[d] = ids.SCHEDULE_MISSED
                 self._log(
                     e.date,
                     "skipped",
                     (e.cycle, d),
-                    "schedule.missed",
+                    ids.SCHEDULE_MISSED,
                     f"cycle {e.cycle} day {d} was not given before day {e.day}",
                 )
         self._close_span(e.date)
@@ -413,7 +413,7 @@ class _Walker:
                 if slot_day != 1 and length >= omit_after:
                     self._omit(
                         day,
-                        "interruption.ge7",
+                        ids.INTERRUPTION_GE7,
                         f"cycle {number} day {slot_day} omitted: interrupted {length} days "
                         f"(since {s.slot_interruption_start}) by {active[0].label}",
                     )
@@ -426,7 +426,7 @@ class _Walker:
                 if slot_day != 1 and length >= omit_after:
                     self._omit(
                         day,
-                        "interruption.ge7",
+                        ids.INTERRUPTION_GE7,
                         f"cycle {number} day {slot_day} omitted: interrupted {length} days "
                         f"(from {since} to recovery on {day})",
                     )
@@ -435,7 +435,7 @@ class _Walker:
                     day,
                     "resumed",
                     s.pointer,
-                    "interruption.lt7" if slot_day != 1 else "nonheme.grade2",
+                    ids.INTERRUPTION_LT7 if slot_day != 1 else ids.NONHEME_GRADE2,
                     f"cycle {number} day {slot_day} may be given again after a "
                     f"{length}-day interruption (from {since})",
                 )
@@ -446,7 +446,7 @@ class _Walker:
             if slot_day != 1 and day > latest:
                 self._omit(
                     day,
-                    "schedule.missed",
+                    ids.SCHEDULE_MISSED,
                     f"cycle {number} day {slot_day} not given by {latest}, the end of its window",
                 )
                 continue

@@ -7,6 +7,7 @@ from typing import Any
 from inocds.clinical.assess import assess_course
 from inocds.clinical.course import build_course
 from inocds.clinical.documents import CourseDocument, parse_course
+from inocds.clinical.rules import ids
 from inocds.clinical.rules.review import REVIEW_RULES
 from inocds.protocol.loader import load_protocol
 
@@ -14,7 +15,12 @@ __all__ = ["explain_course", "run_explain"]
 
 # rules of the label's tables that leave the decision to the clinician ("consider", "may")
 _CLINICIAN = frozenset(
-    {"duration.hsct", "heme.persisting_28d", "interruption.gt28", "nonheme.bleeding_infection"}
+    {
+        ids.DURATION_HSCT,
+        ids.HEME_PERSISTING_28D,
+        ids.INTERRUPTION_GT28,
+        ids.NONHEME_BLEEDING_INFECTION,
+    }
 )
 
 _ACTIONS = {

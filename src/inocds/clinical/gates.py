@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from inocds.clinical.course import CourseState
 from inocds.clinical.reasons import Reason, cite
+from inocds.clinical.rules import ids
 from inocds.clinical.rules.text import gap_days
 from inocds.protocol.loader import load_protocol
 
@@ -56,15 +57,15 @@ def heme_gate(state: CourseState, number: int, due: dt.date) -> GateResult:
             False,
             (
                 cite(
-                    "labs.missing",
+                    ids.LABS_MISSING,
                     f"cycle {number} day 1: today's ANC and platelet count are needed "
                     "to clear the new cycle",
                 ),
             ),
         )
     pre = state.doc.patient.pretreatment
-    anc_limit = p["heme.anc_gate"].number("anc_per_mm3")
-    plt_limit = p["heme.platelet_gate"].number("platelets_per_mm3")
+    anc_limit = p[ids.HEME_ANC_GATE].number("anc_per_mm3")
+    plt_limit = p[ids.HEME_PLATELET_GATE].number("platelets_per_mm3")
     pre_anc, pre_plt = pre.anc_per_mm3 or 0.0, pre.platelets_per_mm3 or 0.0
     failing: list[Reason] = []
     passing: list[Reason] = []
@@ -72,7 +73,7 @@ def heme_gate(state: CourseState, number: int, due: dt.date) -> GateResult:
         if anc < anc_limit:
             failing.append(
                 cite(
-                    "heme.anc_gate",
+                    ids.HEME_ANC_GATE,
                     f"ANC {anc:g}/mm3 is below {anc_limit:g} (pretreatment {pre_anc:g}): "
                     f"cycle {number} waits for recovery",
                 )
@@ -80,13 +81,13 @@ def heme_gate(state: CourseState, number: int, due: dt.date) -> GateResult:
         if plt < plt_limit:
             failing.append(
                 cite(
-                    "heme.platelet_gate",
+                    ids.HEME_PLATELET_GATE,
                     f"platelets {plt:g}/mm3 are below {plt_limit:g} (pretreatment {pre_plt:g}): "
                     f"cycle {number} waits for recovery",
                 )
             )
     elif anc < anc_limit or plt < plt_limit:
-        low = p["heme.low_baseline_gate"]
+        low = p[ids.HEME_LOW_BASELINE_GATE]
         prior_anc, prior_plt = _prior_cycle_counts(state, number)
         back_to_prior = (
             prior_anc is not None
@@ -121,12 +122,12 @@ def heme_gate(state: CourseState, number: int, due: dt.date) -> GateResult:
     if not failing:
         return GateResult(True, tuple(passing))
     waited = (today.date - due).days
-    limit = p["heme.persisting_28d"].integer("max_days")
+    limit = p[ids.HEME_PERSISTING_28D].integer("max_days")
     if waited > limit:
         disease = today.cytopenia_from_disease_with_stable_marrow
         failing.append(
             cite(
-                "heme.persisting_28d",
+                ids.HEME_PERSISTING_28D,
                 f"counts low for {waited} days since cycle {number} was due ({due}), more than "
                 f"{limit}: "
                 + (
@@ -150,10 +151,10 @@ def interruption_gate(state: CourseState, number: int, day: int) -> GateResult:
         return GateResult(True)
     reasons = [cite(e.rule, f"{e.label}: dosing is interrupted until recovery") for e in active]
     review = any(e.needs_review for e in active)
-    if any(e.rule == "nonheme.bleeding_infection" for e in active):
+    if any(e.rule == ids.NONHEME_BLEEDING_INFECTION for e in active):
         reasons.append(
             cite(
-                "nonheme.grade2",
+                ids.NONHEME_GRADE2,
                 "a non-hematologic toxicity of grade 2 or more interrupts dosing until grade 1",
             )
         )
@@ -164,25 +165,25 @@ def interruption_gate(state: CourseState, number: int, day: int) -> GateResult:
     if day != 1:
         reasons.append(
             cite(
-                "interruption.lt7",
+                ids.INTERRUPTION_LT7,
                 f"cycle {number} day {day} interrupted for {slot_days} days (since {since}); "
                 f"under {p['interruption.lt7'].integer('days')} days the dose is delayed, keeping "
                 f"{gap_days()} days between doses",
             )
         )
-    if span_days >= p["interruption.ge14"].integer("days"):
+    if span_days >= p[ids.INTERRUPTION_GE14].integer("days"):
         reasons.append(
             cite(
-                "interruption.ge14",
+                ids.INTERRUPTION_GE14,
                 f"dosing interrupted for {span_days} days (since {span.start if span else today}): "
                 "after recovery the following cycles are reduced",
             )
         )
-    if span_days > p["interruption.gt28"].integer("days"):
+    if span_days > p[ids.INTERRUPTION_GT28].integer("days"):
         review = True
         reasons.append(
             cite(
-                "interruption.gt28",
+                ids.INTERRUPTION_GT28,
                 f"dosing interrupted for {span_days} days: consider stopping for good — "
                 "the clinician decides",
             )
@@ -192,14 +193,14 @@ def interruption_gate(state: CourseState, number: int, day: int) -> GateResult:
 
 def cytoreduction_gate(state: CourseState) -> GateResult:
     """The cytoreduction rule before the first dose."""
-    limit = load_protocol()["cytoreduction"].number("max_peripheral_blasts_per_mm3")
+    limit = load_protocol()[ids.CYTOREDUCTION].number("max_peripheral_blasts_per_mm3")
     blasts = state.doc.patient.pretreatment_blasts_per_mm3
     if blasts is not None and blasts > limit:
         return GateResult(
             False,
             (
                 cite(
-                    "cytoreduction",
+                    ids.CYTOREDUCTION,
                     f"circulating blasts {blasts:g}/mm3 exceed {limit:g}: reduce them "
                     "(hydroxyurea, steroids and/or vincristine) before the first dose",
                 ),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from inocds.clinical.course import CourseState
 from inocds.clinical.reasons import Reason, cite
+from inocds.clinical.rules import ids
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["CycleAllowance", "cycle_allowance", "max_cycles"]
@@ -26,9 +27,9 @@ def max_cycles(state: CourseState, considering_third: bool = False) -> int:
     """The most cycles this patient may receive (duration.hsct / duration.max_6)."""
     p = load_protocol()
     if state.doc.patient.hsct_planned:
-        rule = p["duration.hsct"]
+        rule = p[ids.DURATION_HSCT]
         return rule.integer("considered_cycles" if considering_third else "recommended_cycles")
-    return p["duration.max_6"].integer("max_cycles")
+    return p[ids.DURATION_MAX_6].integer("max_cycles")
 
 
 def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
@@ -36,13 +37,13 @@ def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
     p = load_protocol()
     if number == 1:
         return CycleAllowance(None, ())
-    no_cr_limit = p["duration.no_cr_after_3"].integer("cycles_without_response")
+    no_cr_limit = p[ids.DURATION_NO_CR_AFTER_3].integer("cycles_without_response")
     if number > no_cr_limit and not state.ever_cr():
         return CycleAllowance(
             "discontinue",
             (
                 cite(
-                    "duration.no_cr_after_3",
+                    ids.DURATION_NO_CR_AFTER_3,
                     f"no CR or CRi recorded after {number - 1} cycles; "
                     f"treatment stops after {no_cr_limit} cycles without it",
                 ),
@@ -50,7 +51,7 @@ def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
             waits_for_due_date=True,
         )
     if state.doc.patient.hsct_planned:
-        rule = p["duration.hsct"]
+        rule = p[ids.DURATION_HSCT]
         recommended = rule.integer("recommended_cycles")
         considered = rule.integer("considered_cycles")
         latest = state.latest_response()
@@ -67,7 +68,7 @@ def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
                 None,
                 (
                     cite(
-                        "duration.hsct",
+                        ids.DURATION_HSCT,
                         f"transplant planned: {recommended} cycles are recommended; a cycle "
                         f"{number} may be considered because CR/CRi with MRD negativity has not "
                         f"been reached ({shown}) — the clinician decides",
@@ -84,15 +85,19 @@ def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
             "complete",
             (
                 cite(
-                    "duration.hsct",
+                    ids.DURATION_HSCT,
                     f"transplant planned: {number - 1} cycles given; {why}; the course is complete",
                 ),
             ),
         )
-    limit = p["duration.max_6"].integer("max_cycles")
+    limit = p[ids.DURATION_MAX_6].integer("max_cycles")
     if number > limit:
         return CycleAllowance(
             "complete",
-            (cite("duration.max_6", f"{limit} cycles given, the most allowed without transplant"),),
+            (
+                cite(
+                    ids.DURATION_MAX_6, f"{limit} cycles given, the most allowed without transplant"
+                ),
+            ),
         )
     return CycleAllowance(None, ())

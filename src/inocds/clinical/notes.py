@@ -37,14 +37,14 @@ def days(n: int) -> dt.timedelta:
 
 
 def gap() -> dt.timedelta:
-    return days(load_protocol()["schedule.min_interval"].integer("min_days_between_doses"))
+    return days(load_protocol()[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses"))
 
 
 def regimen_reasons(regimen: CycleRegimen, state: CourseState) -> list[Reason]:
     reasons: list[Reason] = []
     amounts = ", ".join(f"day {d}: {a:g}" for d, a in regimen.doses)
     base = regimen.rules[0]
-    if base == "regimen.cycle1":
+    if base == ids.REGIMEN_CYCLE1:
         text = f"cycle 1: {amounts} mg/m2 over {regimen.length_days} days"
     else:
         latest = state.latest_response()
@@ -59,21 +59,21 @@ def regimen_reasons(regimen: CycleRegimen, state: CourseState) -> list[Reason]:
         )
         reasons.append(
             cite(
-                "interruption.ge14",
+                ids.INTERRUPTION_GE14,
                 f"interruption(s) of {ge14_days()} days or more: {shown}",
             )
         )
         reasons.append(
             cite(
-                "reduction.level1",
+                ids.REDUCTION_LEVEL1,
                 f"{len(spans)} interruption(s) of {ge14_days()} days or more: "
                 "every dose cut by a quarter",
             )
         )
         if regimen.level == "two_doses":
-            reasons.append(cite("reduction.level2", "second reduction: days 1 and 8 only"))
+            reasons.append(cite(ids.REDUCTION_LEVEL2, "second reduction: days 1 and 8 only"))
         reasons.append(
-            cite("reduction.no_reescalation", f"the dose stays at the {regimen.level} level")
+            cite(ids.REDUCTION_NO_REESCALATION, f"the dose stays at the {regimen.level} level")
         )
     return reasons
 
@@ -82,9 +82,9 @@ def stop_reasons(found: list[Stop]) -> tuple[Reason, ...]:
     """The reasons of course-ending events (severe liver tests also cite hepatic.vod)."""
     reasons = tuple(cite(s.rule, s.label) for s in found)
     if any(s.rule == ids.HEPATIC_SEVERE_LABS for s in found):
-        reasons += (cite("hepatic.vod", "other severe liver toxicity: discontinue permanently"),)
-    if found[0].rule != "course.discontinued":
-        reasons += (cite("course.discontinued", "treatment has ended for good"),)
+        reasons += (cite(ids.HEPATIC_VOD, "other severe liver toxicity: discontinue permanently"),)
+    if found[0].rule != ids.COURSE_DISCONTINUED:
+        reasons += (cite(ids.COURSE_DISCONTINUED, "treatment has ended for good"),)
     return reasons
 
 
@@ -98,18 +98,18 @@ def omitted_today(state: CourseState) -> list[Reason]:
 
 def premedication_reason() -> Reason:
     return cite(
-        "premedication",
+        ids.PREMEDICATION,
         "premedicate before the infusion: corticosteroid, antipyretic, antihistamine",
     )
 
 
 def cycle1_extension(state: CourseState) -> tuple[Reason, ...]:
     c1 = state.cycles.get(1)
-    extended = load_protocol()["regimen.cycle1_extension"].integer("extended_cycle_length_days")
+    extended = load_protocol()[ids.REGIMEN_CYCLE1_EXTENSION].integer("extended_cycle_length_days")
     if c1 and c1.start and (state.today - c1.start).days < extended:
         return (
             cite(
-                "regimen.cycle1_extension",
+                ids.REGIMEN_CYCLE1_EXTENSION,
                 f"cycle 1 (from {c1.start}) may run up to {extended} days to allow recovery",
             ),
         )
@@ -119,8 +119,8 @@ def cycle1_extension(state: CourseState) -> tuple[Reason, ...]:
 def low_counts_note(state: CourseState, day: int) -> list[Reason]:
     p = load_protocol()
     anc, plt = counts_today(state)
-    anc_low = anc is not None and anc < p["heme.anc_gate"].number("anc_per_mm3")
-    plt_low = plt is not None and plt < p["heme.platelet_gate"].number("platelets_per_mm3")
+    anc_low = anc is not None and anc < p[ids.HEME_ANC_GATE].number("anc_per_mm3")
+    plt_low = plt is not None and plt < p[ids.HEME_PLATELET_GATE].number("platelets_per_mm3")
     if not (anc_low or plt_low):
         return []
     shown = " and ".join(
@@ -128,11 +128,11 @@ def low_counts_note(state: CourseState, day: int) -> list[Reason]:
         for text, value in ((f"ANC {anc:g}/mm3", anc), (f"platelets {plt:g}/mm3", plt))
         if value is not None
     )
-    return [cite("heme.within_cycle", f"{shown}: low counts do not hold a day {day} dose")]
+    return [cite(ids.HEME_WITHIN_CYCLE, f"{shown}: low counts do not hold a day {day} dose")]
 
 
 def infusion_reaction_notes(state: CourseState) -> list[Reason]:
-    severe = load_protocol()["infusion.severe"].integer("severe_grade")
+    severe = load_protocol()[ids.INFUSION_SEVERE].integer("severe_grade")
     notes = []
     for e in state.doc.of_type("toxicity"):
         if (
@@ -142,7 +142,7 @@ def infusion_reaction_notes(state: CourseState) -> list[Reason]:
         ):
             notes.append(
                 cite(
-                    "infusion.reaction",
+                    ids.INFUSION_REACTION,
                     f"infusion reaction grade {e.grade} on {e.date}: stop the infusion and treat "
                     "it if it recurs; watch closely",
                 )
@@ -155,7 +155,7 @@ def hepatic_notes(state: CourseState) -> list[Reason]:
     if doc.today.liver_abnormality_from_gilbert_or_hemolysis and raw_hepatic_episodes(doc):
         return [
             cite(
-                "hepatic.gilbert_hemolysis",
+                ids.HEPATIC_GILBERT_HEMOLYSIS,
                 "liver tests meet the interruption limits but are due to Gilbert syndrome or "
                 "hemolysis: no interruption",
             )
@@ -173,10 +173,10 @@ def omission_reasons(entries: list[LogEntry]) -> list[Reason]:
     reasons: list[Reason] = []
     for e in entries:
         reasons.append(cite(e.rule, e.message))
-        if e.rule == "schedule.missed":
+        if e.rule == ids.SCHEDULE_MISSED:
             reasons.append(
                 cite(
-                    "schedule.window",
+                    ids.SCHEDULE_WINDOW,
                     f"cycle {e.cycle} day {e.day} may move by {window_days()} days at most",
                 )
             )
@@ -194,16 +194,18 @@ def day1_timing_notes(state: CourseState, number: int) -> list[Reason]:
     if due > planned:
         notes.append(
             cite(
-                "schedule.min_interval",
+                ids.SCHEDULE_MIN_INTERVAL,
                 f"cycle {number} day 1 not before {due}: {gap_days()} days after the last dose "
                 f"({state.last_dose}), later than {planned}",
             )
         )
     if number == 2 and state.today > planned:
-        extended = load_protocol()["regimen.cycle1_extension"].integer("extended_cycle_length_days")
+        extended = load_protocol()[ids.REGIMEN_CYCLE1_EXTENSION].integer(
+            "extended_cycle_length_days"
+        )
         notes.append(
             cite(
-                "regimen.cycle1_extension",
+                ids.REGIMEN_CYCLE1_EXTENSION,
                 f"cycle 1 (from {previous.start}) ran {(state.today - previous.start).days} days; "
                 f"it may run up to {extended}",
             )
@@ -213,7 +215,7 @@ def day1_timing_notes(state: CourseState, number: int) -> list[Reason]:
 
 def past_interruption_notes(state: CourseState) -> list[Reason]:
     """An interruption of more than 28 days since the last dose: the clinician reviews."""
-    limit = load_protocol()["interruption.gt28"].integer("days")
+    limit = load_protocol()[ids.INTERRUPTION_GT28].integer("days")
     notes = []
     for span in state.spans:
         if span.end is not None and (state.last_dose is None or span.end > state.last_dose):
@@ -221,7 +223,7 @@ def past_interruption_notes(state: CourseState) -> list[Reason]:
             if length > limit:
                 notes.append(
                     cite(
-                        "interruption.gt28",
+                        ids.INTERRUPTION_GT28,
                         f"dosing was interrupted {length} days ({span.start} to {span.end}): "
                         "consider stopping for good — the clinician decides",
                     )

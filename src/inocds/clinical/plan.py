@@ -20,6 +20,7 @@ from inocds.clinical.limits import cycle_allowance, max_cycles
 from inocds.clinical.notes import stop_reasons
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import cycle_regimen
+from inocds.clinical.rules import ids
 from inocds.clinical.rules.history import history_warnings
 from inocds.clinical.rules.predose import first_dose_gate
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
@@ -101,7 +102,7 @@ class CyclePlan:
 def _next_cycle(state: CourseState) -> tuple[int, dt.date]:
     """The cycle to plan and the date its day 1 falls due."""
     gap = dt.timedelta(
-        days=load_protocol()["schedule.min_interval"].integer("min_days_between_doses")
+        days=load_protocol()[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses")
     )
     number, day = state.pointer
     current = state.cycles.get(number)
@@ -131,7 +132,7 @@ def _agree_with_assess(doc: CourseDocument, number: int, start: dt.date) -> dt.d
     if allowed is None:
         return start
     if decision.cycle < number:  # a dose of the cycle in progress is still to come
-        gap = load_protocol()["schedule.min_interval"].integer("min_days_between_doses")
+        gap = load_protocol()[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses")
         return max(start, allowed + dt.timedelta(days=gap))
     if decision.cycle == number and decision.day == 1:
         return max(start, allowed)
@@ -145,11 +146,11 @@ def _timing_notes(state: CourseState, number: int, start: dt.date) -> list[Reaso
         return []
     planned = previous.start + dt.timedelta(days=previous.regimen.length_days)
     notes: list[Reason] = []
-    gap = load_protocol()["schedule.min_interval"].integer("min_days_between_doses")
+    gap = load_protocol()[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses")
     if state.last_dose and state.last_dose + dt.timedelta(days=gap) > planned:
         notes.append(
             cite(
-                "schedule.min_interval",
+                ids.SCHEDULE_MIN_INTERVAL,
                 f"cycle {number} day 1 not before {state.last_dose + dt.timedelta(days=gap)}: "
                 f"{gap_days()} days after the last dose ({state.last_dose})",
             )
@@ -157,7 +158,7 @@ def _timing_notes(state: CourseState, number: int, start: dt.date) -> list[Reaso
     if number == 2 and start > planned:
         notes.append(
             cite(
-                "regimen.cycle1_extension",
+                ids.REGIMEN_CYCLE1_EXTENSION,
                 f"cycle 1 (from {previous.start}) runs {(start - previous.start).days} days "
                 "before cycle 2",
             )
@@ -192,14 +193,14 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
     level = state.level_for(number, state.today)  # as known today
     if level is None:
         reason = cite(
-            "reduction.not_tolerated",
+            ids.REDUCTION_NOT_TOLERATED,
             f"a third interruption of {ge14_days()} days or more: "
             "no further reduction is possible; stop",
         )
         return CyclePlan("discontinue", number, None, None, limit, (), (reason,), bsa)
     regimen = cycle_regimen(number, state.cr_reached(state.today), level)
-    window = dt.timedelta(days=p["schedule.window"].integer("window_days"))
-    gap = dt.timedelta(days=p["schedule.min_interval"].integer("min_days_between_doses"))
+    window = dt.timedelta(days=p[ids.SCHEDULE_WINDOW].integer("window_days"))
+    gap = dt.timedelta(days=p[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses"))
     doses: list[PlannedDose] = []
     previous: dt.date | None = None
     reasons: list[Reason] = []
@@ -220,7 +221,7 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
     latest_response = state.latest_response()
     if number == 1:
         reasons.append(
-            cite("regimen.cycle1", f"cycle 1: {amounts} mg/m2 over {regimen.length_days} days")
+            cite(ids.REGIMEN_CYCLE1, f"cycle 1: {amounts} mg/m2 over {regimen.length_days} days")
         )
     else:
         shown = (
@@ -234,7 +235,7 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
                 f"cycle {number} ({shown}): {amounts} mg/m2 over {regimen.length_days} days",
             )
         )
-        reasons.append(cite("regimen.response_latest", f"doses follow the {shown}"))
+        reasons.append(cite(ids.REGIMEN_RESPONSE_LATEST, f"doses follow the {shown}"))
     if level != "full":
         shown = "; ".join(
             f"{sp.start} to {sp.end or 'ongoing'} ({sp.length_days(state.today)} days)"
@@ -242,44 +243,46 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
         )
         reasons.append(
             cite(
-                "interruption.ge14",
+                ids.INTERRUPTION_GE14,
                 f"interruption(s) of {ge14_days()} days or more: {shown}",
             )
         )
-        reasons.append(cite("reduction.level1", "every dose cut by a quarter (25% less per cycle)"))
+        reasons.append(
+            cite(ids.REDUCTION_LEVEL1, "every dose cut by a quarter (25% less per cycle)")
+        )
         if level == "two_doses":
-            reasons.append(cite("reduction.level2", "days 1 and 8 only, at the reduced amounts"))
-        reasons.append(cite("reduction.no_reescalation", f"the dose stays at the {level} level"))
+            reasons.append(cite(ids.REDUCTION_LEVEL2, "days 1 and 8 only, at the reduced amounts"))
+        reasons.append(cite(ids.REDUCTION_NO_REESCALATION, f"the dose stays at the {level} level"))
     if doc.patient.hsct_planned:
         if not allowance.reasons:
             reasons.append(
                 cite(
-                    "duration.hsct",
+                    ids.DURATION_HSCT,
                     f"transplant planned: {limit} cycles recommended "
                     "(a third only if CR/CRi with MRD negativity is not reached)",
                 )
             )
     else:
-        reasons.append(cite("duration.max_6", f"no transplant planned: at most {limit} cycles"))
+        reasons.append(cite(ids.DURATION_MAX_6, f"no transplant planned: at most {limit} cycles"))
     reasons.extend(allowance.reasons)
     reasons.extend(_timing_notes(state, number, start))
     if number == 3 and not state.ever_cr():
         reasons.append(
             cite(
-                "duration.no_cr_after_3",
+                ids.DURATION_NO_CR_AFTER_3,
                 "without CR or CRi by the end of this cycle, treatment stops",
             )
         )
     if len(regimen.doses) > 1:
         reasons.append(
             cite(
-                "schedule.window",
+                ids.SCHEDULE_WINDOW,
                 f"days 8 and 15 may move by up to {window_days()} days",
             )
         )
         reasons.append(
             cite(
-                "schedule.min_interval",
+                ids.SCHEDULE_MIN_INTERVAL,
                 f"at least {gap_days()} days between doses",
             )
         )
