@@ -16,6 +16,7 @@ from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.dose import compute_dose, rounded_bsa_m2
 from inocds.clinical.episodes import stops
 from inocds.clinical.gates import (
+    counts_today,
     cytoreduction_gate,
     heme_gate,
     interruption_gate,
@@ -213,7 +214,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
         gates += [first_dose_gate(state), cytoreduction_gate(state)]
     labs = labs_gate(state, number, 1)
     gates.append(labs)
-    if labs.passed and number > 1:
+    if number > 1 and None not in counts_today(state):  # the gate needs the day's counts
         gates.append(heme_gate(state, number, earliest))
     gate_reasons = tuple(r for g in gates for r in g.reasons)
     review = review or any(g.needs_review for g in gates)
