@@ -16,10 +16,10 @@ from inocds.clinical.assess import assess_course, bsa_for, dose_mg_for
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.episodes import stops
-from inocds.clinical.limits import cycle_allowance, max_cycles
+from inocds.clinical.limits import CycleAllowance, cycle_allowance, max_cycles
 from inocds.clinical.notes import stop_reasons
 from inocds.clinical.reasons import Reason, cite
-from inocds.clinical.regimen import cycle_regimen
+from inocds.clinical.regimen import CycleRegimen, cycle_regimen
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.history import history_warnings
 from inocds.clinical.rules.predose import first_dose_gate
@@ -166,44 +166,13 @@ def _timing_notes(state: CourseState, number: int, start: dt.date) -> list[Reaso
     return notes
 
 
-def plan_course(doc: CourseDocument) -> CyclePlan:
-    """The next cycle's plan for the course document."""
+def _planned_doses(regimen: CycleRegimen, start: dt.date, bsa: float) -> tuple[PlannedDose, ...]:
+    """Each dose on its day, with its window (schedule.window, schedule.min_interval)."""
     p = load_protocol()
-    state = build_course(doc)
-    bsa = bsa_for(doc)
-    found = stops(doc)
-    number, start = _next_cycle(state)
-    warnings = tuple(state.warnings) + tuple(history_warnings(state))
-    if found:
-        ended = stop_reasons(found)
-        review = any(s.needs_review for s in found)
-        return CyclePlan("discontinue", number, None, None, None, (), ended, bsa, review, warnings)
-    allowance = cycle_allowance(state, number)
-    limit = max_cycles(state, considering_third=allowance.needs_review)
-    if allowance.end is not None:
-        ended = allowance.reasons
-        if allowance.end == "discontinue":
-            ended += tuple(response_missing_for_stop(state, number))
-        review = any(r.rule in REVIEW_RULES for r in ended)
-        return CyclePlan(allowance.end, number, None, None, limit, (), ended, bsa, review, warnings)
-    start = _agree_with_assess(doc, number, start)
-    triggers = answer_triggers(state, number, 1)
-    if number == 1:
-        triggers += list(first_dose_gate(state).reasons)
-    level = state.level_for(number, state.today)  # as known today
-    if level is None:
-        reason = cite(
-            ids.REDUCTION_NOT_TOLERATED,
-            f"a third interruption of {ge14_days()} days or more: "
-            "no further reduction is possible; stop",
-        )
-        return CyclePlan("discontinue", number, None, None, limit, (), (reason,), bsa)
-    regimen = cycle_regimen(number, state.cr_reached(state.today), level)
     window = dt.timedelta(days=p[ids.SCHEDULE_WINDOW].integer("window_days"))
     gap = dt.timedelta(days=p[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses"))
     doses: list[PlannedDose] = []
     previous: dt.date | None = None
-    reasons: list[Reason] = []
     for day, amount in regimen.doses:
         scheduled = start + dt.timedelta(days=day - 1)
         if day == 1:
@@ -217,7 +186,14 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
             PlannedDose(day, amount, dose_mg_for(amount, bsa), scheduled, earliest, latest)
         )
         previous = scheduled
+    return tuple(doses)
+
+
+def _regimen_reasons(state: CourseState, regimen: CycleRegimen) -> list[Reason]:
+    """The cycle's schedule, the response it follows and the reduction ladder."""
+    number, level = regimen.cycle, regimen.level
     amounts = ", ".join(f"day {d}: {a:g}" for d, a in regimen.doses)
+    reasons: list[Reason] = []
     latest_response = state.latest_response()
     if number == 1:
         reasons.append(
@@ -242,10 +218,7 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
             for sp in state.ge14_spans()
         )
         reasons.append(
-            cite(
-                ids.INTERRUPTION_GE14,
-                f"interruption(s) of {ge14_days()} days or more: {shown}",
-            )
+            cite(ids.INTERRUPTION_GE14, f"interruption(s) of {ge14_days()} days or more: {shown}")
         )
         reasons.append(
             cite(ids.REDUCTION_LEVEL1, "every dose cut by a quarter (25% less per cycle)")
@@ -253,7 +226,15 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
         if level == "two_doses":
             reasons.append(cite(ids.REDUCTION_LEVEL2, "days 1 and 8 only, at the reduced amounts"))
         reasons.append(cite(ids.REDUCTION_NO_REESCALATION, f"the dose stays at the {level} level"))
-    if doc.patient.hsct_planned:
+    return reasons
+
+
+def _duration_reasons(
+    state: CourseState, number: int, limit: int, allowance: CycleAllowance
+) -> list[Reason]:
+    """How many cycles this patient may have, and the stop without CR/CRi ahead."""
+    reasons: list[Reason] = []
+    if state.doc.patient.hsct_planned:
         if not allowance.reasons:
             reasons.append(
                 cite(
@@ -265,35 +246,69 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
     else:
         reasons.append(cite(ids.DURATION_MAX_6, f"no transplant planned: at most {limit} cycles"))
     reasons.extend(allowance.reasons)
-    reasons.extend(_timing_notes(state, number, start))
-    if number == 3 and not state.ever_cr():
+    no_cr_limit = load_protocol()[ids.DURATION_NO_CR_AFTER_3].integer("cycles_without_response")
+    if number == no_cr_limit and not state.ever_cr():
         reasons.append(
             cite(
                 ids.DURATION_NO_CR_AFTER_3,
                 "without CR or CRi by the end of this cycle, treatment stops",
             )
         )
-    if len(regimen.doses) > 1:
-        reasons.append(
-            cite(
-                ids.SCHEDULE_WINDOW,
-                f"days 8 and 15 may move by up to {window_days()} days",
-            )
+    return reasons
+
+
+def _schedule_reasons(regimen: CycleRegimen) -> list[Reason]:
+    if len(regimen.doses) < 2:
+        return []
+    return [
+        cite(ids.SCHEDULE_WINDOW, f"days 8 and 15 may move by up to {window_days()} days"),
+        cite(ids.SCHEDULE_MIN_INTERVAL, f"at least {gap_days()} days between doses"),
+    ]
+
+
+def plan_course(doc: CourseDocument) -> CyclePlan:
+    """The next cycle's plan for the course document."""
+    state = build_course(doc)
+    bsa = bsa_for(doc)
+    found = stops(doc)
+    number, start = _next_cycle(state)
+    warnings = tuple(state.warnings) + tuple(history_warnings(state))
+    if found:
+        ended = stop_reasons(found)
+        review = any(s.needs_review for s in found)
+        return CyclePlan("discontinue", number, None, None, None, (), ended, bsa, review, warnings)
+    allowance = cycle_allowance(state, number)
+    limit = max_cycles(state, considering_third=allowance.needs_review)
+    if allowance.end is not None:
+        ended = allowance.reasons
+        if allowance.end == "discontinue":
+            ended += tuple(response_missing_for_stop(state, number))
+        review = any(r.rule in REVIEW_RULES for r in ended)
+        return CyclePlan(allowance.end, number, None, None, limit, (), ended, bsa, review, warnings)
+    level = state.level_for(number, state.today)  # as known today
+    if level is None:
+        reason = cite(
+            ids.REDUCTION_NOT_TOLERATED,
+            f"a third interruption of {ge14_days()} days or more: "
+            "no further reduction is possible; stop",
         )
-        reasons.append(
-            cite(
-                ids.SCHEDULE_MIN_INTERVAL,
-                f"at least {gap_days()} days between doses",
-            )
+        return CyclePlan(
+            "discontinue", number, None, None, limit, (), (reason,), bsa, warnings=warnings
         )
-    reasons.extend(triggers)
+    start = _agree_with_assess(doc, number, start)
+    triggers = answer_triggers(state, number, 1)
+    if number == 1:
+        triggers += list(first_dose_gate(state).reasons)
+    regimen = cycle_regimen(number, state.cr_reached(state.today), level)
+    reasons = _regimen_reasons(state, regimen) + _duration_reasons(state, number, limit, allowance)
+    reasons += _timing_notes(state, number, start) + _schedule_reasons(regimen) + triggers
     return CyclePlan(
         None,
         number,
         regimen.length_days,
         level,
         limit,
-        tuple(doses),
+        _planned_doses(regimen, start, bsa),
         tuple(reasons),
         bsa,
         needs_clinician_review=allowance.needs_review or bool(triggers),
