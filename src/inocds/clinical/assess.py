@@ -16,6 +16,7 @@ from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.dose import compute_dose, rounded_bsa_m2
 from inocds.clinical.episodes import stops
 from inocds.clinical.gates import (
+    GateResult,
     counts_today,
     cytoreduction_gate,
     heme_gate,
@@ -172,6 +173,17 @@ def _not_tolerated(state: CourseState, frame: _Frame) -> Decision:
     return frame.decide("discontinue", (reason,), dose_level="two_doses", cycle_length_days=None)
 
 
+def _day1_gates(state: CourseState, number: int, due: dt.date) -> list[GateResult]:
+    """The gates of a day 1: interruptions; the first dose's own; labs; the count gates."""
+    gates = [interruption_gate(state, number, 1)]
+    if number == 1:
+        gates += [first_dose_gate(state), cytoreduction_gate(state)]
+    gates.append(labs_gate(state, number, 1))
+    if number > 1 and None not in counts_today(state):  # the gate needs the day's counts
+        gates.append(heme_gate(state, number, due))
+    return gates
+
+
 def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
     """Day 1 of a cycle not yet given: limits, ladder, due date, interruptions, gates."""
     today = state.today
@@ -209,13 +221,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
             next_dose_date=earliest,
             needs_clinician_review=review,
         )
-    gates = [interruption_gate(state, number, 1)]
-    if number == 1:
-        gates += [first_dose_gate(state), cytoreduction_gate(state)]
-    labs = labs_gate(state, number, 1)
-    gates.append(labs)
-    if number > 1 and None not in counts_today(state):  # the gate needs the day's counts
-        gates.append(heme_gate(state, number, earliest))
+    gates = _day1_gates(state, number, earliest)
     gate_reasons = tuple(r for g in gates for r in g.reasons)
     review = review or any(g.needs_review for g in gates)
     blocked = [g for g in gates if not g.passed]
@@ -223,7 +229,8 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
         if any(g.discontinue for g in blocked):
             return frame.decide("discontinue", gate_reasons + base, needs_clinician_review=review)
         # labs.missing holds day 1; the first dose otherwise waits (delay)
-        action = "delay" if number == 1 and labs.passed else "hold"
+        missing = any(r.rule == ids.LABS_MISSING for r in gate_reasons)
+        action = "delay" if number == 1 and not missing else "hold"
         extra = cycle1_extension(state) if number == 2 else ()
         return frame.decide(
             action,
