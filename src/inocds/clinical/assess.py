@@ -19,7 +19,6 @@ from inocds.clinical.gates import (
     GateResult,
     counts_today,
     cytoreduction_gate,
-    heme_gate,
     interruption_gate,
 )
 from inocds.clinical.limits import cycle_allowance
@@ -42,6 +41,7 @@ from inocds.clinical.notes import (
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import CycleRegimen, cycle_regimen
 from inocds.clinical.rules import ids
+from inocds.clinical.rules.heme import heme_gate
 from inocds.clinical.rules.history import history_warnings
 from inocds.clinical.rules.predose import first_dose_gate, labs_gate
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop

@@ -1,8 +1,7 @@
-"""Checks before a dose: blood-count gates of a new cycle, interruptions, cytoreduction."""
+"""Checks before a dose: interruptions, cytoreduction (the count gates: clinical.rules.heme)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from inocds.clinical.course import CourseState
@@ -11,7 +10,7 @@ from inocds.clinical.rules import ids
 from inocds.clinical.rules.text import gap_days
 from inocds.protocol.loader import load_protocol
 
-__all__ = ["GateResult", "counts_today", "cytoreduction_gate", "heme_gate", "interruption_gate"]
+__all__ = ["GateResult", "counts_today", "cytoreduction_gate", "interruption_gate"]
 
 
 @dataclass(frozen=True)
@@ -33,113 +32,6 @@ def counts_today(state: CourseState) -> tuple[float | None, float | None]:
             anc = anc if anc is not None else e.labs.anc_per_mm3
             plt = plt if plt is not None else e.labs.platelets_per_mm3
     return anc, plt
-
-
-def _prior_cycle_counts(state: CourseState, number: int) -> tuple[float | None, float | None]:
-    previous = state.cycles.get(number - 1)
-    anc, plt = previous.counts if previous else (None, None)
-    if number - 1 == 1:
-        pre = state.doc.patient.pretreatment
-        anc = anc if anc is not None else pre.anc_per_mm3
-        plt = plt if plt is not None else pre.platelets_per_mm3
-    return anc, plt
-
-
-def heme_gate(state: CourseState, number: int, due: dt.date) -> GateResult:
-    """heme.anc_gate / heme.platelet_gate / heme.low_baseline_gate / heme.persisting_28d."""
-    p = load_protocol()
-    if number < 2:  # heme.gates_day1_only
-        return GateResult(True)
-    today = state.doc.today
-    anc, plt = counts_today(state)
-    if anc is None or plt is None:
-        return GateResult(
-            False,
-            (
-                cite(
-                    ids.LABS_MISSING,
-                    f"cycle {number} day 1: today's ANC and platelet count are needed "
-                    "to clear the new cycle",
-                ),
-            ),
-        )
-    pre = state.doc.patient.pretreatment
-    anc_limit = p[ids.HEME_ANC_GATE].number("anc_per_mm3")
-    plt_limit = p[ids.HEME_PLATELET_GATE].number("platelets_per_mm3")
-    pre_anc, pre_plt = pre.anc_per_mm3 or 0.0, pre.platelets_per_mm3 or 0.0
-    failing: list[Reason] = []
-    passing: list[Reason] = []
-    if pre_anc >= anc_limit and pre_plt >= plt_limit:
-        if anc < anc_limit:
-            failing.append(
-                cite(
-                    ids.HEME_ANC_GATE,
-                    f"ANC {anc:g}/mm3 is below {anc_limit:g} (pretreatment {pre_anc:g}): "
-                    f"cycle {number} waits for recovery",
-                )
-            )
-        if plt < plt_limit:
-            failing.append(
-                cite(
-                    ids.HEME_PLATELET_GATE,
-                    f"platelets {plt:g}/mm3 are below {plt_limit:g} (pretreatment {pre_plt:g}): "
-                    f"cycle {number} waits for recovery",
-                )
-            )
-    elif anc < anc_limit or plt < plt_limit:
-        low = p[ids.HEME_LOW_BASELINE_GATE]
-        prior_anc, prior_plt = _prior_cycle_counts(state, number)
-        back_to_prior = (
-            prior_anc is not None
-            and prior_plt is not None
-            and anc >= prior_anc
-            and plt >= prior_plt
-        )
-        disease = today.cytopenia_from_disease_with_stable_marrow
-        shown = (
-            f"ANC {anc:g}/mm3 and platelets {plt:g}/mm3 (pretreatment {pre_anc:g} and {pre_plt:g}; "
-            f"cycle {number - 1} start {prior_anc if prior_anc is not None else 'unknown'} and "
-            f"{prior_plt if prior_plt is not None else 'unknown'})"
-        )
-        if back_to_prior:
-            passing.append(cite(low.id, f"{shown}: back to the previous cycle's starting counts"))
-        elif disease:
-            passing.append(
-                cite(
-                    low.id,
-                    f"{shown}: marrow stable or better and the low counts are due to the disease",
-                )
-            )
-        else:
-            failing.append(
-                cite(
-                    low.id,
-                    f"{shown}: cycle {number} waits for the previous cycle's starting counts, "
-                    f"or ANC >= {anc_limit:g} and platelets >= {plt_limit:g}, or a stable marrow "
-                    "with disease-related cytopenia",
-                )
-            )
-    if not failing:
-        return GateResult(True, tuple(passing))
-    waited = (today.date - due).days
-    limit = p[ids.HEME_PERSISTING_28D].integer("max_days")
-    if waited > limit:
-        disease = today.cytopenia_from_disease_with_stable_marrow
-        failing.append(
-            cite(
-                ids.HEME_PERSISTING_28D,
-                f"counts low for {waited} days since cycle {number} was due ({due}), more than "
-                f"{limit}: "
-                + (
-                    "judged due to the disease, so keep waiting — the clinician decides"
-                    if disease
-                    else "discontinue if the drug is thought to be the cause"
-                    " — the clinician decides"
-                ),
-            )
-        )
-        return GateResult(False, tuple(failing), needs_review=True, discontinue=not disease)
-    return GateResult(False, tuple(failing))
 
 
 def interruption_gate(state: CourseState, number: int, day: int) -> GateResult:

@@ -11,42 +11,11 @@ from itertools import pairwise
 
 from inocds.clinical.course import CourseState
 from inocds.clinical.rules import ids
+from inocds.clinical.rules.heme import count_gate_closed
 from inocds.clinical.rules.text import warning
 from inocds.protocol.loader import load_protocol
 
-__all__ = ["count_gate_closed", "history_warnings"]
-
-
-def count_gate_closed(
-    pretreatment: tuple[float | None, float | None],
-    counts: tuple[float, float],
-    prior: tuple[float | None, float | None],
-) -> str | None:
-    """The count gate a new cycle's counts fail (heme.*), or None when it is open.
-
-    The disease-related exception of heme.low_baseline_gate is a clinician's judgment
-    of that day and is not known for past cycles.
-    """
-    p = load_protocol()
-    anc_limit = p["heme.anc_gate"].number("anc_per_mm3")
-    plt_limit = p["heme.platelet_gate"].number("platelets_per_mm3")
-    pre_anc, pre_plt = pretreatment[0] or 0.0, pretreatment[1] or 0.0
-    anc, plt = counts
-    if pre_anc >= anc_limit and pre_plt >= plt_limit:
-        closed = [
-            rule
-            for rule, low in (
-                ("heme.anc_gate", anc < anc_limit),
-                ("heme.platelet_gate", plt < plt_limit),
-            )
-            if low
-        ]
-        return ", ".join(closed) or None
-    if anc >= anc_limit and plt >= plt_limit:
-        return None
-    if prior[0] is not None and prior[1] is not None and anc >= prior[0] and plt >= prior[1]:
-        return None
-    return "heme.low_baseline_gate"
+__all__ = ["history_warnings"]
 
 
 def _min_interval(state: CourseState) -> list[dict[str, str]]:
