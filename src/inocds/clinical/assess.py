@@ -15,13 +15,7 @@ from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.dose import compute_dose, rounded_bsa_m2
 from inocds.clinical.episodes import stops
-from inocds.clinical.gates import (
-    GateResult,
-    counts_today,
-    cytoreduction_gate,
-    interruption_gate,
-)
-from inocds.clinical.limits import cycle_allowance
+from inocds.clinical.gates import GateResult, counts_today
 from inocds.clinical.notes import (
     cycle1_extension,
     day1_timing_notes,
@@ -41,8 +35,11 @@ from inocds.clinical.notes import (
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import CycleRegimen, cycle_regimen
 from inocds.clinical.rules import ids
+from inocds.clinical.rules.cytoreduction import cytoreduction_gate
+from inocds.clinical.rules.duration import cycle_allowance
 from inocds.clinical.rules.heme import heme_gate
 from inocds.clinical.rules.history import history_warnings
+from inocds.clinical.rules.interruption import interruption_gate
 from inocds.clinical.rules.predose import first_dose_gate, labs_gate
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
 from inocds.clinical.rules.text import gap_days, ge14_days, window_days

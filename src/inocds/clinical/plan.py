@@ -16,11 +16,11 @@ from inocds.clinical.assess import assess_course, bsa_for, dose_mg_for
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.episodes import stops
-from inocds.clinical.limits import CycleAllowance, cycle_allowance, max_cycles
 from inocds.clinical.notes import stop_reasons
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import CycleRegimen, cycle_regimen
 from inocds.clinical.rules import ids
+from inocds.clinical.rules.duration import CycleAllowance, cycle_allowance, max_cycles
 from inocds.clinical.rules.history import history_warnings
 from inocds.clinical.rules.predose import first_dose_gate
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop

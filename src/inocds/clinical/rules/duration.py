@@ -1,4 +1,4 @@
-"""Cycle limits: whether cycle n may be given (duration.*, reduction.not_tolerated)."""
+"""Cycle limits (duration.*): whether cycle n may be given, or the course ends or completes."""
 
 from __future__ import annotations
 
@@ -51,45 +51,7 @@ def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
             waits_for_due_date=True,
         )
     if state.doc.patient.hsct_planned:
-        rule = p[ids.DURATION_HSCT]
-        recommended = rule.integer("recommended_cycles")
-        considered = rule.integer("considered_cycles")
-        latest = state.latest_response()
-        deep = latest is not None and latest.status in ("CR", "CRi") and latest.mrd == "negative"
-        if number <= recommended:
-            return CycleAllowance(None, ())
-        if number <= considered and not deep:
-            shown = (
-                f"{latest.status}, MRD {latest.mrd or 'not reported'} on {latest.date}"
-                if latest
-                else "no response recorded"
-            )
-            return CycleAllowance(
-                None,
-                (
-                    cite(
-                        ids.DURATION_HSCT,
-                        f"transplant planned: {recommended} cycles are recommended; a cycle "
-                        f"{number} may be considered because CR/CRi with MRD negativity has not "
-                        f"been reached ({shown}) — the clinician decides",
-                    ),
-                ),
-                needs_review=True,
-            )
-        why = (
-            f"CR/CRi with MRD negativity reached ({latest.status} on {latest.date})"
-            if deep and latest
-            else f"at most {considered} cycles before transplant"
-        )
-        return CycleAllowance(
-            "complete",
-            (
-                cite(
-                    ids.DURATION_HSCT,
-                    f"transplant planned: {number - 1} cycles given; {why}; the course is complete",
-                ),
-            ),
-        )
+        return _before_transplant(state, number)
     limit = p[ids.DURATION_MAX_6].integer("max_cycles")
     if number > limit:
         return CycleAllowance(
@@ -101,3 +63,47 @@ def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
             ),
         )
     return CycleAllowance(None, ())
+
+
+def _before_transplant(state: CourseState, number: int) -> CycleAllowance:
+    """duration.hsct: 2 cycles; a third only without CR/CRi with MRD negativity."""
+    p = load_protocol()
+    rule = p[ids.DURATION_HSCT]
+    recommended = rule.integer("recommended_cycles")
+    considered = rule.integer("considered_cycles")
+    latest = state.latest_response()
+    deep = latest is not None and latest.status in ("CR", "CRi") and latest.mrd == "negative"
+    if number <= recommended:
+        return CycleAllowance(None, ())
+    if number <= considered and not deep:
+        shown = (
+            f"{latest.status}, MRD {latest.mrd or 'not reported'} on {latest.date}"
+            if latest
+            else "no response recorded"
+        )
+        return CycleAllowance(
+            None,
+            (
+                cite(
+                    ids.DURATION_HSCT,
+                    f"transplant planned: {recommended} cycles are recommended; a cycle "
+                    f"{number} may be considered because CR/CRi with MRD negativity has not "
+                    f"been reached ({shown}) — the clinician decides",
+                ),
+            ),
+            needs_review=True,
+        )
+    why = (
+        f"CR/CRi with MRD negativity reached ({latest.status} on {latest.date})"
+        if deep and latest
+        else f"at most {considered} cycles before transplant"
+    )
+    return CycleAllowance(
+        "complete",
+        (
+            cite(
+                ids.DURATION_HSCT,
+                f"transplant planned: {number - 1} cycles given; {why}; the course is complete",
+            ),
+        ),
+    )
