@@ -7,7 +7,16 @@ from typing import Any
 from inocds.clinical.reasons import Reason, cite
 from inocds.protocol.loader import ProtocolError, load_protocol
 
-__all__ = ["gap_days", "ge14_days", "param", "render", "say", "warning", "window_days"]
+__all__ = [
+    "gap_days",
+    "ge14_days",
+    "param",
+    "recheck",
+    "render",
+    "say",
+    "warning",
+    "window_days",
+]
 
 
 def render(rule_id: str, key: str = "message", **values: Any) -> str:
@@ -47,3 +56,11 @@ def gap_days() -> str:
 def window_days() -> str:
     """schedule.window's days either side, as message text."""
     return param("schedule.window", "window_days")
+
+
+def recheck(rule_id: str) -> str | None:
+    """The rule's recheck condition (what must be true before the dose goes ahead), if any."""
+    protocol = load_protocol()
+    if rule_id not in protocol or "recheck" not in protocol[rule_id].messages:
+        return None
+    return render(rule_id, "recheck")
