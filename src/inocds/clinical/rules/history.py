@@ -38,6 +38,18 @@ def _min_interval(state: CourseState) -> list[dict[str, str]]:
     return found
 
 
+def _start_counts(
+    state: CourseState, start: dt.date, recorded: tuple[float | None, float | None]
+) -> tuple[float | None, float | None]:
+    """A cycle's starting counts: its cycle_start event's, else a labs event of that day."""
+    anc, plt = recorded
+    for e in state.doc.of_type("labs"):
+        if e.date == start and e.labs is not None:
+            anc = anc if anc is not None else e.labs.anc_per_mm3
+            plt = plt if plt is not None else e.labs.platelets_per_mm3
+    return anc, plt
+
+
 def _cycles(state: CourseState) -> list[dict[str, str]]:
     found = []
     pre = state.doc.patient.pretreatment
@@ -58,7 +70,7 @@ def _cycles(state: CourseState) -> list[dict[str, str]]:
                     length=previous.regimen.length_days,
                 )
             )
-        anc, plt = cycle.counts
+        anc, plt = _start_counts(state, cycle.start, cycle.counts)
         if anc is None or plt is None:
             continue
         prior = previous.counts
