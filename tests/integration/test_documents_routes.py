@@ -120,7 +120,17 @@ def ids(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, int
         client,
         f"/api/v1/patients/{patient['id']}/courses",
         physician,
-        {"hsct_planned": True, "pretreatment": {"anc_per_mm3": 1500, "platelets_per_mm3": 70000}},
+        {
+            "hsct_planned": True,
+            # counts and liver tests before the first dose (labs.missing holds it without them)
+            "pretreatment": {
+                "anc_per_mm3": 1500,
+                "platelets_per_mm3": 70000,
+                "bilirubin": {"value": 0.6, "uln": 1.2},
+                "ast": {"value": 25, "uln": 40},
+                "alt": {"value": 22, "uln": 40},
+            },
+        },
     )
     order_body = {"cycle": 1, "day": 1, "dose_mg_per_m2": 0.8, "scheduled_on": DAY1.isoformat()}
     order = post(client, f"/api/v1/courses/{course['id']}/orders", physician, order_body)

@@ -19,7 +19,14 @@ from inocds.services.errors import Conflict, Forbidden
 
 DAY1 = dt.date(2026, 5, 4)
 RECONSTITUTED = dt.datetime(2026, 5, 4, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
-PRETREATMENT = {"anc_per_mm3": 1500, "platelets_per_mm3": 70000}
+# counts and liver tests before the first dose (labs.missing holds a first dose without them)
+PRETREATMENT = {
+    "anc_per_mm3": 1500,
+    "platelets_per_mm3": 70000,
+    "bilirubin": {"value": 0.6, "uln": 1.2},
+    "ast": {"value": 25, "uln": 40},
+    "alt": {"value": 22, "uln": 40},
+}
 
 
 @pytest.fixture
@@ -203,7 +210,11 @@ def test_administration_becomes_the_dose_event(session_factory: Any, team: dict[
         }
         order = s.get(Order, order_id)
         assert order is not None
-        decision = courses.assess(s, team["nurse"], order.course_id, dt.date(2026, 5, 11))
+        # day 8's pre-dose liver tests (labs.missing: none since day 1 otherwise)
+        liver = {k: PRETREATMENT[k] for k in ("bilirubin", "ast", "alt")}
+        decision = courses.assess(
+            s, team["nurse"], order.course_id, dt.date(2026, 5, 11), {"labs": liver}
+        )
         assert (decision["action"], decision["day"]) == ("give", 8)
 
 

@@ -149,7 +149,14 @@ def new_course(browser: TestClient, mrn: str = "MRN-100") -> str:
         browser,
         patient,
         f"{patient}/courses",
-        {"hsct_planned": "yes", "anc_per_mm3": "1500", "platelets_per_mm3": "70000"},
+        {
+            "hsct_planned": "yes",
+            "anc_per_mm3": "1500",
+            "platelets_per_mm3": "70000",
+            # liver tests before the first dose (labs.missing holds it without them)
+            **{f"{k}_value": v for k, v in (("bilirubin", "0.6"), ("ast", "25"), ("alt", "22"))},
+            **{f"{k}_uln": v for k, v in (("bilirubin", "1.2"), ("ast", "40"), ("alt", "40"))},
+        },
     )
     return location(answer)
 

@@ -245,6 +245,18 @@ def give_past_dose(
     administer(page, f"{day.isoformat()}T09:00")
 
 
+def record_liver_tests(page: Page, team: dict[str, Any], course_id: int, on: dt.date) -> None:
+    """The physician records the liver tests drawn before a dose (labs.missing: every dose
+    needs bilirubin, AST and ALT measured since the previous dose)."""
+    switch_user(page, team["physician"], f"/courses/{course_id}")
+    course_on(page, course_id, on)
+    panel = record_panel(page, "Lab values")
+    expect(panel.get_by_label("Date of the sample")).to_have_value(on.isoformat())
+    fill_liver_tests(panel)
+    panel.get_by_role("button", name="Record the labs").click()
+    expect(page.get_by_role("status")).to_have_text("The lab values are recorded.")
+
+
 def timeline_row(page: Page, css_class: str) -> Any:
     """The first row of the timeline with a slot status class (slot-delayed, slot-pending…)."""
     timeline = page.get_by_role("table", name=re.compile("Each dose of the started cycles"))
@@ -308,7 +320,9 @@ def test_care_team_course_with_hold_delay_and_one_dose_end_to_end(
     expect(page.get_by_role("status")).to_have_text("The start of the cycle is recorded.")
 
     give_past_dose(page, team, course_id, day(0), 1, 1, "0.8")
+    record_liver_tests(page, team, course_id, day(7))
     give_past_dose(page, team, course_id, day(7), 1, 8, "0.5")
+    record_liver_tests(page, team, course_id, day(14))
     give_past_dose(page, team, course_id, day(14), 1, 15, "0.5")
 
     # --- cycle 2 is due on D0+21 (T-12): ANC 800 -> hematologic hold
@@ -402,7 +416,8 @@ def test_care_team_course_with_hold_delay_and_one_dose_end_to_end(
         f"resolved {day(32).isoformat()}"
     )
 
-    # --- today: give cycle 2 day 8, after the delay
+    # --- today: give cycle 2 day 8, after the delay (liver tests drawn this morning)
+    record_liver_tests(page, team, course_id, today)
     page.goto(f"/courses/{course_id}")
     headline = decision(page).locator(".headline")
     expect(headline).to_contain_text("Give the dose")
