@@ -29,7 +29,7 @@ from inocds.clinical.dose import rounded_bsa_m2
 from inocds.clinical.preparation import beyond_use
 from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
-from inocds.services import courses
+from inocds.services import courses, waste
 from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, Forbidden, NotFound
@@ -362,6 +362,8 @@ def cancel(
     _check_version(order, version)
     if order.status in ("administered", "cancelled"):
         raise Conflict(f"order {order_id} is {order.status}", "status")
+    if order.status == "prepared":  # the bag made for it is waste (issue 15)
+        waste.record_cancelled_bag(session, actor, order, dt.datetime.now(dt.UTC))
     _transition(session, actor, order, "cancelled", reason)
     return order
 
