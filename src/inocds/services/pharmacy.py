@@ -363,7 +363,7 @@ def discard_bag(
         actor,
         reason,
         order.dose_mg,
-        now,
+        latest_start if reason == "expired_bag" else now,  # an expired bag was lost then
         price_per_vial_usd=price_per_vial_usd,
         course_id=order.course_id,
         order_id=order.id,
