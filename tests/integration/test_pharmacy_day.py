@@ -60,12 +60,12 @@ def verified_order(factory: Any, team: dict[str, User], height: float, weight: f
         )
         pretreatment = {"anc_per_mm3": 1500, "platelets_per_mm3": 70000}
         course = courses.create_course(s, team["physician"], patient.id, True, pretreatment, DAY1)
-        order = orders.sign(
-            s, team["physician"], course.id, orders.OrderInput(1, 1, 0.8, DAY1), DAY1
-        )
+        data = orders.OrderInput(1, 1, 0.8, DAY1)
+        order = orders.sign(s, team["physician"], course.id, data, DAY1, now=at(7))
         order_id = order.id
     with transaction(factory) as s:
-        assert orders.verify(s, team["pharmacist"], order_id, height, weight) is not None
+        verified = orders.verify(s, team["pharmacist"], order_id, height, weight, now=at(7))
+        assert verified is not None
     return order_id
 
 

@@ -26,6 +26,7 @@ from inocds.settings import Settings
 
 DAY1 = dt.date(2026, 5, 4)
 START = dt.datetime(2026, 5, 4, 7, 0, tzinfo=dt.UTC)  # 09:00 in Paris
+SIGNED = START - dt.timedelta(hours=1)  # signed and verified at 08:00 in Paris
 PASSWORD = "a long enough password"
 
 
@@ -54,7 +55,14 @@ def app(tmp_path: Path, moment: dict[str, dt.datetime]) -> Iterator[FastAPI]:
         yield application
 
 
-def _order(app: FastAPI, users: dict[str, Any], mrn: str, height: float, weight: float) -> int:
+def _order(
+    app: FastAPI,
+    users: dict[str, Any],
+    mrn: str,
+    height: float,
+    weight: float,
+    verify: bool = True,
+) -> int:
     with transaction(app.state.session_factory) as s:
         patient = patients.create_patient(
             s,
@@ -72,12 +80,12 @@ def _order(app: FastAPI, users: dict[str, Any], mrn: str, height: float, weight:
         )
         pre = {"anc_per_mm3": 1500, "platelets_per_mm3": 70000}
         course = courses.create_course(s, users["physician"], patient.id, True, pre, DAY1)
-        order = orders.sign(
-            s, users["physician"], course.id, orders.OrderInput(1, 1, 0.8, DAY1), DAY1
-        )
+        data = orders.OrderInput(1, 1, 0.8, DAY1)
+        order = orders.sign(s, users["physician"], course.id, data, DAY1, now=SIGNED)
         order_id = order.id
-    with transaction(app.state.session_factory) as s:
-        orders.verify(s, users["pharmacist"], order_id, height, weight)
+    if verify:
+        with transaction(app.state.session_factory) as s:
+            orders.verify(s, users["pharmacist"], order_id, height, weight, now=SIGNED)
     return order_id
 
 
@@ -155,3 +163,29 @@ def test_the_pharmacy_day_through_the_pages(
     assert course
     course_page = browser.get(f"/courses/{course.group(1)}")
     assert "1.1 mg discarded for this course" in course_page.text
+
+
+def test_verification_is_blind_and_a_mismatch_is_confirmed(app: FastAPI) -> None:
+    """A second pharmacist sees the order's mg/m2 but not its 1.34 mg, BSA or weight; an entry
+    of 63 kg (1.72 m2, 1.38 mg) is shown against the order, and only the confirmation
+    button sends the order back."""
+    with transaction(app.state.session_factory) as s:
+        users = {
+            role: create_user(s, None, f"b-{role}", f"Blind {role}", role, PASSWORD)
+            for role in ("physician", "pharmacist")
+        }
+    order_id = _order(app, users, "C3", 170, 60, verify=False)
+    browser = TestClient(app)
+    browser.post("/login", data={"username": "b-pharmacist", "password": PASSWORD})
+    page = browser.get(f"/orders/{order_id}")
+    body = page.text.split('id="order-heading"')[1]
+    assert "0.8 mg/m²" in body and "1.34 mg" not in body and "60 kg" not in body
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    form = {"csrf_token": token.group(1), "height_cm": "170", "weight_kg": "63", "version": "1"}
+    wrong = browser.post(f"/orders/{order_id}/verify", data=form)
+    assert wrong.status_code == 422 and "1.38 mg" in wrong.text and "1.34 mg" in wrong.text
+    assert "Return the order to the prescriber" in wrong.text
+    back = browser.post(f"/orders/{order_id}/return", data=form)
+    assert back.status_code == 200 and "went back to the prescriber" in back.text
+    assert "Returned" in back.text or "returned" in back.text

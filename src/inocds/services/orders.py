@@ -29,7 +29,7 @@ from inocds.clinical.dose import rounded_bsa_m2
 from inocds.clinical.preparation import beyond_use
 from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
-from inocds.services import courses, waste
+from inocds.services import courses, order_times, waste
 from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, Forbidden, NotFound
@@ -112,7 +112,14 @@ def _transition(
     record(session, actor.id, f"order.{status}", "order", order.id, before, to_json(order))
 
 
-def sign(session: Session, actor: User, course_id: int, data: OrderInput, today: dt.date) -> Order:
+def sign(
+    session: Session,
+    actor: User,
+    course_id: int,
+    data: OrderInput,
+    today: dt.date,
+    now: dt.datetime | None = None,
+) -> Order:
     """A physician signs an order; the engine's decision is attached and differences flagged."""
     require_role(actor, "physician")
     course = courses.get_course(session, actor, course_id)
@@ -169,6 +176,7 @@ def sign(session: Session, actor: User, course_id: int, data: OrderInput, today:
         override_reason=data.override_reason if problems else None,
         flagged=bool(problems),
         prescriber_id=actor.id,
+        signed_at=(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC),
     )
     session.add(order)
     session.flush()
@@ -183,6 +191,7 @@ def verify(
     height_cm: float,
     weight_kg: float,
     version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Verification | None:
     """A pharmacist other than the prescriber reproduces the dose from their own entry.
 
@@ -232,6 +241,7 @@ def verify(
         height_cm=height_cm,
         weight_kg=weight_kg,
         dose_mg=dose_mg,
+        verified_at=(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC),
     )
     _complete_step(session, actor, order, verification, "verified")
     return verification
@@ -255,6 +265,7 @@ def prepare(
         raise Conflict(
             f"order {order_id} is {order.status}; only a verified order is prepared", "status"
         )
+    order_times.check_preparation_times(session, order, reconstituted_at, diluted_at)
     try:
         clock = beyond_use(reconstituted_at, refrigerated, diluted_at)
     except ValueError as error:
@@ -301,8 +312,7 @@ def administer(
             f"{latest_start.astimezone(started_at.tzinfo).isoformat()}",
             "started_at",
         )
-    if ended_at is not None and ended_at < started_at:
-        raise InputError([FieldError("ended_at", "must not be before started_at")])
+    order_times.check_administration_times(order, preparation, started_at, ended_at)
     payload = {
         "type": "dose",
         "date": started_at.date().isoformat(),

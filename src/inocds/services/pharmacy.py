@@ -188,7 +188,7 @@ def open_vial(
         vial_mg=load_protocol()["prep.vial"].number("vial_mg"),
         price_usd=waste.vial_price(price_per_vial_usd),
         opened_by=actor.id,
-        opened_at=now,
+        opened_at=now.astimezone(dt.UTC),
     )
     session.add(vial)
     session.flush()
@@ -290,7 +290,7 @@ def prepare_bag(
             order_id=order_id,
             mg=mg,
             ml=float((_dec(mg) / concentration).quantize(Decimal("0.01"))),
-            drawn_at=now,
+            drawn_at=now.astimezone(dt.UTC),
             bag_discarded=False,
         )
         session.add(draw)
@@ -307,7 +307,7 @@ def close_vial(session: Session, actor: User, vial_id: int, now: dt.datetime) ->
     if vial.closed_at is not None:
         raise Conflict(f"vial {vial_id} is already closed", "vial_id")
     before = to_json(vial)
-    vial.closed_at = now
+    vial.closed_at = now.astimezone(dt.UTC)
     vial.remainder_mg = max(state.remaining_mg, 0.0)
     session.flush()
     record(session, actor.id, "vial.close", "vial", vial.id, before, to_json(vial))

@@ -89,8 +89,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Mova
 
 
 def _verified_order(
-    app: Any, users: dict[str, Any], mrn: str, height: float, weight: float, today: dt.date
+    app: Any, users: dict[str, Any], mrn: str, height: float, weight: float, now: dt.datetime
 ) -> int:
+    today = now.date()
     with transaction(app.state.session_factory) as s:
         patient = patients.create_patient(
             s,
@@ -109,9 +110,10 @@ def _verified_order(
         pre = {"anc_per_mm3": 1800, "platelets_per_mm3": 90000}
         course = courses.create_course(s, users["physician"], patient.id, False, pre, today)
         data = orders.OrderInput(1, 1, 0.8, today)
-        order_id = orders.sign(s, users["physician"], course.id, data, today).id
+        order_id = orders.sign(s, users["physician"], course.id, data, today, now=now).id
     with transaction(app.state.session_factory) as s:
-        assert orders.verify(s, users["pharmacist2"], order_id, height, weight) is not None
+        verified = orders.verify(s, users["pharmacist2"], order_id, height, weight, now=now)
+        assert verified is not None
     return order_id
 
 
@@ -129,8 +131,8 @@ def the_day(served: tuple[str, MovableClock, Any]) -> tuple[dt.date, list[int]]:
         ):
             users[name] = create_user(s, None, f"e2e-{name}", f"E2E {name}", role, PASSWORD)
     ids = [
-        _verified_order(app, users, "MRN-PH-1", 165, 62, today),
-        _verified_order(app, users, "MRN-PH-2", 150, 45, today),
+        _verified_order(app, users, "MRN-PH-1", 165, 62, moving.now()),
+        _verified_order(app, users, "MRN-PH-2", 150, 45, moving.now()),
     ]
     return today, ids
 

@@ -255,6 +255,8 @@ class Administration(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     reaction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    volume_ml: Mapped[float | None] = mapped_column(Float)
+    """Volume infused, recorded when the infusion ends (may be completed later)."""
     dose_event_id: Mapped[int] = mapped_column(ForeignKey("course_events.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
