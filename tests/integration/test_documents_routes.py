@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import User
 from inocds.entrypoints.api import create_app
-from inocds.entrypoints.api.clock import today
+from inocds.entrypoints.api.clock import now, today
 from inocds.entrypoints.api.deps import SESSION_COOKIE
 from inocds.services.auth import hash_password, open_web_session
 from inocds.settings import Settings
@@ -44,6 +44,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     path: Path = tmp_path_factory.mktemp("documents") / "documents.sqlite3"
     app = create_app(Settings(database_url=f"sqlite:///{path}"))
     app.dependency_overrides[today] = lambda: DAY1
+    # the orders are signed and verified at 07:00, before the 08:00 preparation
+    app.dependency_overrides[now] = lambda: dt.datetime(2026, 5, 4, 5, 0, tzinfo=dt.UTC)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -159,6 +159,10 @@ def test_the_pharmacy_day_through_the_pages(
     assert "1.36 mg discarded" in ledger.text
     csv_text = browser.get("/pharmacy/waste.csv?month=2026-05").text
     assert csv_text.startswith("occurred_at_utc,reason") and "expired_bag,1.1," in csv_text
+    api = browser.get("/api/v1/waste?month=2026-05")
+    assert api.status_code == 200, api.text
+    assert api.json()["total"]["mg"] == 1.36
+    assert browser.get("/api/v1/waste?month=May").status_code == 422
     course = re.search(r'href="/courses/(\d+)">course \d+ \(B2', ledger.text)
     assert course
     course_page = browser.get(f"/courses/{course.group(1)}")

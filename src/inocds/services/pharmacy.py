@@ -50,6 +50,7 @@ __all__ = [
     "open_vial",
     "prepare_bag",
     "propose_plan",
+    "suggest_draws",
     "vials_of_day",
 ]
 
@@ -260,6 +261,26 @@ def _check_draws(
         _check_sharing(session, state, order, policy)
         states.append(state)
     return states
+
+
+def suggest_draws(
+    session: Session, order: Order, usable: list[VialState], policy: str
+) -> dict[int, float]:
+    """The plan's rule for one bag: draw from the oldest usable vial first (policy kept)."""
+    need = _dec(order.dose_mg)
+    draws: dict[int, float] = {}
+    for state in sorted(usable, key=lambda v: (_aware(v.vial.reconstituted_at), v.vial.id)):
+        if need <= 0:
+            break
+        try:
+            _check_sharing(session, state, order, policy)
+        except Conflict:
+            continue
+        take = min(need, _dec(state.remaining_mg))
+        if take > 0:
+            draws[state.vial.id] = float(take)
+            need -= take
+    return draws
 
 
 def prepare_bag(

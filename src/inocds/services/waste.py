@@ -42,6 +42,7 @@ __all__ = [
     "record_cancelled_bag",
     "record_waste",
     "report_csv",
+    "report_json",
     "vial_price",
     "waste_cost",
 ]
@@ -262,3 +263,34 @@ def report_csv(report: WasteReport) -> str:
     total = report.total
     writer.writerow(["all", "all", "all", total.entries, f"{total.mg:g}", f"{total.cost_usd:.2f}"])
     return out.getvalue()
+
+
+def report_json(report: WasteReport) -> dict[str, Any]:
+    """The month's ledger as JSON: totals by reason and by course, and every entry."""
+
+    def totals(t: WasteTotals) -> dict[str, Any]:
+        return {"key": t.key, "label": t.label, "entries": t.entries, "mg": t.mg, "usd": t.cost_usd}
+
+    return {
+        "month": report.month,
+        "total": totals(report.total),
+        "by_reason": [totals(t) for t in report.by_reason],
+        "by_course": [totals(t) for t in report.by_course],
+        "entries": [
+            {
+                "id": e.id,
+                "occurred_at": (
+                    e.occurred_at if e.occurred_at.tzinfo else e.occurred_at.replace(tzinfo=dt.UTC)
+                ).isoformat(),
+                "reason": e.reason,
+                "mg": e.mg,
+                "usd": e.cost_usd,
+                "price_per_vial_usd": e.price_per_vial_usd,
+                "course_id": e.course_id,
+                "order_id": e.order_id,
+                "lot": e.lot,
+                "note": e.note,
+            }
+            for e in report.entries
+        ],
+    }

@@ -183,7 +183,8 @@ def test_the_pharmacist_plans_shares_a_vial_and_discards_an_expired_bag(
 
     def bag(order_id: int, draws: dict[str, str]) -> None:
         form = page.get_by_role("form", name=f"Prepare the bag of order {order_id}")
-        for lot, mg in draws.items():
+        for lot, mg in draws.items():  # the plan's rule has filled them in already
+            expect(form.get_by_label(f"mg from lot {lot}")).to_have_value(mg)
             form.get_by_label(f"mg from lot {lot}").fill(mg)
         form.get_by_label("Room temperature").check()
         form.get_by_role("button", name="Prepare the bag").click()

@@ -20,6 +20,7 @@ from inocds.entrypoints.api.idempotency import IdempotencyMiddleware
 from inocds.entrypoints.api.orders_router import orders_router
 from inocds.entrypoints.api.patients_router import patients_router
 from inocds.entrypoints.api.users_router import users_router
+from inocds.entrypoints.api.waste_router import waste_router
 from inocds.entrypoints.web.documents_router import documents_router
 from inocds.entrypoints.web.order_pages import order_steps_router
 from inocds.entrypoints.web.pharmacy_pages import pharmacy_router
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(patients_router())
     app.include_router(courses_router())
     app.include_router(orders_router())
+    app.include_router(waste_router())
     app.include_router(documents_router())
     app.include_router(pharmacy_router())  # the pharmacist's day and the waste ledger
     app.include_router(order_steps_router())  # blind check, return, re-sign, completion

@@ -115,6 +115,11 @@ def _today_page(
     usable = [
         v for v in vials if v.vial.closed_at is None and v.remaining_mg > 0 and now <= v.dilute_by
     ]
+    suggested = {
+        d.order.id: pharmacy.suggest_draws(session, d.order, usable, settings.vial_sharing_policy)
+        for d in due
+        if d.order.status == "verified"
+    }
     saved = request.query_params.get("saved", "")
     chosen = dict(forms or {})
     expired = {
@@ -137,6 +142,7 @@ def _today_page(
         usable=usable,
         form_for=lambda name: chosen.get(name) or Form(name),
         expired=expired,
+        suggested=suggested,
         policy=settings.vial_sharing_policy,
         price=waste.vial_price(settings.vial_price_usd),
         discard_reasons=[(r, waste.REASON_LABELS[r]) for r in pharmacy.DISCARD_REASONS],
