@@ -171,8 +171,8 @@ def test_the_pharmacy_day_through_the_pages(
 
 def test_verification_is_blind_and_a_mismatch_is_confirmed(app: FastAPI) -> None:
     """A second pharmacist sees the order's mg/m2 but not its 1.34 mg, BSA or weight; an entry
-    of 63 kg (1.72 m2, 1.38 mg) is shown against the order, and only the confirmation
-    button sends the order back."""
+    of 63 kg (1.72 m2, 1.38 mg) is shown against the order, only the confirmation button
+    sends the order back, and the physician signs it again."""
     with transaction(app.state.session_factory) as s:
         users = {
             role: create_user(s, None, f"b-{role}", f"Blind {role}", role, PASSWORD)
@@ -192,4 +192,14 @@ def test_verification_is_blind_and_a_mismatch_is_confirmed(app: FastAPI) -> None
     assert "Return the order to the prescriber" in wrong.text
     back = browser.post(f"/orders/{order_id}/return", data=form)
     assert back.status_code == 200 and "went back to the prescriber" in back.text
-    assert "Returned" in back.text or "returned" in back.text
+    assert "pharmacist&#39;s independent check" in back.text or "independent check" in back.text
+    doctor = TestClient(app)
+    doctor.post("/login", data={"username": "b-physician", "password": PASSWORD})
+    page = doctor.get(f"/orders/{order_id}")
+    assert "Sign again with new measurements" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    again = doctor.post(
+        f"/orders/{order_id}/resign", data={"csrf_token": token.group(1), "version": "2"}
+    )
+    assert again.status_code == 200 and "The order is signed." in again.text
