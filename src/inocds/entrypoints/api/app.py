@@ -17,6 +17,7 @@ from inocds.entrypoints.api.courses_router import courses_router
 from inocds.entrypoints.api.deps import document_security
 from inocds.entrypoints.api.error_handlers import install_error_handlers
 from inocds.entrypoints.api.idempotency import IdempotencyMiddleware
+from inocds.entrypoints.api.order_steps_router import order_steps_api
 from inocds.entrypoints.api.orders_router import orders_router
 from inocds.entrypoints.api.patients_router import patients_router
 from inocds.entrypoints.api.users_router import users_router
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(courses_router())
     app.include_router(orders_router())
     app.include_router(waste_router())
+    app.include_router(order_steps_api())
     app.include_router(documents_router())
     app.include_router(pharmacy_router())  # the pharmacist's day and the waste ledger
     app.include_router(order_steps_router())  # blind check, return, re-sign, completion
