@@ -173,7 +173,8 @@ def test_a_vial_past_four_hours_serves_no_bag(fresh_session_factory: Any, make_u
 def test_cancelling_a_prepared_order_ledgers_its_bag(
     fresh_session_factory: Any, make_user: Any
 ) -> None:
-    """A physician cancels an order after its 1.34 mg bag was made: 1.34 mg of waste."""
+    """A physician cancels an order after its 1.34 mg bag was made: the bag and its vials'
+    remainder are in the ledger."""
     factory = fresh_session_factory
     team = {r: make_user(factory, r) for r in ("physician", "pharmacist", "nurse")}
     first = verified_order(factory, team, 170, 60)
@@ -184,4 +185,8 @@ def test_cancelling_a_prepared_order_ledgers_its_bag(
     with transaction(factory) as s:
         course_id = s.get(Order, first).course_id  # type: ignore[union-attr]
         entries, _ = waste.course_waste(s, team["pharmacist"], course_id)
-        assert [(e.reason, e.mg) for e in entries] == [("cancelled_after_preparation", 1.34)]
+        # made on the order page: 2 vials for 1.34 mg, 2 x 0.9 - 1.34 = 0.46 mg left in them
+        assert [(e.reason, e.mg) for e in entries] == [
+            ("unused_vial_remainder", 0.46),
+            ("cancelled_after_preparation", 1.34),
+        ]

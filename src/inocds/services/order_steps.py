@@ -16,12 +16,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import (
-    Administration,
     Course,
     Order,
     User,
@@ -32,6 +30,7 @@ from inocds.clinical.dose import rounded_bsa_m2
 from inocds.clinical.validation import FieldError, InputError
 from inocds.services import courses, orders
 from inocds.services.access import require_role
+from inocds.services.administrations import complete_administration
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, Forbidden
 from inocds.services.patients import get_patient, latest_measurement
@@ -250,8 +249,28 @@ def resign(
             "(weight_change_acknowledged)",
             "weight_change_acknowledged",
         )
+    _recalculate(
+        session, actor, order, patient.bsa_formula, measurement, decision, data, problems, now
+    )
+    return order
+
+
+def _recalculate(
+    session: Session,
+    actor: User,
+    order: Order,
+    formula: str,
+    measurement: Any,
+    decision: dict[str, Any],
+    data: orders.OrderInput,
+    problems: list[str],
+    now: dt.datetime | None = None,
+) -> None:
+    """The returned order, signed again: new measurement, BSA, dose and engine decision."""
+    override_reason = data.override_reason
+    weight_change_acknowledged = data.weight_change_acknowledged
     before = to_json(order)
-    bsa = rounded_bsa_m2(measurement.height_cm, measurement.weight_kg, patient.bsa_formula)
+    bsa = rounded_bsa_m2(measurement.height_cm, measurement.weight_kg, formula)
     order.height_cm, order.weight_kg, order.bsa_m2 = (
         measurement.height_cm,
         measurement.weight_kg,
@@ -271,7 +290,6 @@ def resign(
     order.version += 1
     session.flush()
     record(session, actor.id, "order.resign", "order", order.id, before, to_json(order))
-    return order
 
 
 def _differences(decision: dict[str, Any], data: orders.OrderInput) -> list[str]:
@@ -287,109 +305,3 @@ def _differences(decision: dict[str, Any], data: orders.OrderInput) -> list[str]
             f"by more than {orders.DOSE_TOLERANCE_FRACTION:.0%}"
         ]
     return []
-
-
-# ------------------------------------------------------------------ completing the record
-
-
-def complete_administration(
-    session: Session,
-    actor: User,
-    order_id: int,
-    today: dt.date,
-    now: dt.datetime,
-    *,
-    ended_at: dt.datetime | None = None,
-    volume_ml: float | None = None,
-    reaction: dict[str, Any] | None = None,
-) -> Administration:
-    """Adds what was not known when the infusion started: its end, its volume, a reaction."""
-    require_role(actor, "nurse")
-    order = orders.get_order(session, actor, order_id)
-    administration = session.scalar(
-        select(Administration).where(Administration.order_id == order_id)
-    )
-    if order.status != "administered" or administration is None:
-        raise Conflict(f"order {order_id} is {order.status}; nothing was given yet", "status")
-    if ended_at is None and volume_ml is None and reaction is None:
-        raise InputError([FieldError("ended_at", "enter the end time, the volume or a reaction")])
-    started = _aware(administration.started_at)
-    before = to_json(administration)
-    if ended_at is not None:
-        if administration.ended_at is not None:
-            raise Conflict("the end of the infusion is already recorded", "ended_at")
-        if not started <= ended_at <= now + dt.timedelta(minutes=5):
-            raise InputError(
-                [
-                    FieldError(
-                        "ended_at",
-                        f"must be between the start ({_shown(started, ended_at)}) and now",
-                    )
-                ]
-            )
-        administration.ended_at = ended_at.astimezone(dt.UTC)
-    if volume_ml is not None:
-        if administration.volume_ml is not None:
-            raise Conflict("the infused volume is already recorded", "volume_ml")
-        if not 0 < volume_ml <= 1000:
-            raise InputError([FieldError("volume_ml", "must be above 0 and at most 1000 mL")])
-        administration.volume_ml = volume_ml
-    if reaction is not None:
-        _add_reaction(session, actor, order, administration, reaction, today, now)
-    session.flush()
-    record(
-        session,
-        actor.id,
-        "administration.complete",
-        "administration",
-        administration.id,
-        before,
-        to_json(administration),
-    )
-    return administration
-
-
-def _add_reaction(
-    session: Session,
-    actor: User,
-    order: Order,
-    administration: Administration,
-    reaction: dict[str, Any],
-    today: dt.date,
-    now: dt.datetime,
-) -> None:
-    if administration.reaction:
-        raise Conflict("a reaction is already recorded for this infusion", "reaction_grade")
-    onset = reaction["onset"]
-    started = _aware(administration.started_at)
-    if not started <= onset <= now + dt.timedelta(minutes=5):
-        raise InputError(
-            [
-                FieldError(
-                    "reaction_onset",
-                    f"must be between the start ({_shown(started, onset)}) and now",
-                )
-            ]
-        )
-    courses.append_event(
-        session,
-        actor,
-        order.course_id,
-        {
-            "type": "toxicity",
-            "category": "infusion_reaction",
-            "name": str(reaction.get("name") or "infusion reaction"),
-            "grade": reaction["grade"],
-            "onset": onset.date().isoformat(),
-            "resolved": None,
-        },
-        today,
-        by_workflow=True,
-    )
-    administration.reaction = {
-        "grade": reaction["grade"],
-        "name": str(reaction.get("name") or "infusion reaction"),
-        "resolved": None,
-        "onset_at": onset.astimezone(dt.UTC).isoformat(timespec="minutes"),
-        "recorded_later": True,
-    }

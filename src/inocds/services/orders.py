@@ -256,6 +256,7 @@ def prepare(
     diluted_at: dt.datetime | None = None,
     vial_lots: tuple[str, ...] = (),
     version: int | None = None,
+    ledger_remainder: bool = True,
 ) -> Preparation:
     """A pharmacist records the compounding; the beyond-use clock is stored with it."""
     require_role(actor, "pharmacist")
@@ -282,6 +283,8 @@ def prepare(
         worksheet=clock.to_dict(),
     )
     _complete_step(session, actor, order, preparation, "prepared")
+    if ledger_remainder:  # vials not recorded on the pharmacy day: their rest is waste
+        waste.record_untracked_remainder(session, actor, order, preparation)
     return preparation
 
 

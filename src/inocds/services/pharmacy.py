@@ -25,7 +25,6 @@ from inocds.adapters.db.models import (
     Course,
     Order,
     Patient,
-    PharmacyVial,
     Preparation,
     User,
     VialDraw,
@@ -37,8 +36,19 @@ from inocds.protocol.loader import load_protocol
 from inocds.services import orders, waste
 from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
-from inocds.services.errors import Conflict, NotFound
+from inocds.services.errors import Conflict
 from inocds.services.patients import CLINICAL_ROLES
+from inocds.services.pharmacy_vials import (
+    MG_TOLERANCE,
+    VialState,
+    aware,
+    close_vial,
+    dec,
+    get_vial,
+    open_vial,
+    vial_state,
+    vials_of_day,
+)
 
 __all__ = [
     "DISCARD_REASONS",
@@ -55,15 +65,6 @@ __all__ = [
 ]
 
 DISCARD_REASONS = ("expired_bag", "unused_bag", "spill")
-_MG_TOLERANCE = Decimal("0.0005")
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def _dec(value: float) -> Decimal:
-    return Decimal(repr(float(value)))
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def propose_plan(
             PlanDose(
                 id=f"order-{d.order.id}",
                 patient=d.patient.mrn,
-                ug=int(_dec(d.order.dose_mg) * UG_PER_MG),
+                ug=int(dec(d.order.dose_mg) * UG_PER_MG),
                 dilute_at=dilute_at[d.order.id],
             )
             for d in due
@@ -125,83 +126,6 @@ def propose_plan(
         key=lambda dose: dose.dilute_at,
     )
     return plan_answer(doses, policy, waste.vial_price(price_per_vial_usd))
-
-
-@dataclass(frozen=True)
-class VialState:
-    """A vial of the day: what was drawn, what is left, until when it may be used."""
-
-    vial: PharmacyVial
-    draws: list[VialDraw]
-    used_mg: float
-    remaining_mg: float
-    dilute_by: dt.datetime
-
-
-def _window() -> dt.timedelta:
-    return dt.timedelta(hours=load_protocol()["prep.reconstituted_storage"].number("max_hours"))
-
-
-def _state(session: Session, vial: PharmacyVial) -> VialState:
-    draws = list(session.scalars(select(VialDraw).where(VialDraw.vial_id == vial.id)))
-    used = sum((_dec(d.mg) for d in draws), Decimal(0))
-    return VialState(
-        vial=vial,
-        draws=draws,
-        used_mg=float(used),
-        remaining_mg=float(_dec(vial.vial_mg) - used),
-        dilute_by=_aware(vial.reconstituted_at) + _window(),
-    )
-
-
-def vials_of_day(session: Session, actor: User, start: dt.datetime) -> list[VialState]:
-    """Vials reconstituted in the 24 hours from `start` (the day's local midnight)."""
-    require_role(actor, *CLINICAL_ROLES)
-    vials = session.scalars(
-        select(PharmacyVial)
-        .where(
-            PharmacyVial.reconstituted_at >= start.astimezone(dt.UTC),
-            PharmacyVial.reconstituted_at < (start + dt.timedelta(days=1)).astimezone(dt.UTC),
-        )
-        .order_by(PharmacyVial.reconstituted_at, PharmacyVial.id)
-    )
-    return [_state(session, v) for v in vials]
-
-
-def open_vial(
-    session: Session,
-    actor: User,
-    lot: str,
-    reconstituted_at: dt.datetime,
-    now: dt.datetime,
-    price_per_vial_usd: float | None = None,
-) -> PharmacyVial:
-    """Records a reconstituted vial of lot `lot`."""
-    require_role(actor, "pharmacist")
-    lot = lot.strip()
-    if not lot or len(lot) > 100:
-        raise InputError([FieldError("lot", "give the vial's lot number (up to 100 characters)")])
-    if reconstituted_at > now + dt.timedelta(minutes=5):
-        raise InputError([FieldError("reconstituted_at", "must not be in the future")])
-    vial = PharmacyVial(
-        lot=lot,
-        reconstituted_at=reconstituted_at.astimezone(dt.UTC),
-        vial_mg=load_protocol()["prep.vial"].number("vial_mg"),
-        price_usd=waste.vial_price(price_per_vial_usd),
-        opened_by=actor.id,
-        opened_at=now.astimezone(dt.UTC),
-    )
-    session.add(vial)
-    session.flush()
-    record(session, actor.id, "vial.open", "vial", vial.id, None, to_json(vial))
-    return vial
-
-
-def _vial(session: Session, vial_id: int) -> PharmacyVial:
-    vial = session.get(PharmacyVial, vial_id)
-    if vial is None:
-        raise NotFound(f"no vial {vial_id}", "vial_id")
-    return vial
 
 
 def _check_sharing(session: Session, state: VialState, order: Order, policy: str) -> None:
@@ -230,8 +154,8 @@ def _check_draws(
 ) -> list[VialState]:
     if not draws:
         raise InputError([FieldError("draws", "draw the dose from at least one vial")])
-    total = sum((_dec(mg) for _, mg in draws), Decimal(0))
-    if abs(total - _dec(order.dose_mg)) > _MG_TOLERANCE:
+    total = sum((dec(mg) for _, mg in draws), Decimal(0))
+    if abs(total - dec(order.dose_mg)) > MG_TOLERANCE:
         raise InputError(
             [
                 FieldError(
@@ -241,18 +165,18 @@ def _check_draws(
         )
     states = []
     for vial_id, mg in draws:
-        state = _state(session, _vial(session, vial_id))
+        state = vial_state(session, get_vial(session, vial_id))
         lot = state.vial.lot
         if mg <= 0:
             raise InputError([FieldError("draws", f"vial {vial_id}: draw more than 0 mg")])
         if state.vial.closed_at is not None:
             raise Conflict(f"vial {vial_id} (lot {lot}) is closed", "draws")
-        if _dec(mg) > _dec(state.remaining_mg) + _MG_TOLERANCE:
+        if dec(mg) > dec(state.remaining_mg) + MG_TOLERANCE:
             raise Conflict(
                 f"vial {vial_id} (lot {lot}) has {state.remaining_mg:g} mg left, not {mg:g} mg",
                 "draws",
             )
-        if not _aware(state.vial.reconstituted_at) <= dilution <= state.dilute_by:
+        if not aware(state.vial.reconstituted_at) <= dilution <= state.dilute_by:
             raise Conflict(
                 f"vial {vial_id} (lot {lot}) serves dilutions until "
                 f"{state.dilute_by.isoformat(timespec='minutes')} (prep.reconstituted_storage)",
@@ -267,16 +191,16 @@ def suggest_draws(
     session: Session, order: Order, usable: list[VialState], policy: str
 ) -> dict[int, float]:
     """The plan's rule for one bag: draw from the oldest usable vial first (policy kept)."""
-    need = _dec(order.dose_mg)
+    need = dec(order.dose_mg)
     draws: dict[int, float] = {}
-    for state in sorted(usable, key=lambda v: (_aware(v.vial.reconstituted_at), v.vial.id)):
+    for state in sorted(usable, key=lambda v: (aware(v.vial.reconstituted_at), v.vial.id)):
         if need <= 0:
             break
         try:
             _check_sharing(session, state, order, policy)
         except Conflict:
             continue
-        take = min(need, _dec(state.remaining_mg))
+        take = min(need, dec(state.remaining_mg))
         if take > 0:
             draws[state.vial.id] = float(take)
             need -= take
@@ -299,18 +223,26 @@ def prepare_bag(
     order = orders.get_order(session, actor, order_id)
     dilution = diluted_at or now
     states = _check_draws(session, order, draws, dilution, policy)
-    reconstituted = min(_aware(s.vial.reconstituted_at) for s in states)
+    reconstituted = min(aware(s.vial.reconstituted_at) for s in states)
     lots = tuple(dict.fromkeys(s.vial.lot for s in states))
     preparation = orders.prepare(
-        session, actor, order_id, reconstituted, refrigerated, diluted_at, lots, version
+        session,
+        actor,
+        order_id,
+        reconstituted,
+        refrigerated,
+        diluted_at,
+        lots,
+        version,
+        ledger_remainder=False,  # the vials are recorded; closing one ledgers its rest
     )
-    concentration = _dec(load_protocol()["prep.reconstitution"].number("concentration_mg_per_ml"))
+    concentration = dec(load_protocol()["prep.reconstitution"].number("concentration_mg_per_ml"))
     for vial_id, mg in draws:
         draw = VialDraw(
             vial_id=vial_id,
             order_id=order_id,
             mg=mg,
-            ml=float((_dec(mg) / concentration).quantize(Decimal("0.01"))),
+            ml=float((dec(mg) / concentration).quantize(Decimal("0.01"))),
             drawn_at=now.astimezone(dt.UTC),
             bag_discarded=False,
         )
@@ -318,33 +250,6 @@ def prepare_bag(
         session.flush()
         record(session, actor.id, "vial_draw.create", "vial_draw", draw.id, None, to_json(draw))
     return preparation
-
-
-def close_vial(session: Session, actor: User, vial_id: int, now: dt.datetime) -> WasteEntry | None:
-    """Closes a vial; what is left in it goes to the ledger as an unused remainder."""
-    require_role(actor, "pharmacist")
-    state = _state(session, _vial(session, vial_id))
-    vial = state.vial
-    if vial.closed_at is not None:
-        raise Conflict(f"vial {vial_id} is already closed", "vial_id")
-    before = to_json(vial)
-    vial.closed_at = now.astimezone(dt.UTC)
-    vial.remainder_mg = max(state.remaining_mg, 0.0)
-    session.flush()
-    record(session, actor.id, "vial.close", "vial", vial.id, before, to_json(vial))
-    if state.remaining_mg <= float(_MG_TOLERANCE):
-        return None
-    return waste.record_waste(
-        session,
-        actor,
-        "unused_vial_remainder",
-        state.remaining_mg,
-        min(now, state.dilute_by),
-        price_per_vial_usd=vial.price_usd,
-        vial_id=vial.id,
-        lot=vial.lot,
-        note=f"vial {vial.id}: {state.used_mg:g} of {vial.vial_mg:g} mg drawn",
-    )
 
 
 def discard_bag(
@@ -369,7 +274,7 @@ def discard_bag(
         raise Conflict(
             f"order {order_id} is {order.status}; only a prepared bag is discarded", "status"
         )
-    latest_start = _aware(preparation.latest_start_at)
+    latest_start = aware(preparation.latest_start_at)
     if reason == "expired_bag" and now <= latest_start:
         raise InputError(
             [
@@ -392,7 +297,16 @@ def discard_bag(
         note=note,
         details={"preparation": to_json(preparation)},
     )
-    for draw in session.scalars(select(VialDraw).where(VialDraw.order_id == order_id)):
+    _remove_bag(session, actor, order, preparation, reason)
+    return entry
+
+
+def _remove_bag(
+    session: Session, actor: User, order: Order, preparation: Preparation, reason: str
+) -> None:
+    """Marks the bag's draws discarded, deletes the preparation (the ledger and the audit keep
+    a copy) and sends the order back to "verified"."""
+    for draw in session.scalars(select(VialDraw).where(VialDraw.order_id == order.id)):
         draw.bag_discarded = True
     record(
         session,
@@ -410,4 +324,3 @@ def discard_bag(
     order.version += 1
     session.flush()
     record(session, actor.id, "order.bag_discarded", "order", order.id, before, to_json(order))
-    return entry

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -40,6 +41,7 @@ __all__ = [
     "course_waste",
     "monthly_report",
     "record_cancelled_bag",
+    "record_untracked_remainder",
     "record_waste",
     "report_csv",
     "report_json",
@@ -131,6 +133,34 @@ def record_cancelled_bag(
         order_id=order.id,
         lot=", ".join(str(lot) for lot in preparation.vial_lots) or None,
         details={"preparation": to_json(preparation)},
+    )
+
+
+def record_untracked_remainder(
+    session: Session, actor: User, order: Order, preparation: Preparation
+) -> WasteEntry | None:
+    """A bag made without vial records (order page, API): its vials' remainder is discarded.
+
+    ceil(dose / 0.9) vials are opened and what they hold beyond the dose goes to the ledger
+    (the single-dose vial's default, pharmacy.vial_sharing). Bags made on the pharmacy day
+    record their vials instead, and a vial's remainder is ledgered when it is closed.
+    """
+    vial_mg = Decimal(repr(load_protocol()["prep.vial"].number("vial_mg")))
+    dose = Decimal(repr(order.dose_mg))
+    vials = math.ceil(dose / vial_mg)  # Decimal // truncates toward zero: ceil explicitly
+    rest = vials * vial_mg - dose
+    if rest <= 0:
+        return None
+    return record_waste(
+        session,
+        actor,
+        "unused_vial_remainder",
+        float(rest),
+        preparation.diluted_at or preparation.reconstituted_at,
+        course_id=order.course_id,
+        order_id=order.id,
+        lot=", ".join(str(lot) for lot in preparation.vial_lots) or None,
+        note=f"{vials} vial(s) for {order.dose_mg:g} mg; vials not recorded on the pharmacy day",
     )
 
 

@@ -83,6 +83,13 @@ class Discard(BaseModel):
 def order_steps_api() -> APIRouter:
     """The routes (JSON)."""
     router = APIRouter(tags=["orders"])
+    _verification_routes(router)
+    _record_routes(router)
+    return router
+
+
+def _verification_routes(router: APIRouter) -> None:
+    """Blind check, own-dose verification, confirmed return, re-sign."""
 
     @router.post("/api/v1/orders/{order_id}/blind-check", summary="Compare an own entry (no write)")
     def blind_check(order_id: int, body: OwnEntry, session: SessionDep, user: Pharmacist) -> Any:
@@ -116,6 +123,10 @@ def order_steps_api() -> APIRouter:
     ) -> Any:
         order = order_steps.resign(session, user, order_id, today, **body.model_dump(), now=now)
         return order_json(session, order)
+
+
+def _record_routes(router: APIRouter) -> None:
+    """Completing an administration, discarding a bag."""
 
     @router.patch("/api/v1/orders/{order_id}/administration", summary="Complete the record")
     def complete(
@@ -153,5 +164,3 @@ def order_steps_api() -> APIRouter:
             "usd": entry.cost_usd,
             "order": order_json(session, orders.get_order(session, user, order_id)),
         }
-
-    return router

@@ -142,6 +142,10 @@ def _signing_routes(router: APIRouter) -> None:
             return _refused(request, session, login, order_id, now, form, refusal)
         return _done(order_id, "signed")
 
+
+def _completion_routes(router: APIRouter) -> None:
+    """The administration record completed after the infusion."""
+
     @router.post("/orders/{order_id}/administration", response_class=HTMLResponse)
     def complete(
         request: Request,
@@ -189,4 +193,5 @@ def order_steps_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, route_class=PageRoute)
     _verification_routes(router)
     _signing_routes(router)
+    _completion_routes(router)
     return router

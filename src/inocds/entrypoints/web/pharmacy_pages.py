@@ -267,6 +267,10 @@ def _bag_routes(router: APIRouter) -> None:
             return _refused(request, session, login, on, now, form, refusal)
         return _back(on, "bag")
 
+
+def _discard_routes(router: APIRouter) -> None:
+    """A prepared bag discarded into the ledger."""
+
     @router.post("/pharmacy/orders/{order_id}/discard", response_class=HTMLResponse)
     def discard_bag(
         request: Request,
@@ -340,5 +344,6 @@ def pharmacy_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, route_class=PageRoute)
     _today_routes(router)
     _bag_routes(router)
+    _discard_routes(router)
     _waste_routes(router)
     return router
