@@ -34,7 +34,7 @@ from inocds.clinical.screen import screen_course
 from inocds.clinical.validation import InputError
 from inocds.entrypoints.web.forms import to_local
 from inocds.protocol.loader import load_protocol
-from inocds.services import courses, orders, patients
+from inocds.services import courses, orders, patients, waste
 from inocds.services.courses import EVENT_ROLES
 
 __all__ = [
@@ -663,6 +663,8 @@ def course_view(
         "uln": _latest_uln(stored),
         "weight_change": orders.weight_change_fraction(course, measurement.weight_kg),
         "weight_change_limit": orders.WEIGHT_CHANGE_FRACTION,
+        "waste": waste.course_waste(session, user, course_id),
+        "waste_labels": waste.REASON_LABELS,
     }
     try:
         parsed = parse_course(document)
