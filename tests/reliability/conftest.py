@@ -31,7 +31,14 @@ from inocds.services.auth import issue_token
 
 ROLES = ("physician", "physician2", "pharmacist", "nurse")
 CONFIGURATIONS = ("sqlite", "postgresql", "postgresql-2-workers")
-PRETREATMENT = {"anc_per_mm3": 1500, "platelets_per_mm3": 70000}
+# counts and liver tests before the first dose (labs.missing holds a first dose without them)
+PRETREATMENT = {
+    "anc_per_mm3": 1500,
+    "platelets_per_mm3": 70000,
+    "bilirubin": {"value": 0.6, "uln": 1.2},
+    "ast": {"value": 25, "uln": 40},
+    "alt": {"value": 22, "uln": 40},
+}
 
 
 @dataclass

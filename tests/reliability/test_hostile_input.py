@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.reliability.conftest import Service
+from tests.reliability.conftest import PRETREATMENT, Service
 
 pytestmark = pytest.mark.e2e
 
@@ -115,7 +115,7 @@ def test_the_dosing_weight_is_the_latest_on_or_before_the_orders_date(service: S
         "physician",
         json={
             "hsct_planned": True,
-            "pretreatment": {"anc_per_mm3": 1500, "platelets_per_mm3": 7e4},
+            "pretreatment": PRETREATMENT,
         },
     )
     yesterday = str(TODAY - dt.timedelta(1))
