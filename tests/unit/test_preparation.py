@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inocds.clinical.preparation import beyond_use, run_prepare
+from inocds.clinical.beyond_use import beyond_use
+from inocds.clinical.prepare_command import run_prepare
 from inocds.clinical.validation import InputError
 
 ZONE = dt.timezone(dt.timedelta(hours=1))
@@ -224,7 +225,7 @@ def test_prepare_late_dilution_message_names_the_limit() -> None:
 
 def test_other_reading_of_room_temperature_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the 4 h read as ending at the infusion start, dilution at 09:00 allows 13:00-14:00."""
-    from inocds.clinical import preparation
+    from inocds.clinical import beyond_use as preparation
     from inocds.protocol.loader import Protocol, Rule, load_protocol
 
     rules = dict(load_protocol().rules)

@@ -23,9 +23,9 @@ from inocds.adapters.reports import (
     worksheet_pdf,
 )
 from inocds.adapters.reports.plots import PLOT_KEYS
+from inocds.clinical.beyond_use import beyond_use
 from inocds.clinical.documents import parse_course
 from inocds.clinical.plan import plan_course
-from inocds.clinical.preparation import beyond_use
 from inocds.clinical.screen import screen_course
 
 SVG = "{http://www.w3.org/2000/svg}"

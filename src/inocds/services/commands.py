@@ -16,7 +16,7 @@ __all__ = ["COMMANDS", "run_command"]
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "dose": ("inocds.clinical.dose", "run_dose", "One dose and its preparation."),
     "prepare": (
-        "inocds.clinical.preparation",
+        "inocds.clinical.prepare_command",
         "run_prepare",
         "A dose's preparation with its beyond-use clock.",
     ),

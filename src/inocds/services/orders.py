@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from inocds.adapters.db.engine import lock_row
 from inocds.adapters.db.models import Administration, Course, Order, Preparation, User, Verification
 from inocds.clinical.assess import dose_mg_for
+from inocds.clinical.beyond_use import beyond_use
 from inocds.clinical.dose import rounded_bsa_m2
-from inocds.clinical.preparation import beyond_use
 from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
 from inocds.services import courses, order_times, waste

@@ -86,7 +86,7 @@ def command_request_schema(name: str) -> dict[str, Any]:
         return spec_schema(dose_request_spec())
     if name == "prepare":
         from inocds.clinical.dose import dose_request_spec
-        from inocds.clinical.preparation import PREPARE_OPTIONAL, PREPARE_REQUIRED
+        from inocds.clinical.prepare_command import PREPARE_OPTIONAL, PREPARE_REQUIRED
 
         return spec_schema(dose_request_spec(PREPARE_REQUIRED, PREPARE_OPTIONAL))
     from inocds.clinical.documents import course_spec
