@@ -278,7 +278,7 @@ def test_new_patient_error_beside_the_field_and_values_kept(login: Client) -> No
         {**PATIENT, "weight_kg": "sixty", "sex": "", "medications": "fluconazole\nondansetron"},
     )
     assert page.status_code == 422
-    assert error_beside(page, "patient", "weight_kg") == "must be a number"
+    assert error_beside(page, "patient", "weight_kg").startswith("must be a number")
     assert error_beside(page, "patient", "sex") == "is required"
     for kept in ('value="MRN-100"', 'value="Doe"', 'value="sixty"', 'value="1981-09-14"'):
         assert kept in page.text

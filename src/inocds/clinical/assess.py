@@ -388,9 +388,9 @@ def _hepatic_notes(state: CourseState) -> list[Reason]:
     return []
 
 
-def assess_course(doc: CourseDocument) -> Decision:
-    """The decision for today.date."""
-    state = build_course(doc)
+def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Decision:
+    """The decision for today.date; `state` is the walked course when the caller has it."""
+    state = build_course(doc) if state is None else state
     bsa = bsa_for(doc)
     warnings = tuple(state.warnings)
     stopped = _stopped(state, bsa)

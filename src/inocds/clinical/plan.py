@@ -139,10 +139,10 @@ def _timing_notes(state: CourseState, number: int, start: dt.date) -> list[Reaso
     return notes
 
 
-def plan_course(doc: CourseDocument) -> CyclePlan:
-    """The next cycle's plan for the course document."""
+def plan_course(doc: CourseDocument, state: CourseState | None = None) -> CyclePlan:
+    """The next cycle's plan; `state` is the walked course when the caller has it."""
     p = load_protocol()
-    state = build_course(doc)
+    state = build_course(doc) if state is None else state
     bsa = bsa_for(doc)
     found = stops(doc)
     number, start = _next_cycle(state)

@@ -221,11 +221,11 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
 
 
-def _planned_doses(doc: CourseDocument) -> list[DoseDate]:
-    """The doses the course engine plans next, if that engine is installed."""
+def _planned_doses(doc: CourseDocument, plan: Any = None) -> list[DoseDate]:
+    """The doses the course engine plans next (`plan`, when the caller has it)."""
     try:
-        plan_course = importlib.import_module("inocds.clinical.plan").plan_course
-        plan = plan_course(doc)
+        if plan is None:
+            plan = importlib.import_module("inocds.clinical.plan").plan_course(doc)
         planned: list[DoseDate] = []
         for dose in getattr(plan, "doses", None) or ():
             date = dose.date
@@ -273,14 +273,14 @@ def _current_cycle_rest(doc: CourseDocument, c: _Collector) -> list[DoseDate]:
     return rest
 
 
-def _dose_dates(doc: CourseDocument, c: _Collector) -> tuple[DoseDate, ...]:
+def _dose_dates(doc: CourseDocument, c: _Collector, plan: Any = None) -> tuple[DoseDate, ...]:
     """Recorded doses, then the rest of the current cycle and the planned next cycle."""
     recorded = [DoseDate(e.date, e.cycle, e.day, True) for e in doc.of_type("dose")]
     if doc.of_type("discontinued"):
         return tuple(recorded)
     known = {(d.cycle, d.day) for d in recorded}
     ahead: list[DoseDate] = []
-    for d in [*_current_cycle_rest(doc, c), *_planned_doses(doc)]:
+    for d in [*_current_cycle_rest(doc, c), *_planned_doses(doc, plan)]:
         if (d.cycle, d.day) not in known:
             known.add((d.cycle, d.day))
             ahead.append(d)
@@ -727,12 +727,13 @@ def _eligibility(doc: CourseDocument, c: _Collector) -> dict[str, Any]:
 # ------------------------------------------------------------------ entry points
 
 
-def screen_course(doc: CourseDocument) -> ScreenResult:
-    """The safety screen of a validated course document (pure)."""
+def screen_course(doc: CourseDocument, plan: Any = None) -> ScreenResult:
+    """The safety screen of a validated course document (pure); `plan` is the engine's
+    `CyclePlan` of the course when the caller has it (else it is computed here)."""
     c = _Collector(load_protocol())
     hits, unmatched, listed_only = _interactions(doc, c)
     vod_ids, vod_details, vod_unknown = _vod(doc, c)
-    doses = _dose_dates(doc, c)
+    doses = _dose_dates(doc, c, plan)
     monitoring = _monitoring(doc, doses, hits, c)
     reproductive = _reproductive(doc, c)
     cytoreduction, cyto_details = _cytoreduction(doc, c)

@@ -420,3 +420,13 @@ def update_user(
     session.refresh(user)
     record(session, actor.id, "user.update", "user", user.id, before, user_json(user))
     return user
+
+
+def has_users(session: Session) -> bool:
+    """Whether any account exists (the first run creates the administrator)."""
+    return session.scalar(select(User.id).limit(1)) is not None
+
+
+def display_names(session: Session) -> dict[int, str]:
+    """Every account's name as the pages show it (full name, else username), by id."""
+    return {u.id: u.full_name or u.username for u in session.scalars(select(User))}
