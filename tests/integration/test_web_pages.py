@@ -618,7 +618,8 @@ def test_hematologic_hold_shows_in_the_decision_timeline_and_worklist(login: Cli
     assert "Recheck from" in page.text and "Next dose not before" not in page.text
     assert "the ANC is ≥ 1,000/mm³" in page.text and "platelets are ≥ 50,000/mm³" in page.text
     worklist = doctor.get("/")
-    assert "Doe, Jo" in worklist.text and "Hold: the next cycle may not start yet" in worklist.text
+    assert "Doe, Jo" in worklist.text and 'class="action action-hold">Hold<' in worklist.text
+    assert "hold: ANC 700/mm3 is below 1000" in worklist.text  # the engine's reason, one line
     before = doctor.get(course, params={"on": "2026-04-20"})
     assert before.status_code == 200 and "cannot assess" not in before.text
     assert "Labs: ANC 700/mm³" in page.text and "Labs: ANC 700/mm³" in before.text

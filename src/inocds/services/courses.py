@@ -19,6 +19,7 @@ from inocds.clinical.assess import assess_course
 from inocds.clinical.course import build_course
 from inocds.clinical.documents import parse_course
 from inocds.clinical.plan import plan_course
+from inocds.clinical.plausibility import history_problems
 from inocds.clinical.validation import FieldError, InputError
 from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
@@ -207,6 +208,10 @@ def append_event(
                 for e in error.errors
             ]
         ) from None
+    opened = course.created_at.date() if course.created_at is not None else today
+    problems = history_problems(kept, payload, patient.birth_date, min(opened, today))
+    if problems:
+        raise InputError(problems)
     row = CourseEvent(
         course_id=course_id,
         type=kind,

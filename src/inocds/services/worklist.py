@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import User
+from inocds.clinical.timeline import recheck_conditions
 from inocds.services import courses, orders, patients
 from inocds.services.course_page import order_rows, read_course
 
@@ -39,24 +40,32 @@ FILTERS = {
     "give": "To give today",
 }
 """Worklist filters: everything; the pharmacist's orders to verify or prepare; the nurse's
-doses to give today (a prepared or verified order, or a dose the engine gives today)."""
+doses to give today (the engine gives a dose today, or an order is due by today)."""
 DEFAULT_FILTER = {"pharmacist": "verify", "nurse": "give"}
 
 _NOTE_RULES = frozenset({"premedication", "prep.observation"})
 """Reasons that remind rather than decide: not used as the row's one-line reason."""
+_SLOT_PREFIX = re.compile(r"^(?:cycle \d+(?: day \d+)?|day \d+)\s*:\s*", re.IGNORECASE)
 _FIRST_CLAUSE = re.compile(r"^(.*?)(?::\s|;\s|\.\s|$)")
 
 
 def one_line_reason(decision: dict[str, Any] | None) -> str:
     """The decision and its first deciding reason on one line ("hold: ANC 600/mm3 is below
-    1000 (pretreatment 1500)")."""
+    1000 (pretreatment 1500)"); for a hold or delay, the first reason that keeps the dose
+    back (a rule with a recheck condition)."""
     if not decision:
         return ""
     action = str(decision.get("action"))
-    for reason in decision.get("reasons", []):
+    blocking = {c["rule"] for c in recheck_conditions(decision)}
+    reasons = decision.get("reasons", [])
+    ordered = [r for r in reasons if r.get("rule") in blocking] + [
+        r for r in reasons if r.get("rule") not in blocking
+    ]
+    for reason in ordered:
         if reason.get("rule") in _NOTE_RULES:
             continue
-        found = _FIRST_CLAUSE.match(str(reason.get("message", "")).strip())
+        message = _SLOT_PREFIX.sub("", str(reason.get("message", "")).strip())
+        found = _FIRST_CLAUSE.match(message)
         clause = found.group(1) if found else ""
         if clause:
             return f"{action}: {clause}"
@@ -120,13 +129,14 @@ def _row(session: Session, user: User, patient: Any, course: Any, today: dt.date
     return row
 
 
-def _matches(row: dict[str, Any], show: str) -> bool:
-    statuses = {o["order"].status for o in row["orders"]}
+def _matches(row: dict[str, Any], show: str, today: dt.date) -> bool:
+    found = [o["order"] for o in row["orders"]]
     if show == "verify":
-        return bool(statuses & {"signed", "verified"})
+        return any(o.status in ("signed", "verified") for o in found)
     if show == "give":
         action = (row["decision"] or {}).get("action")
-        return bool(statuses & {"verified", "prepared"}) or action == "give"
+        due = [o for o in found if o.status in COVERING_ORDER_STATUSES]
+        return action == "give" or any(o.scheduled_on <= today for o in due)
     return True
 
 
@@ -143,7 +153,7 @@ def worklist(
             row = _row(session, user, patient, course, today)
             if row["ended"]:
                 ended += 1
-            elif not _matches(row, show):
+            elif not _matches(row, show, today):
                 hidden += 1
             else:
                 rows.append(row)

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from inocds.adapters.db.models import AuditEntry, User
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.services import audit
+from inocds.services.records import AuditEntry, User
 
 __all__ = ["AuditEntryPublic", "AuditPage", "AuditVerification", "audit_router"]
 

@@ -18,10 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from inocds.adapters.db.models import Order, Patient, Preparation, User, Verification
 from inocds.adapters.reports import (
     build_worksheet,
     course_calendar,
@@ -33,7 +30,8 @@ from inocds.adapters.reports import (
 from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
-from inocds.services import courses, orders, patients
+from inocds.services import auth, courses, orders, patients
+from inocds.services.records import Order, Patient, Preparation, Session, User
 
 __all__ = ["documents_router"]
 
@@ -41,12 +39,6 @@ Clinician = Annotated[User, Depends(require_roles("physician", "pharmacist", "nu
 """A logged-in physician, pharmacist or nurse (401 / 403 otherwise)."""
 
 _NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _name(user: User | None) -> str:
-    if user is None:
-        return ""
-    return user.full_name or user.username
 
 
 def _patient_name(patient: Patient) -> str:
@@ -71,7 +63,7 @@ def _order_data(session: Session, user: User, order: Order) -> dict[str, Any]:
     """The order as `reports.order_pdf` prints it."""
     course = courses.get_course(session, user, order.course_id)
     patient = patients.get_patient(session, user, course.patient_id)
-    verification = session.scalar(select(Verification).where(Verification.order_id == order.id))
+    verification = orders.order_steps(session, order.id).verification
     return {
         "id": order.id,
         "status": order.status,
@@ -95,11 +87,11 @@ def _order_data(session: Session, user: User, order: Order) -> dict[str, Any]:
             "hsct_planned": course.hsct_planned,
             "start_weight_kg": course.start_weight_kg,
         },
-        "prescriber": {"name": _name(session.get(User, order.prescriber_id))},
+        "prescriber": {"name": auth.name_of(session, order.prescriber_id)},
         "verification": None
         if verification is None
         else {
-            "pharmacist": _name(session.get(User, verification.pharmacist_id)),
+            "pharmacist": auth.name_of(session, verification.pharmacist_id),
             "verified_at": orders.aware(verification.verified_at).isoformat(),
             "height_cm": verification.height_cm,
             "weight_kg": verification.weight_kg,
@@ -119,7 +111,7 @@ def _preparation_data(session: Session, preparation: Preparation) -> dict[str, A
         return None if moment is None else orders.aware(moment).astimezone(zone).isoformat()
 
     return {
-        "pharmacist": _name(session.get(User, preparation.pharmacist_id)),
+        "pharmacist": auth.name_of(session, preparation.pharmacist_id),
         "reconstituted_at": local(preparation.reconstituted_at),
         "diluted_at": local(preparation.diluted_at),
         "refrigerated": preparation.refrigerated,
@@ -152,7 +144,7 @@ def documents_router() -> APIRouter:
         order = orders.get_order(session, user, order_id)
         course = courses.get_course(session, user, order.course_id)
         patient = patients.get_patient(session, user, course.patient_id)
-        preparation = session.scalar(select(Preparation).where(Preparation.order_id == order.id))
+        preparation = orders.preparation_of(session, order.id)
         worksheet = build_worksheet(
             _order_data(session, user, order),
             _patient_block(patient),

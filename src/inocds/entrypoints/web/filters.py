@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from inocds.entrypoints.web.forms import local_zone, to_local
+from inocds.entrypoints.web.forms import field_label, local_zone, to_local
 
 __all__ = ["FILTERS", "SOURCE_TITLES", "time_hint"]
 
@@ -99,6 +99,12 @@ def time_hint() -> str:
     return f"24-hour clock, {name} time." if name else "24-hour clock, the ward's local time."
 
 
+def path_label(path: Any) -> str:
+    """A field path of the engine's validation in words ("patient.weight_kg" -> "Weight (kg)")."""
+    leaf = re.sub(r"\[\d+\]", "", str(path)).rsplit(".", 1)[-1]
+    return field_label(leaf)
+
+
 FILTERS = {
     "num": num,
     "date": date,
@@ -106,5 +112,6 @@ FILTERS = {
     "iso": iso,
     "local_input": local_input,
     "source": source,
+    "path_label": path_label,
 }
 """The filters by the name the templates use."""

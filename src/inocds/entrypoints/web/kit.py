@@ -67,6 +67,7 @@ def _environment() -> Environment:
     env.filters.update(FILTERS, field_label=field_label)
     env.globals.update(
         ACTION_LABELS=labels.ACTION_LABELS,
+        ACTION_SHORT=labels.ACTION_SHORT,
         ORDER_STATUS_LABELS=labels.ORDER_STATUS_LABELS,
         ORDER_STATUS_SHORT=labels.ORDER_STATUS_SHORT,
         TOXICITY_LABELS=labels.TOXICITY_LABELS,

@@ -16,6 +16,7 @@ from inocds.protocol.loader import load_protocol
 
 __all__ = [
     "ACTION_LABELS",
+    "ACTION_SHORT",
     "CHECK_LABELS",
     "CTCAE_GRADES",
     "LIMIT_LABELS",
@@ -43,6 +44,17 @@ ACTION_LABELS = {
     "none_due": "No dose due",
 }
 """The engine's actions in plain words (the action code is shown beside them)."""
+
+ACTION_SHORT = {
+    "give": "Give",
+    "delay": "Delay",
+    "omit": "Skip",
+    "hold": "Hold",
+    "discontinue": "Stop",
+    "complete": "Complete",
+    "none_due": "Nothing due",
+}
+"""The engine's actions in one word, for the worklist's rows."""
 
 ORDER_STATUS_LABELS = {
     "signed": "Signed, awaiting pharmacist verification",

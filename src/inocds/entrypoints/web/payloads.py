@@ -96,8 +96,14 @@ EVENT_FORMS: dict[str, frozenset[str]] = {
 
 def _plausible_body(form: Form, height: float | None, weight: float | None) -> None:
     """Refuses a height and weight no person has (BMI outside the protocol's bounds)."""
-    if height is None or weight is None or height <= 0:
+    if height is None or weight is None:
         return
+    bounds = load_protocol()["dose.bsa"]
+    if not (
+        bounds.number("min_height_cm") <= height <= bounds.number("max_height_cm")
+        and bounds.number("min_weight_kg") <= weight <= bounds.number("max_weight_kg")
+    ):
+        return  # out of range: the range error says so, beside its own input
     rule = load_protocol()["workflow.plausibility"]
     low, high = rule.number("min_bmi_kg_per_m2"), rule.number("max_bmi_kg_per_m2")
     bmi = weight / (height / 100) ** 2
