@@ -420,19 +420,3 @@ def update_user(
     session.refresh(user)
     record(session, actor.id, "user.update", "user", user.id, before, user_json(user))
     return user
-
-
-def has_users(session: Session) -> bool:
-    """Whether any account exists (the first run creates the administrator)."""
-    return session.scalar(select(User.id).limit(1)) is not None
-
-
-def display_names(session: Session) -> dict[int, str]:
-    """Every account's name as the pages show it (full name, else username), by id."""
-    return {u.id: u.full_name or u.username for u in session.scalars(select(User))}
-
-
-def name_of(session: Session, user_id: int | None) -> str:
-    """One account's name as documents print it (full name, else username; "" if none)."""
-    user = session.get(User, user_id) if user_id is not None else None
-    return "" if user is None else (user.full_name or user.username)

@@ -29,7 +29,7 @@ from inocds.clinical.timeline import (
 )
 from inocds.clinical.validation import InputError
 from inocds.protocol.loader import load_protocol
-from inocds.services import auth, courses, orders, patients
+from inocds.services import courses, directory, order_steps, orders, patients
 from inocds.services.courses import EVENT_ROLES
 
 __all__ = ["CourseRead", "course_page", "order_rows", "read_course"]
@@ -78,7 +78,7 @@ def order_rows(session: Session, found: list[Order]) -> list[dict[str, Any]]:
     rows = []
     for order in found:
         preparation = (
-            orders.preparation_of(session, order.id) if order.status == "prepared" else None
+            order_steps.preparation_of(session, order.id) if order.status == "prepared" else None
         )
         rows.append({"order": order, "preparation": preparation})
     return rows
@@ -142,8 +142,8 @@ def lab_plots(document: dict[str, Any]) -> dict[str, str] | None:
 
 
 def _event_rows(session: Session, user: User, course_id: int) -> list[dict[str, Any]]:
-    names = auth.display_names(session)
-    from_orders = orders.orders_of_dose_events(session)
+    names = directory.display_names(session)
+    from_orders = order_steps.orders_of_dose_events(session)
     rows = []
     for event in courses.effective_events(session, course_id):
         payload = dict(event.payload or {})

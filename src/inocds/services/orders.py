@@ -374,37 +374,3 @@ def utc(moment: dt.datetime) -> dt.datetime:
 def aware(moment: dt.datetime) -> dt.datetime:
     """A stored timestamp, aware: SQLite hands back naive UTC values."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-@dataclass(frozen=True)
-class OrderSteps:
-    """The recorded steps of one order (None for a step not taken)."""
-
-    verification: Verification | None
-    preparation: Preparation | None
-    administration: Administration | None
-
-
-def order_steps(session: Session, order_id: int) -> OrderSteps:
-    """The verification, preparation and administration of an order."""
-    return OrderSteps(
-        session.scalar(select(Verification).where(Verification.order_id == order_id)),
-        session.scalar(select(Preparation).where(Preparation.order_id == order_id)),
-        session.scalar(select(Administration).where(Administration.order_id == order_id)),
-    )
-
-
-def preparation_of(session: Session, order_id: int) -> Preparation | None:
-    """The preparation of an order, if it was prepared."""
-    return session.scalar(select(Preparation).where(Preparation.order_id == order_id))
-
-
-def orders_of_dose_events(session: Session) -> dict[int, int]:
-    """The order behind each course dose event recorded by an administration."""
-    return {
-        a.dose_event_id: a.order_id
-        for a in session.scalars(
-            select(Administration).where(Administration.dose_event_id.is_not(None))
-        )
-        if a.dose_event_id is not None
-    }

@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.protocol.loader import load_protocol
-from inocds.services import orders
+from inocds.services import order_steps, orders
 from inocds.services.records import Order, User
 
 _LIMITS = load_protocol()["dose.bsa"]
@@ -97,7 +97,7 @@ class Cancellation(BaseModel):
 
 def order_json(session: Any, order: Order) -> dict[str, Any]:
     """An order with its verification, preparation and administration."""
-    steps = orders.order_steps(session, order.id)
+    steps = order_steps.order_steps(session, order.id)
     verification, preparation, administration = (
         steps.verification,
         steps.preparation,

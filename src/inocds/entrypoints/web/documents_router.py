@@ -30,7 +30,7 @@ from inocds.adapters.reports import (
 from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
-from inocds.services import auth, courses, orders, patients
+from inocds.services import courses, directory, order_steps, orders, patients
 from inocds.services.records import Order, Patient, Preparation, Session, User
 
 __all__ = ["documents_router"]
@@ -63,7 +63,7 @@ def _order_data(session: Session, user: User, order: Order) -> dict[str, Any]:
     """The order as `reports.order_pdf` prints it."""
     course = courses.get_course(session, user, order.course_id)
     patient = patients.get_patient(session, user, course.patient_id)
-    verification = orders.order_steps(session, order.id).verification
+    verification = order_steps.order_steps(session, order.id).verification
     return {
         "id": order.id,
         "status": order.status,
@@ -87,11 +87,11 @@ def _order_data(session: Session, user: User, order: Order) -> dict[str, Any]:
             "hsct_planned": course.hsct_planned,
             "start_weight_kg": course.start_weight_kg,
         },
-        "prescriber": {"name": auth.name_of(session, order.prescriber_id)},
+        "prescriber": {"name": directory.name_of(session, order.prescriber_id)},
         "verification": None
         if verification is None
         else {
-            "pharmacist": auth.name_of(session, verification.pharmacist_id),
+            "pharmacist": directory.name_of(session, verification.pharmacist_id),
             "verified_at": orders.aware(verification.verified_at).isoformat(),
             "height_cm": verification.height_cm,
             "weight_kg": verification.weight_kg,
@@ -111,7 +111,7 @@ def _preparation_data(session: Session, preparation: Preparation) -> dict[str, A
         return None if moment is None else orders.aware(moment).astimezone(zone).isoformat()
 
     return {
-        "pharmacist": auth.name_of(session, preparation.pharmacist_id),
+        "pharmacist": directory.name_of(session, preparation.pharmacist_id),
         "reconstituted_at": local(preparation.reconstituted_at),
         "diluted_at": local(preparation.diluted_at),
         "refrigerated": preparation.refrigerated,
@@ -144,7 +144,7 @@ def documents_router() -> APIRouter:
         order = orders.get_order(session, user, order_id)
         course = courses.get_course(session, user, order.course_id)
         patient = patients.get_patient(session, user, course.patient_id)
-        preparation = orders.preparation_of(session, order.id)
+        preparation = order_steps.preparation_of(session, order.id)
         worksheet = build_worksheet(
             _order_data(session, user, order),
             _patient_block(patient),

@@ -21,7 +21,7 @@ from inocds.entrypoints.web.kit import (
     safe_next,
     start_session,
 )
-from inocds.services import auth
+from inocds.services import auth, directory
 from inocds.services.errors import ServiceError
 from inocds.services.records import ROLES, Session, User
 
@@ -41,7 +41,7 @@ def login_page(
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, session: SessionDep, next: str = "/") -> Response:
-    if not auth.has_users(session):
+    if not directory.has_users(session):
         return redirect("/setup")
     return login_page(request, Form("login"), safe_next(next))
 
@@ -85,14 +85,14 @@ def logout(request: Request, session: SessionDep, _login: WebLogin) -> Response:
 
 @router.get("/setup", response_class=HTMLResponse)
 def setup_form(request: Request, session: SessionDep) -> Response:
-    if auth.has_users(session):
+    if directory.has_users(session):
         raise PageRefusal(404, "The first administrator already exists. Log in instead.")
     return render(request, "setup.html", None, form=Form("setup"))
 
 
 @router.post("/setup", response_class=HTMLResponse)
 def setup(request: Request, session: SessionDep, posted: PostedForm) -> Response:
-    if auth.has_users(session):
+    if directory.has_users(session):
         raise PageRefusal(404, "The first administrator already exists. Log in instead.")
     form = Form("setup", values=posted, inputs=_ACCOUNT_INPUTS)
     user = _create_account(session, None, form, "admin")

@@ -14,7 +14,7 @@ from inocds.entrypoints.web.forms import Form
 from inocds.entrypoints.web.kit import MaybeLogin, page_router, redirect, render
 from inocds.entrypoints.web.labels import ORDER_STATUS_LABELS, VOD_LABELS, time_left
 from inocds.entrypoints.web.pages.accounts import login_page
-from inocds.services import auth
+from inocds.services import directory
 from inocds.services.worklist import worklist
 
 __all__ = ["alerts", "order_items", "router"]
@@ -67,7 +67,7 @@ def home(
     now: Now,
     show: str | None = None,
 ) -> Response:
-    if not auth.has_users(session):
+    if not directory.has_users(session):
         return redirect("/setup")
     if found is None:
         return login_page(request, Form("login"), "/")
