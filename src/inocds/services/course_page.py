@@ -52,20 +52,19 @@ class CourseRead:
 
 
 def read_course(document: dict[str, Any], *, full: bool = True) -> CourseRead:
-    """Parses and walks `document` once; the decision and screen (and with `full`, the
-    explanation and the plan). An invalid document gives `problem`, no answers."""
+    """Parses and walks `document` once; the decision, the plan and the screen (and with
+    `full`, the explanation). An invalid document gives `problem`, no answers."""
     read = CourseRead(document)
     try:
         read.parsed = parse_course(document)
         read.state = build_course(read.parsed)
-        plan = None
         if full:
             read.explained = explain_course(read.parsed, read.state)
             read.decision = read.explained["decision"]
-            plan = plan_course(read.parsed, read.state)
-            read.plan = plan.to_dict()
         else:
             read.decision = assess_course(read.parsed, read.state).to_dict()
+        plan = plan_course(read.parsed, read.state)
+        read.plan = plan.to_dict()
         read.screen = screen_course(read.parsed, plan).to_dict()
         read.review_from = hold_review_date(read.state, read.decision)
     except InputError as error:
