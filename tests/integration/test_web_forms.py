@@ -192,3 +192,21 @@ def test_a_stale_order_form_says_who_changed_the_order(login: Client) -> None:
     )
     assert answer.status_code == 409
     assert "was changed meanwhile: sign by Test physician" in answer.text
+
+
+def test_an_order_dated_before_the_patient_was_born_is_refused_beside_its_date(
+    login: Client,
+) -> None:
+    """ "To be given on" 1975-01-01 (born 1981): the error sits beside that date, in words."""
+    doctor = login("physician")
+    course = new_course(doctor)
+    page = post(
+        doctor,
+        course,
+        f"{course}/orders",
+        {"cycle": "1", "day": "1", "dose_mg_per_m2": "0.8", "scheduled_on": "1975-01-01"},
+    )
+    assert page.status_code == 422
+    message = error_beside(page, "sign", "scheduled_on")
+    assert message.startswith("the course cannot be assessed on this date (Birth date")
+    assert "today.date" not in page.text and "patient.birth_date" not in page.text

@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 
+from inocds.clinical.validation import FieldError, InputError
 from inocds.entrypoints.api.clock import Now, Today
 from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.api.orders_router import OrderCreate
+from inocds.entrypoints.web.filters import path_label
 from inocds.entrypoints.web.forms import Form
 from inocds.entrypoints.web.kit import Login, PostedForm, WebLogin, attempt, page_router, redirect
 from inocds.entrypoints.web.kit import render as render_page
@@ -146,6 +148,29 @@ def _add_event(kind: str) -> None:
         )
 
 
+_DOCUMENT_PATHS = ("patient.", "events", "today")
+
+
+def _sign(
+    session: Session, login: Login, course_id: int, data: orders.OrderInput, today: dt.date
+) -> Any:
+    """Signs the order; the engine's refusal to read the course on the date "To be given on"
+    (its paths: patient.*, events[n].*, today.*) is put beside that date, in words."""
+    try:
+        return orders.sign(session, login.user, course_id, data, today)
+    except InputError as refusal:
+        about_date = [e for e in refusal.errors if e.field.startswith(_DOCUMENT_PATHS)]
+        if not about_date:
+            raise
+        words = "; ".join(
+            f"{path_label(e.field)} {e.message.replace('today.date', 'that date')}"
+            for e in about_date
+        )
+        raise InputError(
+            [FieldError("scheduled_on", f"the course cannot be assessed on this date ({words})")]
+        ) from None
+
+
 def _conversions(form: Form) -> str:
     from urllib.parse import quote
 
@@ -238,9 +263,7 @@ def sign(
         session,
         form,
         lambda: (
-            orders.sign(
-                session, login.user, course_id, orders.OrderInput(**body.model_dump()), today
-            )
+            _sign(session, login, course_id, orders.OrderInput(**body.model_dump()), today)
             if body is not None
             else None
         ),
