@@ -95,7 +95,8 @@ def test_a_transfused_platelet_count_is_not_recorded_as_a_gate_count(login: Clie
 
 
 def test_an_ambiguous_weight_and_an_impossible_body_are_refused(login: Client) -> None:
-    """Weight "1,500" (1.5 or 1500?) is refused; 175 cm / 3 kg (BMI 1) is not plausible."""
+    """Weight "1,500" (1.5 or 1500?) is refused; 175 cm / 3 kg (BMI 3 / 1.75² = 1) is not
+    plausible; a measurement before birth, or from 1990 (> 365 days ago), is refused."""
     browser = login("physician")
     patient = location(post(browser, "/patients/new", "/patients/new", PATIENT))
     ambiguous = post(
@@ -121,6 +122,13 @@ def test_an_ambiguous_weight_and_an_impossible_body_are_refused(login: Client) -
         {"measured_on": "1975-01-01", "height_cm": "170", "weight_kg": "60"},
     )
     assert "before the birth date" in error_beside(before_birth, "measurement", "measured_on")
+    old = post(
+        browser,
+        patient,
+        f"{patient}/measurements",
+        {"measured_on": "1990-05-04", "height_cm": "170", "weight_kg": "60"},
+    )
+    assert "check the year" in error_beside(old, "measurement", "measured_on")
 
 
 def test_impossible_histories_are_refused(login: Client) -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "liver_tests",
     "measurement_payload",
     "patient_payload",
+    "plausible_body",
 ]
 
 
@@ -94,7 +95,7 @@ EVENT_FORMS: dict[str, frozenset[str]] = {
 }
 
 
-def _plausible_body(form: Form, height: float | None, weight: float | None) -> None:
+def plausible_body(form: Form, height: float | None, weight: float | None) -> None:
     """Refuses a height and weight no person has (BMI outside the protocol's bounds)."""
     if height is None or weight is None:
         return
@@ -121,10 +122,18 @@ def measurement_payload(form: Form, today: dt.date, birth: dt.date | None) -> di
     height = form.number("height_cm", required=True)
     weight = form.number("weight_kg", required=True)
     measured = form.date("measured_on", required=True, not_after=today, not_before=birth)
+    limit = load_protocol()["workflow.plausibility"].integer("max_backdating_days")
+    if measured is not None and measured < today - dt.timedelta(days=limit):
+        form.error(
+            "measured_on",
+            f"{measured} is more than {limit} days ago: a dose needs a current height and "
+            "weight (check the year)",
+        )
+        measured = None
     for key, value in (("height_cm", height), ("weight_kg", weight), ("measured_on", measured)):
         if value is not None:
             data[key] = value
-    _plausible_body(form, height, weight)
+    plausible_body(form, height, weight)
     return data
 
 

@@ -14,6 +14,7 @@ from inocds.entrypoints.web.forms import Form
 from inocds.entrypoints.web.kit import Login, PostedForm, WebLogin, attempt, page_router, redirect
 from inocds.entrypoints.web.kit import render as render_page
 from inocds.entrypoints.web.pages.order_view import order_view
+from inocds.entrypoints.web.payloads import plausible_body
 from inocds.services import audit, orders
 from inocds.services.records import Session
 
@@ -91,6 +92,7 @@ def verify(
         "weight_kg": form.number("weight_kg", required=True),
         "version": _version(form),
     }
+    plausible_body(form, data["height_cm"], data["weight_kg"])
     body = form.validated(VerificationCreate, {k: v for k, v in data.items() if v is not None})
     done, status = attempt(
         session,
