@@ -62,3 +62,14 @@ def test_the_hold_and_its_dose_history_come_from_the_one_walk() -> None:
     assert read.state is not None
     assert dose_history(read.state)["total_mg_per_m2"] == 1.8
     assert read.review_from == dt.date(2026, 6, 23)
+
+
+def test_the_worklist_line_names_the_rule_that_holds_the_dose() -> None:
+    """The hold's line is its heme.anc_gate reason ("ANC 600/mm3 is below 1000 …"), not the
+    regimen line, without the slot prefix; a give line names the dose."""
+    from inocds.services.worklist import one_line_reason
+
+    read = course_page.read_course(DOCUMENT)
+    assert one_line_reason(read.decision).startswith("hold: ANC 600/mm3 is below 1000")
+    give = {"action": "give", "cycle": 1, "day": 8, "dose_mg_per_m2": 0.5, "dose_mg": 0.84}
+    assert one_line_reason(give) == "give: cycle 1 day 8, 0.5 mg/m² = 0.84 mg"

@@ -56,6 +56,11 @@ def one_line_reason(decision: dict[str, Any] | None) -> str:
     if not decision:
         return ""
     action = str(decision.get("action"))
+    if action == "give" and decision.get("dose_mg_per_m2") is not None:
+        return (
+            f"give: cycle {decision.get('cycle')} day {decision.get('day')}, "
+            f"{decision['dose_mg_per_m2']:g} mg/m² = {decision.get('dose_mg'):g} mg"
+        )
     blocking = {c["rule"] for c in recheck_conditions(decision)}
     reasons = decision.get("reasons", [])
     ordered = [r for r in reasons if r.get("rule") in blocking] + [
