@@ -25,7 +25,7 @@ PASSWORD = "a long enough password"
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """The app on a fresh SQLite file; the server's date is 2026-01-14 (cycle 1 day 10)."""
     path: Path = tmp_path_factory.mktemp("course-api") / "course.sqlite3"
-    app = create_app(Settings(database_url=f"sqlite:///{path}"))
+    app = create_app(Settings(database_url=f"sqlite:///{path}", secure_cookies=False))
     app.dependency_overrides[today] = lambda: dt.date(2026, 1, 14)
     with TestClient(app) as test_client:
         yield test_client

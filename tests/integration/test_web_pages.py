@@ -40,7 +40,9 @@ def _ward_zone(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[FastAPI]:
     """The application on a fresh SQLite file, migrated by its start-up, with a fixed clock."""
-    application = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'web.sqlite3'}"))
+    application = create_app(
+        Settings(database_url=f"sqlite:///{tmp_path / 'web.sqlite3'}", secure_cookies=False)
+    )
     application.dependency_overrides[clock.today] = lambda: DAY1
     application.dependency_overrides[clock.now] = lambda: NOW
     with TestClient(application):
@@ -196,15 +198,22 @@ def test_wrong_password_keeps_the_username_and_says_so_beside_the_field(
     assert "inocds_session" not in browser.cookies
 
 
-def test_locked_account_says_it_is_locked(app: FastAPI, account: Account) -> None:
-    """After five wrong passwords the form says the account is locked, even with the right one."""
+def test_repeated_wrong_passwords_are_throttled_for_that_browser_only(
+    app: FastAPI, account: Account
+) -> None:
+    """Five wrong passwords: the page asks this browser to wait (429); another logs in."""
     account("nurse")
-    browser = TestClient(app)
+    stranger = TestClient(app, client=("203.0.113.9", 50000))
     for _ in range(5):
-        browser.post("/login", data={"username": "nurse-joy", "password": "wrong wrong wrong"})
-    page = browser.post("/login", data={"username": "nurse-joy", "password": PASSWORD})
-    assert page.status_code == 423
-    assert "locked" in error_beside(page, "login", "username")
+        stranger.post("/login", data={"username": "nurse-joy", "password": "wrong wrong wrong"})
+    page = stranger.post("/login", data={"username": "nurse-joy", "password": PASSWORD})
+    assert page.status_code == 429
+    assert int(page.headers["Retry-After"]) >= 1 and "Too many login attempts" in page.text
+    owner = TestClient(app, client=("198.51.100.4", 50000))
+    answer = owner.post(
+        "/login", data={"username": "nurse-joy", "password": PASSWORD}, follow_redirects=False
+    )
+    assert answer.status_code == 303
 
 
 def test_login_returns_to_the_page_asked_for_and_logout_ends_the_session(

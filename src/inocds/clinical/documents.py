@@ -37,6 +37,7 @@ __all__ = [
     "Labs",
     "Patient",
     "Today",
+    "course_spec",
     "parse_course",
 ]
 
@@ -402,6 +403,11 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
                 )
             )
     return errors
+
+
+def course_spec() -> Obj:
+    """The course document's field specifications (as the validator enforces them)."""
+    return _course_spec()
 
 
 def parse_course(raw: Any) -> CourseDocument:

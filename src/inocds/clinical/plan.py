@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from inocds.clinical.assess import bsa_for, dose_mg_for
+from inocds.clinical.assess import assess_course, bsa_for, dose_mg_for
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.episodes import stops
@@ -139,6 +139,40 @@ def _timing_notes(state: CourseState, number: int, start: dt.date) -> list[Reaso
     return notes
 
 
+def _agree_with_assess(
+    doc: CourseDocument, state: CourseState, number: int, start: dt.date
+) -> tuple[dt.date, list[Reason]]:
+    """Day 1 never before the next dose `assess` allows (CONTRACT: plan and assess agree).
+
+    A dose of the cycle in progress that `assess` postpones (delay, hold) pushes the
+    next cycle to 6 days after the date it may be given; a postponed day 1 of the
+    planned cycle moves to that date. The reasons of the postponement come along.
+    """
+    decision = assess_course(doc, state)
+    allowed = decision.next_dose_date
+    if allowed is None or decision.action in ("discontinue", "complete"):
+        return start, []
+    gap = dt.timedelta(
+        days=load_protocol()["schedule.min_interval"].integer("min_days_between_doses")
+    )
+    postponed = decision.action in ("delay", "hold")
+    if decision.cycle == number:
+        # today's decision is about the planned cycle: given today, or not before `allowed`
+        earliest = doc.today.date if decision.action == "give" else allowed
+    else:
+        earliest = allowed + gap if postponed else allowed
+    if earliest <= start:
+        return start, []
+    why = [r for r in decision.reasons if postponed and r.rule not in ("premedication",)]
+    note = cite(
+        "schedule.min_interval",
+        f"cycle {number} day 1 not before {earliest}: the course engine allows the next dose "
+        f"from {allowed}"
+        + (f" (cycle {decision.cycle} day {decision.day} postponed)" if postponed else ""),
+    )
+    return earliest, [note, *why]
+
+
 def plan_course(doc: CourseDocument, state: CourseState | None = None) -> CyclePlan:
     """The next cycle's plan; `state` is the walked course when the caller has it."""
     p = load_protocol()
@@ -161,6 +195,7 @@ def plan_course(doc: CourseDocument, state: CourseState | None = None) -> CycleP
         )
         return CyclePlan("discontinue", number, None, None, limit, (), (reason,), bsa)
     regimen = cycle_regimen(number, state.cr_reached(state.today), level)
+    start, postponement = _agree_with_assess(doc, state, number, start)
     window = dt.timedelta(days=p["schedule.window"].integer("window_days"))
     gap = dt.timedelta(days=p["schedule.min_interval"].integer("min_days_between_doses"))
     doses: list[PlannedDose] = []
@@ -219,6 +254,7 @@ def plan_course(doc: CourseDocument, state: CourseState | None = None) -> CycleP
         reasons.append(cite("duration.max_6", f"no transplant planned: at most {limit} cycles"))
     reasons.extend(allowance.reasons)
     reasons.extend(_timing_notes(state, number, start))
+    reasons.extend(r for r in postponement if r not in reasons)
     if number == 3 and not state.ever_cr():
         reasons.append(
             cite(

@@ -62,6 +62,15 @@ class Rule(NamedTuple):
             raise ProtocolError(f"{self.id}.{name} is not a list of strings")
         return tuple(value)
 
+    def numbers(self, name: str) -> tuple[float, ...]:
+        """The list-of-numbers parameter `name` (integers or decimals)."""
+        value = self._param(name)
+        if not isinstance(value, list) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        ):
+            raise ProtocolError(f"{self.id}.{name} is not a list of numbers")
+        return tuple(float(v) for v in value)
+
     def integers(self, name: str) -> tuple[int, ...]:
         """The list-of-integers parameter `name`."""
         value = self._param(name)

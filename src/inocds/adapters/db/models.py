@@ -18,15 +18,18 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "ROLES",
+    "AccessLogEntry",
     "Administration",
     "ApiToken",
     "AuditEntry",
@@ -45,6 +48,10 @@ __all__ = [
 
 ROLES = ("physician", "pharmacist", "nurse", "admin")
 ORDER_STATUSES = ("signed", "verified", "prepared", "administered", "returned", "cancelled")
+LIVE_ORDER_STATUSES = ("signed", "verified", "prepared", "administered")
+"""An order in one of these states holds its course's cycle and day: one such order per dose."""
+_LIVE_ORDER = text(f"status IN {LIVE_ORDER_STATUSES!r}")
+_DOSE_IN_FORCE = text("dose_slot IS NOT NULL")
 
 
 def utcnow() -> dt.datetime:
@@ -119,6 +126,8 @@ class Patient(Base):
     history: Mapped[dict[str, Any]] = mapped_column(default=dict)
     diagnosis: Mapped[dict[str, Any]] = mapped_column(default=dict)
     medications: Mapped[list[Any]] = mapped_column(default=list)
+    allergies: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    """Allergies as entered (drug or other, one per item); empty: none recorded."""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -157,6 +166,16 @@ class CourseEvent(Base):
     """A contract event as entered (append-only; a correction supersedes, never updates)."""
 
     __tablename__ = "course_events"
+    __table_args__ = (
+        Index(
+            "uq_course_events_dose_slot",
+            "course_id",
+            "dose_slot",
+            unique=True,
+            sqlite_where=_DOSE_IN_FORCE,
+            postgresql_where=_DOSE_IN_FORCE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
@@ -164,6 +183,8 @@ class CourseEvent(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("course_events.id"))
     retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    dose_slot: Mapped[str | None] = mapped_column(String(20), default=None)
+    """"<cycle>:<day>" while this is a dose event in force; null once superseded or retracted."""
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -172,7 +193,18 @@ class Order(Base):
     """A signed order for one dose, with the engine's decision attached."""
 
     __tablename__ = "orders"
-    __table_args__ = (CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="ck_orders_status"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="ck_orders_status"),
+        Index(
+            "uq_orders_live_slot",
+            "course_id",
+            "cycle",
+            "day",
+            unique=True,
+            sqlite_where=_LIVE_ORDER,
+            postgresql_where=_LIVE_ORDER,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
@@ -256,6 +288,21 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC of the audited row's stored state after this write (orders, events, patients,
+    # users): `audit verify` compares every row with it (revision 0003)
+    state_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class AccessLogEntry(Base):
+    """One read of patient data: who, which patient, what, when (written in batches)."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    patient_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(200))
 
 
 class IdempotencyRecord(Base):

@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.protocol.loader import load_protocol
-from inocds.services import order_steps, orders
+from inocds.services import order_state, order_steps, orders
 from inocds.services.records import Order, User
 
 _LIMITS = load_protocol()["dose.bsa"]
@@ -41,6 +41,9 @@ class OrderCreate(BaseModel):
     scheduled_on: dt.date
     override_reason: str | None = Field(None, max_length=500)
     weight_change_acknowledged: bool = False
+    replaces_order_id: int | None = Field(
+        None, ge=1, description="the live order of this dose that the new one replaces"
+    )
 
 
 class VerificationCreate(BaseModel):
@@ -224,5 +227,17 @@ def orders_router() -> APIRouter:
         return order_json(
             session, orders.cancel(session, user, order_id, body.reason, body.version)
         )
+
+    @router.post(
+        "/api/v1/orders/{order_id}/void",
+        summary="Void an administration recorded in error (physician); its dose is retracted",
+    )
+    def void(
+        order_id: int, body: Cancellation, session: SessionDep, user: Physician, today: Today
+    ) -> dict[str, Any]:
+        order = order_state.void_administration(
+            session, user, order_id, body.reason, today, body.version
+        )
+        return order_json(session, order)
 
     return router

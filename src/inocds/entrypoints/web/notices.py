@@ -26,6 +26,8 @@ NOTICES = {
     "administered": "The administration is recorded as the course's dose.",
     "cancelled": "The order is cancelled.",
     "user": "The account is created.",
+    "patient_updated": "The patient's details are saved.",
+    "user_updated": "The account is changed.",
 }
 """Notices by the `saved` query value."""
 

@@ -22,6 +22,7 @@ __all__ = [
     "event_payload",
     "liver_tests",
     "measurement_payload",
+    "patient_details",
     "patient_payload",
     "plausible_body",
 ]
@@ -47,6 +48,7 @@ PATIENT_INPUTS = frozenset(
         "diagnosis_b_cell_precursor_all",
         "diagnosis_relapsed_or_refractory",
         "medications",
+        "allergies",
     }
 )
 MEASUREMENT_INPUTS = frozenset({"measured_on", "height_cm", "weight_kg"})
@@ -139,6 +141,13 @@ def measurement_payload(form: Form, today: dt.date, birth: dt.date | None) -> di
 
 def patient_payload(form: Form, today: dt.date) -> dict[str, Any]:
     """The API's PatientCreate body from the form (empty inputs left out)."""
+    data = patient_details(form, today)
+    data.update(measurement_payload(form, today, data.get("birth_date")))
+    return data
+
+
+def patient_details(form: Form, today: dt.date) -> dict[str, Any]:
+    """The patient's details without a measurement (the new-patient and edit forms)."""
     v = form.values
     data: dict[str, Any] = {
         key: v[key].strip()
@@ -148,7 +157,6 @@ def patient_payload(form: Form, today: dt.date) -> dict[str, Any]:
     birth = form.date("birth_date", required=True, not_after=today)
     if birth is not None:
         data["birth_date"] = birth
-    data.update(measurement_payload(form, today, birth))
     data["can_become_pregnant"] = form.tristate("can_become_pregnant")
     salvage = form.number("history_salvage_line", integer=True, low=1)
     data["history"] = {
@@ -164,6 +172,7 @@ def patient_payload(form: Form, today: dt.date) -> dict[str, Any]:
     lines = v.get("medications", "").replace(",", "\n").splitlines()
     medications = [line.strip() for line in lines]
     data["medications"] = [m for m in medications if m]
+    data["allergies"] = [a.strip() for a in v.get("allergies", "").splitlines() if a.strip()]
     return data
 
 

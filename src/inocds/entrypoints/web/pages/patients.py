@@ -77,13 +77,14 @@ def new_patient(
     patient = None
     if body is not None:
         data = patients.PatientInput(
-            **body.model_dump(exclude={"history", "diagnosis", "medications"}),
+            **body.model_dump(exclude={"history", "diagnosis", "medications", "allergies"}),
             history=body.history.model_dump(),
             diagnosis=body.diagnosis.model_dump(),
             medications=tuple(body.medications),
+            allergies=tuple(body.allergies),
         )
         patient, _ = attempt(
-            session, form, lambda: patients.create_patient(session, login.user, data)
+            session, form, lambda: patients.create_patient(session, login.user, data, today)
         )
     if patient is None:
         status = 409 if form.conflict else 422
@@ -116,7 +117,13 @@ def add_measurement(
             session,
             form,
             lambda: patients.add_measurement(
-                session, login.user, patient_id, body.measured_on, body.height_cm, body.weight_kg
+                session,
+                login.user,
+                patient_id,
+                body.measured_on,
+                body.height_cm,
+                body.weight_kg,
+                today,
             ),
         )
     if measurement is not None:
