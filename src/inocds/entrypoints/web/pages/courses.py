@@ -22,6 +22,7 @@ from inocds.entrypoints.web.pages.worklist import order_items
 from inocds.entrypoints.web.payloads import EVENT_FORMS, event_payload
 from inocds.protocol.loader import load_protocol
 from inocds.services import course_page, courses, orders, toxicities
+from inocds.services.errors import NotFound
 from inocds.services.records import Session
 
 __all__ = ["course_page_response", "router"]
@@ -157,7 +158,7 @@ def _sign(
     """Signs the order; the engine's refusal to read the course on the date "To be given on"
     (its paths: patient.*, events[n].*, today.*) is put beside that date, in words."""
     try:
-        return orders.sign(session, login.user, course_id, data, today)
+        return _sign_or_read(session, login, course_id, data, today)
     except InputError as refusal:
         about_date = [e for e in refusal.errors if e.field.startswith(_DOCUMENT_PATHS)]
         if not about_date:
@@ -169,6 +170,21 @@ def _sign(
         raise InputError(
             [FieldError("scheduled_on", f"the course cannot be assessed on this date ({words})")]
         ) from None
+
+
+def _sign_or_read(
+    session: Session, login: Login, course_id: int, data: orders.OrderInput, today: dt.date
+) -> Any:
+    """Signs the order. No height and weight on or before the date is a refusal beside
+    "To be given on", not a missing page; the engine's reading of the course on that
+    date speaks first (a date before birth says so)."""
+    try:
+        return orders.sign(session, login.user, course_id, data, today)
+    except NotFound as missing:
+        if missing.field != "measurements":
+            raise
+        courses.assess(session, login.user, course_id, data.scheduled_on or today)
+        raise InputError([FieldError("scheduled_on", missing.message)]) from None
 
 
 def _conversions(form: Form) -> str:
