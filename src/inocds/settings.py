@@ -40,6 +40,13 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     audit_key: str | None = None
     audit_key_dir: str | None = None
+    cds_auth: str = "auto"  # "on" | "off" | "auto" (required unless the caller is on loopback)
+    cds_clients_file: str | None = None  # JSON: trusted CDS clients' issuers and public keys
+    vial_sharing_policy: str = "none"
+    """The pharmacy's vial-sharing policy (pharmacy.vial_sharing): none, same_patient or
+    across_patients; INOCDS_VIAL_SHARING_POLICY."""
+    vial_price_usd: float | None = None
+    """The site's price of one vial (None: the protocol's AWP); INOCDS_VIAL_PRICE_USD."""
 
     @property
     def database_kind(self) -> str:
@@ -51,12 +58,23 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Settings from `environ` (default: the process environment)."""
     env = os.environ if environ is None else environ
     origins = env.get("INOCDS_ALLOWED_ORIGINS", "")
+    price = env.get("INOCDS_VIAL_PRICE_USD", "").strip()
+    policy = env.get("INOCDS_VIAL_SHARING_POLICY", "").strip() or "none"
+    from inocds.protocol.loader import load_protocol
+
+    known = load_protocol()["pharmacy.vial_sharing"].texts("policies")
+    if policy not in known:
+        raise ValueError(f"INOCDS_VIAL_SHARING_POLICY must be one of {', '.join(known)}")
     return Settings(
         database_url=env.get("INOCDS_DATABASE_URL", DEFAULT_DATABASE_URL),
         secure_cookies=_flag(env.get("INOCDS_SECURE_COOKIES")),
         allowed_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
         audit_key=env.get("INOCDS_AUDIT_KEY") or None,
         audit_key_dir=env.get("INOCDS_AUDIT_KEY_DIR") or None,
+        cds_auth=env.get("INOCDS_CDS_AUTH", "auto"),
+        cds_clients_file=env.get("INOCDS_CDS_CLIENTS") or None,
+        vial_sharing_policy=policy,
+        vial_price_usd=_positive(price, "INOCDS_VIAL_PRICE_USD") if price else None,
     )
 
 
@@ -75,3 +93,14 @@ def site_zone(environ: dict[str, str] | None = None) -> dt.tzinfo:
             pass
     local = dt.datetime.now().astimezone().tzinfo
     return local if local is not None else dt.UTC
+
+
+def _positive(raw: str, name: str) -> float:
+    """A positive number from the environment, or a clear start-up error."""
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise ValueError(f"{name} must be a positive number, got {raw!r}")
+    return value

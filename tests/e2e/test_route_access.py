@@ -31,6 +31,7 @@ OPEN_ROUTES = frozenset(
         ("post", "/api/v1/assess"),
         ("post", "/api/v1/explain"),
         ("post", "/api/v1/screen"),
+        ("post", "/api/v1/vial-plan"),
         ("get", "/api/v1/rules"),
         ("get", "/api/v1/rules/{rule_id}"),
         ("get", "/healthz"),

@@ -49,6 +49,14 @@ def auth(client: TestClient) -> dict[str, dict[str, str]]:
     return out
 
 
+# the liver tests measured before the dose of the day (labs.missing: none since day 1 otherwise)
+LIVER = {
+    "bilirubin": {"value": 0.7, "uln": 1.2},
+    "ast": {"value": 28, "uln": 40},
+    "alt": {"value": 30, "uln": 40},
+}
+
+
 @pytest.fixture(scope="module")
 def course_id(client: TestClient, auth: dict[str, dict[str, str]]) -> int:
     """170 cm / 60 kg (1.68 m2); cycle 1 started 2026-01-05 and day 1 given."""
@@ -96,13 +104,15 @@ def test_assess_with_flags_and_date(
 ) -> None:
     """Day 8 on 2026-01-12 is given; with VOD reported the answer is discontinue."""
     given = client.post(
-        f"/api/v1/courses/{course_id}/assess", headers=auth["nurse"], json={"date": "2026-01-12"}
+        f"/api/v1/courses/{course_id}/assess",
+        headers=auth["nurse"],
+        json={"date": "2026-01-12", "labs": LIVER},
     ).json()
     assert (given["action"], given["day"], given["dose_mg"]) == ("give", 8, 0.84)  # 0.5 x 1.68
     stopped = client.post(
         f"/api/v1/courses/{course_id}/assess",
         headers=auth["nurse"],
-        json={"date": "2026-01-12", "vod": True},
+        json={"date": "2026-01-12", "vod": True, "labs": LIVER},
     ).json()
     assert stopped["action"] == "discontinue"
     assert "hepatic.vod" in {r["rule"] for r in stopped["reasons"]}
@@ -124,7 +134,9 @@ def test_a_toxicity_corrected_then_retracted(
     }
     first = client.post(path, headers=physician, json=tox).json()
     # on 01-14: interrupted since 01-11 (due from max(01-10, 01-05 + 6)) = 3 days: delay
-    delayed = client.post(f"/api/v1/courses/{course_id}/assess", headers=physician, json={}).json()
+    delayed = client.post(
+        f"/api/v1/courses/{course_id}/assess", headers=physician, json={"labs": LIVER}
+    ).json()
     assert delayed["action"] == "delay"
     fixed = client.post(
         path,
@@ -133,7 +145,9 @@ def test_a_toxicity_corrected_then_retracted(
         json={**tox, "resolved": "2026-01-13"},
     ).json()
     assert fixed["supersedes_id"] == first["id"]
-    given = client.post(f"/api/v1/courses/{course_id}/assess", headers=physician, json={}).json()
+    given = client.post(
+        f"/api/v1/courses/{course_id}/assess", headers=physician, json={"labs": LIVER}
+    ).json()
     assert (given["action"], given["day"]) == ("give", 8)
     retracted = client.post(
         f"{path}/{fixed['id']}/retract", headers=physician, json={"reason": "entered twice"}

@@ -18,7 +18,7 @@ from tests.integration.databases import empty_database
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import User
 from inocds.entrypoints.api import create_app
-from inocds.entrypoints.api.clock import today
+from inocds.entrypoints.api.clock import now, today
 from inocds.entrypoints.api.deps import SESSION_COOKIE
 from inocds.services.auth import hash_password, open_web_session
 from inocds.settings import Settings
@@ -48,6 +48,8 @@ def client(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[T
         patch.setenv("INOCDS_TIMEZONE", "Europe/Paris")
         app = create_app(Settings(database_url=url, secure_cookies=False))
         app.dependency_overrides[today] = lambda: DAY1
+        # the orders are signed and verified at 07:00, before the 08:00 preparation
+        app.dependency_overrides[now] = lambda: dt.datetime(2026, 5, 4, 5, 0, tzinfo=dt.UTC)
         with TestClient(app) as test_client:
             yield test_client
 
@@ -120,7 +122,17 @@ def ids(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, int
         client,
         f"/api/v1/patients/{patient['id']}/courses",
         physician,
-        {"hsct_planned": True, "pretreatment": {"anc_per_mm3": 1500, "platelets_per_mm3": 70000}},
+        {
+            "hsct_planned": True,
+            # counts and liver tests before the first dose (labs.missing holds it without them)
+            "pretreatment": {
+                "anc_per_mm3": 1500,
+                "platelets_per_mm3": 70000,
+                "bilirubin": {"value": 0.6, "uln": 1.2},
+                "ast": {"value": 25, "uln": 40},
+                "alt": {"value": 22, "uln": 40},
+            },
+        },
     )
     order_body = {"cycle": 1, "day": 1, "dose_mg_per_m2": 0.8, "scheduled_on": DAY1.isoformat()}
     order = post(client, f"/api/v1/courses/{course['id']}/orders", physician, order_body)

@@ -27,6 +27,8 @@ from inocds.settings import Settings
 DAY1 = dt.date(2026, 5, 4)
 NOW = dt.datetime(2026, 5, 4, 7, 0, tzinfo=dt.UTC)  # 09:00 in Paris
 PASSWORD = "a long enough password"
+CLOCK = {"now": NOW}
+"""The pages' clock: a test may move it (an order is signed before its bag is made)."""
 
 Client = Callable[[str], TestClient]
 
@@ -44,7 +46,8 @@ def app(tmp_path: Path) -> Iterator[FastAPI]:
         Settings(database_url=f"sqlite:///{tmp_path / 'web.sqlite3'}", secure_cookies=False)
     )
     application.dependency_overrides[clock.today] = lambda: DAY1
-    application.dependency_overrides[clock.now] = lambda: NOW
+    CLOCK["now"] = NOW
+    application.dependency_overrides[clock.now] = lambda: CLOCK["now"]
     with TestClient(application):
         yield application
 
@@ -149,7 +152,14 @@ def new_course(browser: TestClient, mrn: str = "MRN-100") -> str:
         browser,
         patient,
         f"{patient}/courses",
-        {"hsct_planned": "yes", "anc_per_mm3": "1500", "platelets_per_mm3": "70000"},
+        {
+            "hsct_planned": "yes",
+            "anc_per_mm3": "1500",
+            "platelets_per_mm3": "70000",
+            # liver tests before the first dose (labs.missing holds it without them)
+            **{f"{k}_value": v for k, v in (("bilirubin", "0.6"), ("ast", "25"), ("alt", "22"))},
+            **{f"{k}_uln": v for k, v in (("bilirubin", "1.2"), ("ast", "40"), ("alt", "40"))},
+        },
     )
     return location(answer)
 
@@ -430,6 +440,7 @@ def test_sign_verify_prepare_administer_through_the_forms(login: Client) -> None
     """The whole order: signed at the engine's dose, verified, prepared, given; course updated."""
     doctor, pharmacist, nurse = login("physician"), login("pharmacist"), login("nurse")
     course = new_course(doctor)
+    CLOCK["now"] = NOW - dt.timedelta(hours=1)  # signed and verified at 08:00 in Paris
     signed = post(
         doctor,
         course,
@@ -460,6 +471,7 @@ def test_sign_verify_prepare_administer_through_the_forms(login: Client) -> None
         {"height_cm": "170", "weight_kg": "60", "version": version(form)},
     )
     assert location(verified) == order
+    CLOCK["now"] = NOW
 
     sheet = pharmacist.get(order)
     assert "Pharmacy worksheet" in sheet.text
@@ -509,8 +521,8 @@ def test_sign_verify_prepare_administer_through_the_forms(login: Client) -> None
         order,
         f"{order}/administer",
         {
-            "started_at": "2026-05-04T08:00",
-            "ended_at": "2026-05-04T07:00",
+            "started_at": "2026-05-04T09:00",
+            "ended_at": "2026-05-04T08:00",
             "version": version(clock_page),
         },
     )

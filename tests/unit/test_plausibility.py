@@ -1,54 +1,68 @@
-"""Histories a ward could not have lived are refused (workflow.plausibility, regimen.cycle1)."""
+"""Plausibility refusals say what was probably meant (data.count_units, data.bmi)."""
 
 from __future__ import annotations
 
-import datetime as dt
+import copy
+from typing import Any
 
-from inocds.clinical.plausibility import history_problems
+import pytest
+from tests.builders import BASE_PATIENT, NORMAL_LABS
 
-BIRTH = dt.date(1970, 1, 1)
-OPENED = dt.date(2026, 5, 4)
-STARTED = [
-    {"type": "cycle_start", "date": "2026-05-04", "cycle": 1},
-    {"type": "dose", "date": "2026-05-04", "cycle": 1, "day": 1, "dose_mg_per_m2": 0.8},
-]
-
-
-def fields(new: dict[str, object], events: list[dict[str, object]] = STARTED) -> list[str]:
-    return [p.field for p in history_problems(events, new, BIRTH, OPENED)]
+from inocds.clinical.documents import parse_course
+from inocds.clinical.dose import run_dose
+from inocds.clinical.validation import InputError
 
 
-def test_workflow_plausibility_labs_before_the_course_started_are_refused() -> None:
-    """Labs of 2026-05-01 for a course started 2026-05-04 belong to the pretreatment values."""
-    assert fields({"type": "labs", "date": "2026-05-01", "anc_per_mm3": 900}) == ["event.date"]
+def _doc(**today_labs: Any) -> dict[str, Any]:
+    return {
+        "patient": copy.deepcopy(BASE_PATIENT),
+        "events": [],
+        "today": {"date": "2026-01-05", "labs": {**NORMAL_LABS, **today_labs}},
+    }
 
 
-def test_workflow_plausibility_a_response_years_before_the_course_is_refused() -> None:
-    """A response in 2001 for a course opened 2026-05-04: > 365 days back, "check the year"."""
-    problems = history_problems([], {"type": "response", "date": "2001-05-04"}, BIRTH, OPENED)
-    assert problems and "check the year" in problems[0].message
+def _errors(raw: dict[str, Any], parse: Any = parse_course) -> dict[str, str]:
+    with pytest.raises(InputError) as caught:
+        parse(raw)
+    return {e.field: e.message for e in caught.value.errors}
 
 
-def test_workflow_plausibility_an_event_before_birth_is_refused() -> None:
-    """A toxicity with onset 1969 for a patient born 1970-01-01 is refused."""
-    problems = history_problems(STARTED, {"type": "toxicity", "onset": "1969-12-31"}, BIRTH, OPENED)
-    assert problems and "birth" in problems[0].message
+def test_platelets_80_says_enter_80000() -> None:
+    """Platelets 80 is 80 x 10^3/uL: 80 x 1000 = 80000 per mm3."""
+    message = _errors(_doc(platelets_per_mm3=80))["today.labs.platelets_per_mm3"]
+    assert "10^3/uL" in message and "enter 80000" in message and "(data.count_units)" in message
 
 
-def test_regimen_cycle1_cycle_5_on_the_day_of_cycle_1_is_refused() -> None:
-    """Cycle 5 day 1 on 2026-05-04, the day cycle 1 started: cycles 2-4 are missing."""
-    new = {"type": "dose", "date": "2026-05-04", "cycle": 5, "day": 1, "dose_mg_per_m2": 0.5}
-    assert fields(new) == ["event.cycle"]
+def test_anc_1_5_says_enter_1500() -> None:
+    """ANC 1.5 is 1.5 x 10^9/L: 1.5 x 1000 = 1500 per mm3."""
+    message = _errors(_doc(anc_per_mm3=1.5))["today.labs.anc_per_mm3"]
+    assert "enter 1500" in message
 
 
-def test_regimen_cycle1_cycle_2_sooner_than_21_days_is_refused() -> None:
-    """Cycle 1 started 2026-05-04; cycle 2 on 2026-05-20 is 16 days later (< 21): refused;
-    2026-05-25 (21 days) is accepted."""
-    early = {"type": "cycle_start", "date": "2026-05-20", "cycle": 2}
-    assert fields(early) == ["event.date"]
-    assert fields({**early, "date": "2026-05-25"}) == []
+def test_count_with_a_fraction_is_refused() -> None:
+    """80000.5 platelets per mm3 is not a whole count."""
+    assert (
+        "whole numbers" in _errors(_doc(platelets_per_mm3=80000.5))["today.labs.platelets_per_mm3"]
+    )
 
 
-def test_workflow_plausibility_a_pretreatment_toxicity_is_accepted() -> None:
-    """A toxicity whose onset precedes the first dose is the pretreatment grade: accepted."""
-    assert fields({"type": "toxicity", "onset": "2026-04-20", "grade": 1}) == []
+def test_zero_counts_and_counts_at_the_floor_pass() -> None:
+    """ANC 0 and 10, platelets 0 and 1000 are counts per mm3 (0, or at least the floor)."""
+    for anc, plt in ((0, 0), (10, 1000)):
+        parse_course(_doc(anc_per_mm3=anc, platelets_per_mm3=plt))
+
+
+def test_inches_and_pounds_are_named() -> None:
+    """69 in / 154 lb: BMI 154 / 0.69^2 = 323.5; 69 x 2.54 = 175 cm, 154 / 2.2046 = 69.9 kg."""
+    raw = _doc()
+    raw["patient"].update(height_cm=69, weight_kg=154)
+    errors = _errors(raw)
+    assert set(errors) == {"patient.height_cm", "patient.weight_kg"}
+    message = errors["patient.height_cm"]
+    assert "323.5" in message and "175 cm" in message and "69.9 kg" in message
+
+
+def test_dose_refuses_175_cm_and_3_kg() -> None:
+    """175 cm / 3 kg: BMI 3 / 1.75^2 = 0.98, below 10."""
+    errors = _errors({"height_cm": 175, "weight_kg": 3, "dose_mg_per_m2": 0.8}, run_dose)
+    assert set(errors) == {"height_cm", "weight_kg"} and "(data.bmi)" in errors["weight_kg"]

@@ -29,6 +29,9 @@ BASE: dict[str, Any] = {
             "platelets_per_mm3": 80000,
             "peripheral_blasts_per_mm3": 3000,
             "bilirubin": {"value": 0.6, "uln": 1.2},
+            # liver tests before the first dose (labs.missing would otherwise hold it)
+            "ast": {"value": 25, "uln": 40},
+            "alt": {"value": 22, "uln": 40},
         },
         "history": {
             "prior_hsct": False,

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 from inocds.clinical.bsa import FORMULAS, body_surface_area_m2
 from inocds.clinical.preparation import Infusion, plan_infusion, preparation_steps
+from inocds.clinical.rules.plausibility import bmi_errors
 from inocds.clinical.validation import (
     Enum,
     FieldError,
@@ -229,7 +230,9 @@ def collect_dose_request(
     bsa: float | None = None
     if "bsa_m2" not in raw and height is not None and weight is not None:
         bsa = rounded_bsa_m2(height, weight, formula)
-        if not min_bsa <= bsa <= max_bsa:
+        implausible = bmi_errors(height, weight)  # data.bmi: inches, pounds, typos
+        errors.extend(implausible)
+        if not implausible and not min_bsa <= bsa <= max_bsa:
             for name in _BODY_FIELDS:
                 errors.append(
                     FieldError(

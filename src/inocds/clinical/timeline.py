@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from inocds.clinical.course import CourseState
+from inocds.clinical.rules.text import recheck
 from inocds.protocol.loader import load_protocol
 
 __all__ = [
@@ -54,7 +55,6 @@ _RECHECK_TEMPLATES = {
         "the counts are back to the previous cycle's starting counts "
         "(or ANC ≥ {anc:,g}/mm³ and platelets ≥ {plt:,g}/mm³)"
     ),
-    "heme.counts_missing": "that day's ANC and platelet count are recorded",
     "hepatic.interrupt": "bilirubin is ≤ {bili:g} × ULN and AST and ALT ≤ {trans:g} × ULN",
     "nonheme.grade2": _GRADE_BACK,
     "nonheme.bleeding_infection": _GRADE_BACK,
@@ -86,7 +86,7 @@ def recheck_conditions(decision: dict[str, Any] | None) -> list[dict[str, str]]:
     seen: set[str] = set()
     for reason in decision.get("reasons", []):
         template = _RECHECK_TEMPLATES.get(str(reason.get("rule")))
-        text = template.format(**numbers) if template else None
+        text = template.format(**numbers) if template else recheck(str(reason.get("rule")))
         if text and text not in seen:
             seen.add(text)
             found.append({"text": text, "rule": str(reason["rule"])})

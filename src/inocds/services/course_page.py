@@ -29,7 +29,7 @@ from inocds.clinical.timeline import (
 )
 from inocds.clinical.validation import InputError
 from inocds.protocol.loader import load_protocol
-from inocds.services import courses, directory, order_steps, orders, patients
+from inocds.services import courses, directory, order_history, orders, patients, waste
 from inocds.services.courses import EVENT_ROLES
 
 __all__ = ["CourseRead", "course_page", "order_rows", "read_course"]
@@ -77,7 +77,7 @@ def order_rows(session: Session, found: list[Order]) -> list[dict[str, Any]]:
     rows = []
     for order in found:
         preparation = (
-            order_steps.preparation_of(session, order.id) if order.status == "prepared" else None
+            order_history.preparation_of(session, order.id) if order.status == "prepared" else None
         )
         rows.append({"order": order, "preparation": preparation})
     return rows
@@ -142,7 +142,7 @@ def lab_plots(document: dict[str, Any]) -> dict[str, str] | None:
 
 def _event_rows(session: Session, user: User, course_id: int) -> list[dict[str, Any]]:
     names = directory.display_names(session)
-    from_orders = order_steps.orders_of_dose_events(session)
+    from_orders = order_history.orders_of_dose_events(session)
     rows = []
     for event in courses.effective_events(session, course_id):
         payload = dict(event.payload or {})
@@ -229,6 +229,8 @@ def course_page(
         "uln": _latest_uln(stored),
         "weight_change": orders.weight_change_fraction(course, measurement.weight_kg),
         "weight_change_limit": orders.WEIGHT_CHANGE_FRACTION,
+        "waste": waste.course_waste(session, user, course_id),
+        "waste_labels": waste.REASON_LABELS,
         "measurement_age_days": (today - measurement.measured_on).days,
     }
     if read.state is not None and read.decision is not None and read.plan is not None:

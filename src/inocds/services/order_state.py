@@ -28,7 +28,12 @@ __all__ = ["live_order", "make_room", "transition", "void_administration"]
 
 
 def transition(
-    session: Session, actor: User, order: Order, status: str, reason: str | None = None
+    session: Session,
+    actor: User,
+    order: Order,
+    status: str,
+    reason: str | None = None,
+    action: str | None = None,
 ) -> None:
     """Moves `order` to `status` if it is still in the state and version read, else Conflict.
 
@@ -50,7 +55,8 @@ def transition(
             "version",
         )
     session.refresh(order)
-    record(session, actor.id, f"order.{status}", "order", order.id, before, to_json(order))
+    audited = action or f"order.{status}"
+    record(session, actor.id, audited, "order", order.id, before, to_json(order))
 
 
 def live_order(session: Session, course_id: int, cycle: int, day: int) -> Order | None:

@@ -34,7 +34,7 @@ from inocds.clinical.dose import rounded_bsa_m2
 from inocds.clinical.preparation import beyond_use
 from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
-from inocds.services import courses
+from inocds.services import courses, order_times, waste
 from inocds.services.access import require_role
 from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
@@ -112,7 +112,14 @@ def _check_version(order: Order, version: int | None) -> None:
         )
 
 
-def sign(session: Session, actor: User, course_id: int, data: OrderInput, today: dt.date) -> Order:
+def sign(
+    session: Session,
+    actor: User,
+    course_id: int,
+    data: OrderInput,
+    today: dt.date,
+    now: dt.datetime | None = None,
+) -> Order:
     """A physician signs an order; the engine's decision is attached and differences flagged."""
     require_role(actor, "physician")
     course = courses.get_course(session, actor, course_id)
@@ -171,6 +178,7 @@ def sign(session: Session, actor: User, course_id: int, data: OrderInput, today:
         override_reason=data.override_reason if problems else None,
         flagged=bool(problems),
         prescriber_id=actor.id,
+        signed_at=(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC),
     )
     session.add(order)
     try:
@@ -190,6 +198,7 @@ def verify(
     height_cm: float,
     weight_kg: float,
     version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Verification | None:
     """A pharmacist other than the prescriber reproduces the dose from their own entry.
 
@@ -239,6 +248,7 @@ def verify(
         height_cm=height_cm,
         weight_kg=weight_kg,
         dose_mg=dose_mg,
+        verified_at=(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC),
     )
     _complete_step(session, actor, order, verification, "verified")
     return verification
@@ -253,6 +263,7 @@ def prepare(
     diluted_at: dt.datetime | None = None,
     vial_lots: tuple[str, ...] = (),
     version: int | None = None,
+    ledger_remainder: bool = True,
 ) -> Preparation:
     """A pharmacist records the compounding; the beyond-use clock is stored with it."""
     require_role(actor, "pharmacist")
@@ -262,6 +273,7 @@ def prepare(
         raise Conflict(
             f"order {order_id} is {order.status}; only a verified order is prepared", "status"
         )
+    order_times.check_preparation_times(session, order, reconstituted_at, diluted_at)
     try:
         clock = beyond_use(reconstituted_at, refrigerated, diluted_at)
     except ValueError as error:
@@ -278,6 +290,8 @@ def prepare(
         worksheet=clock.to_dict(),
     )
     _complete_step(session, actor, order, preparation, "prepared")
+    if ledger_remainder:  # vials not recorded on the pharmacy day: their rest is waste
+        waste.record_untracked_remainder(session, actor, order, preparation)
     return preparation
 
 
@@ -308,8 +322,7 @@ def administer(
             f"{latest_start.astimezone(started_at.tzinfo).isoformat()}",
             "started_at",
         )
-    if ended_at is not None and ended_at < started_at:
-        raise InputError([FieldError("ended_at", "must not be before started_at")])
+    order_times.check_administration_times(order, preparation, started_at, ended_at)
     transition(session, actor, order, "administered")
     payload = {
         "type": "dose",
@@ -375,6 +388,8 @@ def cancel(
     _check_version(order, version)
     if order.status in ("administered", "cancelled"):
         raise Conflict(f"order {order_id} is {order.status}", "status")
+    if order.status == "prepared":  # the bag made for it is waste (issue 15)
+        waste.record_cancelled_bag(session, actor, order, dt.datetime.now(dt.UTC))
     transition(session, actor, order, "cancelled", reason)
     return order
 

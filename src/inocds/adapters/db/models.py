@@ -40,9 +40,12 @@ __all__ = [
     "Measurement",
     "Order",
     "Patient",
+    "PharmacyVial",
     "Preparation",
     "User",
     "Verification",
+    "VialDraw",
+    "WasteEntry",
     "WebSession",
 ]
 
@@ -52,6 +55,14 @@ LIVE_ORDER_STATUSES = ("signed", "verified", "prepared", "administered")
 """An order in one of these states holds its course's cycle and day: one such order per dose."""
 _LIVE_ORDER = text(f"status IN {LIVE_ORDER_STATUSES!r}")
 _DOSE_IN_FORCE = text("dose_slot IS NOT NULL")
+WASTE_REASONS = (
+    "unused_vial_remainder",
+    "expired_bag",
+    "unused_bag",
+    "cancelled_after_preparation",
+    "spill",
+)
+VERIFICATION_METHODS = ("measurements", "dose")
 
 
 def utcnow() -> dt.datetime:
@@ -227,15 +238,22 @@ class Order(Base):
 
 
 class Verification(Base):
-    """The pharmacist's independent check: one per order (unique), own height and weight."""
+    """The pharmacist's independent check: one per order (unique), made blind.
+
+    `method` "measurements": the pharmacist's own height and weight reproduce the dose;
+    "dose": the pharmacist's own dose in mg (height and weight then stay empty).
+    """
 
     __tablename__ = "verifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
     pharmacist_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    height_cm: Mapped[float] = mapped_column(Float)
-    weight_kg: Mapped[float] = mapped_column(Float)
+    height_cm: Mapped[float | None] = mapped_column(Float)
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(
+        String(20), default="measurements", server_default="measurements"
+    )
     dose_mg: Mapped[float] = mapped_column(Float)
     verified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -269,7 +287,61 @@ class Administration(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     reaction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    volume_ml: Mapped[float | None] = mapped_column(Float)
+    """Volume infused, recorded when the infusion ends (may be completed later)."""
     dose_event_id: Mapped[int] = mapped_column(ForeignKey("course_events.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PharmacyVial(Base):
+    """A reconstituted vial of the pharmacy day: its lot, when, and what was left."""
+
+    __tablename__ = "pharmacy_vials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot: Mapped[str] = mapped_column(String(100))
+    reconstituted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    vial_mg: Mapped[float] = mapped_column(Float)
+    price_usd: Mapped[float] = mapped_column(Float)
+    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    remainder_mg: Mapped[float | None] = mapped_column(Float)
+
+
+class VialDraw(Base):
+    """Milligrams drawn from one vial into one order's bag (which lot went to which bag)."""
+
+    __tablename__ = "vial_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vial_id: Mapped[int] = mapped_column(ForeignKey("pharmacy_vials.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    mg: Mapped[float] = mapped_column(Float)
+    ml: Mapped[float] = mapped_column(Float)
+    drawn_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    bag_discarded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WasteEntry(Base):
+    """Milligrams discarded, with the reason and their cost (the waste ledger)."""
+
+    __tablename__ = "waste_entries"
+    __table_args__ = (CheckConstraint(f"reason IN {WASTE_REASONS!r}", name="ck_waste_reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    mg: Mapped[float] = mapped_column(Float)
+    cost_usd: Mapped[float] = mapped_column(Float)
+    price_per_vial_usd: Mapped[float] = mapped_column(Float)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    vial_id: Mapped[int | None] = mapped_column(ForeignKey("pharmacy_vials.id"))
+    lot: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -21,14 +21,20 @@ from inocds.entrypoints.api.error_handlers import install_error_handlers
 from inocds.entrypoints.api.guard import RequestGuard, RetryGuard
 from inocds.entrypoints.api.idempotency import IdempotencyMiddleware
 from inocds.entrypoints.api.login_guard import LoginGuardMiddleware
+from inocds.entrypoints.api.order_steps_router import order_steps_api
 from inocds.entrypoints.api.orders_router import orders_router
 from inocds.entrypoints.api.patients_router import patients_router
 from inocds.entrypoints.api.request_schemas import document_error_answers
 from inocds.entrypoints.api.security import SecurityMiddleware
 from inocds.entrypoints.api.users_router import users_router
+from inocds.entrypoints.api.waste_router import waste_router
+from inocds.entrypoints.cds_hooks import cds_hooks_router
+from inocds.entrypoints.fhir import fhir_router
 from inocds.entrypoints.web.audit_pages import audit_pages
 from inocds.entrypoints.web.documents_router import documents_router
+from inocds.entrypoints.web.order_pages import order_steps_router
 from inocds.entrypoints.web.patient_edit_pages import patient_edit_pages
+from inocds.entrypoints.web.pharmacy_pages import pharmacy_router
 from inocds.entrypoints.web.router import install_web
 from inocds.entrypoints.web.user_admin_pages import user_admin_pages
 from inocds.services.access_log import AccessLogWriter
@@ -86,10 +92,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(patients_router())
     app.include_router(courses_router())
     app.include_router(orders_router())
+    app.include_router(waste_router())
+    app.include_router(order_steps_api())
     app.include_router(documents_router())
     app.include_router(patient_edit_pages())  # /patients/{id}/edit
     app.include_router(user_admin_pages())  # /users/{id}/active, unlock, password, role
     app.include_router(audit_pages())  # /audit, /audit/verify
+    app.include_router(cds_hooks_router())  # CDS Hooks 2.0 (client JWT)
+    app.include_router(fhir_router())  # FHIR R4 at /fhir
+    app.include_router(pharmacy_router())  # the pharmacist's day and the waste ledger
+    app.include_router(order_steps_router())  # blind check, return, re-sign, completion
     install_web(app)  # the care team's pages and /static
 
     @app.get("/healthz", tags=["service"], summary="Liveness")

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from inocds.entrypoints.api.clock import Today
+from inocds.entrypoints.api.clock import Now, Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.protocol.loader import load_protocol
-from inocds.services import order_state, order_steps, orders
+from inocds.services import order_history, order_state, orders
 from inocds.services.records import Order, User
 
 _LIMITS = load_protocol()["dose.bsa"]
@@ -100,7 +100,7 @@ class Cancellation(BaseModel):
 
 def order_json(session: Any, order: Order) -> dict[str, Any]:
     """An order with its verification, preparation and administration."""
-    steps = order_steps.order_steps(session, order.id)
+    steps = order_history.order_steps(session, order.id)
     verification, preparation, administration = (
         steps.verification,
         steps.preparation,
@@ -150,9 +150,15 @@ def orders_router() -> APIRouter:
 
     @router.post("/api/v1/courses/{course_id}/orders", status_code=201, summary="Sign an order")
     def sign(
-        course_id: int, body: OrderCreate, session: SessionDep, user: Physician, today: Today
+        course_id: int,
+        body: OrderCreate,
+        session: SessionDep,
+        user: Physician,
+        today: Today,
+        now: Now,
     ) -> dict[str, Any]:
-        order = orders.sign(session, user, course_id, orders.OrderInput(**body.model_dump()), today)
+        data = orders.OrderInput(**body.model_dump())
+        order = orders.sign(session, user, course_id, data, today, now=now)
         return order_json(session, order)
 
     @router.get("/api/v1/orders", summary="Orders, newest first")
@@ -177,9 +183,11 @@ def orders_router() -> APIRouter:
         summary="Verify independently (pharmacist, not the prescriber)",
     )
     def verify(
-        order_id: int, body: VerificationCreate, session: SessionDep, user: Pharmacist
+        order_id: int, body: VerificationCreate, session: SessionDep, user: Pharmacist, now: Now
     ) -> Any:
-        done = orders.verify(session, user, order_id, body.height_cm, body.weight_kg, body.version)
+        done = orders.verify(
+            session, user, order_id, body.height_cm, body.weight_kg, body.version, now
+        )
         order = orders.get_order(session, user, order_id)
         if done is None:  # sent back for recalculation: stored, then answered 409
             return JSONResponse(

@@ -77,6 +77,7 @@ def _environment() -> Environment:
         ROLES=list(ROLES),
         EVENT_ROLES=EVENT_ROLES,
         CSRF_FORM_FIELD=CSRF_FORM_FIELD,
+        Form=Form,  # order.html builds the blanks of its extra forms
     )
     return env
 

@@ -153,12 +153,17 @@ _DOCUMENT_PATHS = ("patient.", "events", "today")
 
 
 def _sign(
-    session: Session, login: Login, course_id: int, data: orders.OrderInput, today: dt.date
+    session: Session,
+    login: Login,
+    course_id: int,
+    data: orders.OrderInput,
+    today: dt.date,
+    now: dt.datetime,
 ) -> Any:
     """Signs the order; the engine's refusal to read the course on the date "To be given on"
     (its paths: patient.*, events[n].*, today.*) is put beside that date, in words."""
     try:
-        return _sign_or_read(session, login, course_id, data, today)
+        return _sign_or_read(session, login, course_id, data, today, now)
     except InputError as refusal:
         about_date = [e for e in refusal.errors if e.field.startswith(_DOCUMENT_PATHS)]
         if not about_date:
@@ -173,13 +178,18 @@ def _sign(
 
 
 def _sign_or_read(
-    session: Session, login: Login, course_id: int, data: orders.OrderInput, today: dt.date
+    session: Session,
+    login: Login,
+    course_id: int,
+    data: orders.OrderInput,
+    today: dt.date,
+    now: dt.datetime,
 ) -> Any:
     """Signs the order. No height and weight on or before the date is a refusal beside
     "To be given on", not a missing page; the engine's reading of the course on that
     date speaks first (a date before birth says so)."""
     try:
-        return orders.sign(session, login.user, course_id, data, today)
+        return orders.sign(session, login.user, course_id, data, today, now=now)
     except NotFound as missing:
         if missing.field != "measurements":
             raise
@@ -279,7 +289,7 @@ def sign(
         session,
         form,
         lambda: (
-            _sign(session, login, course_id, orders.OrderInput(**body.model_dump()), today)
+            _sign(session, login, course_id, orders.OrderInput(**body.model_dump()), today, now)
             if body is not None
             else None
         ),

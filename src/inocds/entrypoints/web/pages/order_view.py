@@ -15,7 +15,7 @@ from inocds.entrypoints.web.labels import (
     plain_words,
     time_left,
 )
-from inocds.services import courses, directory, order_steps, orders, patients
+from inocds.services import courses, directory, order_history, orders, patients
 from inocds.services.records import Order, Patient, Preparation, Session, User
 
 __all__ = ["order_view", "worksheet"]
@@ -74,7 +74,7 @@ def order_view(session: Session, user: User, order_id: int, now: dt.datetime) ->
     course = courses.get_course(session, user, order.course_id)
     patient = patients.get_patient(session, user, course.patient_id)
     names = directory.display_names(session)
-    steps = order_steps.order_steps(session, order.id)
+    steps = order_history.order_steps(session, order.id)
     preparation = steps.preparation
     decision = order.engine_decision
     return {

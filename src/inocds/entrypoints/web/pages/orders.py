@@ -100,7 +100,7 @@ def verify(
         lambda: (
             body is not None
             and orders.verify(
-                session, login.user, order_id, body.height_cm, body.weight_kg, body.version
+                session, login.user, order_id, body.height_cm, body.weight_kg, body.version, now
             )
         ),
     )

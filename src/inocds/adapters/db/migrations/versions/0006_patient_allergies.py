@@ -20,10 +20,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Adds patients.allergies (JSON list, empty for every existing patient)."""
-    with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("allergies", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
-        )
+    # a plain ADD COLUMN: SQLite does it in place, where a batch copy of the table would
+    # have to drop `patients` under the foreign keys of the rows that reference it
+    op.add_column(
+        "patients",
+        sa.Column("allergies", sa.JSON(), nullable=False, server_default=sa.text("'[]'")),
+    )
 
 
 def downgrade() -> None:
