@@ -28,7 +28,15 @@ DOCUMENT: dict[str, Any] = {
         {"type": "dose", "date": "2026-05-04", "cycle": 1, "day": 1, "dose_mg_per_m2": 0.8},
         {"type": "dose", "date": "2026-05-11", "cycle": 1, "day": 8, "dose_mg_per_m2": 0.5},
         {"type": "dose", "date": "2026-05-18", "cycle": 1, "day": 15, "dose_mg_per_m2": 0.5},
-        {"type": "labs", "date": "2026-05-25", "anc_per_mm3": 600, "platelets_per_mm3": 85000},
+        {
+            "type": "labs",
+            "date": "2026-05-25",
+            "anc_per_mm3": 600,
+            "platelets_per_mm3": 85000,
+            "bilirubin": {"value": 0.6, "uln": 1.2},
+            "ast": {"value": 20, "uln": 40},
+            "alt": {"value": 20, "uln": 40},
+        },
     ],
     "today": {"date": TODAY.isoformat()},
 }
