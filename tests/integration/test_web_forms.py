@@ -145,15 +145,24 @@ def test_impossible_histories_are_refused(login: Client) -> None:
 
 
 def test_a_course_the_engine_ends_stays_listed_beside_its_override_order(login: Client) -> None:
-    """Grade 3 hepatic toxicity: the engine says stop; the row stays as "stop to be recorded",
-    and an order signed anyway is listed with its override marker beside the engine's answer."""
+    """Grade 3 hepatic toxicity after the first dose (27 April): the engine says stop; the row
+    stays as "stop to be recorded", and an order signed anyway is listed with its override
+    marker beside the engine's answer. (Before any dose the same toxicity only delays the first
+    dose for the clinician: data.toxicity_before_first_dose.)"""
     doctor = login("physician")
     course = new_course(doctor)
+    given = post(
+        doctor,
+        course,
+        f"{course}/dose",
+        {"date": "2026-04-27", "cycle": "1", "day": "1", "dose_mg_per_m2": "0.8"},
+    )
+    assert location(given) == course
     stop = post(
         doctor,
         course,
         f"{course}/toxicity",
-        {"category": "hepatic", "grade": "3", "onset": "2026-05-04"},
+        {"category": "hepatic", "grade": "3", "onset": "2026-05-03"},
     )
     assert location(stop) == course
     worklist = doctor.get("/?show=all")
@@ -165,8 +174,8 @@ def test_a_course_the_engine_ends_stays_listed_beside_its_override_order(login: 
         f"{course}/orders",
         {
             "cycle": "1",
-            "day": "1",
-            "dose_mg_per_m2": "0.8",
+            "day": "8",
+            "dose_mg_per_m2": "0.5",
             "scheduled_on": "2026-05-04",
             "override_reason": "clinician decision after review",
         },

@@ -627,7 +627,16 @@ def test_hematologic_hold_shows_in_the_decision_timeline_and_worklist(login: Cli
             login("nurse"),
             course,
             f"{course}/labs",
-            {"date": "2026-05-04", "anc_per_mm3": "700", "platelets_per_mm3": "30000"},
+            {
+                "date": "2026-05-04",
+                "anc_per_mm3": "700",
+                "platelets_per_mm3": "30000",
+                # liver tests since the last dose (labs.missing holds the dose without them)
+                **{
+                    f"{k}_value": v for k, v in (("bilirubin", "0.6"), ("ast", "25"), ("alt", "22"))
+                },
+                **{f"{k}_uln": v for k, v in (("bilirubin", "1.2"), ("ast", "40"), ("alt", "40"))},
+            },
         )
     )
     page = doctor.get(course)
