@@ -28,12 +28,16 @@ TESTED_ELSEWHERE = {
         "tests/integration/test_order_workflow.py",
         "test_weight_change_of_10_percent_sends_the_order_back",
     ),
+    "workflow.plausibility": (
+        "tests/unit/test_workflow_plausibility.py",
+        "test_workflow_plausibility_an_event_before_birth_is_refused",
+    ),
 }
 
 # Message literals outside this change's reach (other engineers' files this round), each
 # still present; the test fails when one disappears so the list only shrinks.
 KNOWN_LITERALS = {
-    ("entrypoints/web/views.py", "2 cycles"),
+    ("entrypoints/web/labels.py", "2 cycles"),
 }
 
 _UNIT = (

@@ -315,9 +315,9 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
     )
 
 
-def assess_course(doc: CourseDocument) -> Decision:
-    """The decision for today.date."""
-    state = build_course(doc)
+def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Decision:
+    """The decision for today.date; `state` is the walked course when the caller has it."""
+    state = build_course(doc) if state is None else state
     bsa = bsa_for(doc)
     warnings = tuple(state.warnings)
     stopped = _stopped(state, bsa)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from inocds.clinical.assess import assess_course
-from inocds.clinical.course import build_course
+from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.review import REVIEW_RULES
@@ -34,11 +34,13 @@ _ACTIONS = {
 }
 
 
-def explain_course(doc: CourseDocument) -> dict[str, Any]:
-    """The timeline, the decision and each rule behind it, as data and as text."""
+def explain_course(doc: CourseDocument, state: CourseState | None = None) -> dict[str, Any]:
+    """The timeline, the decision and each rule behind it, as data and as text.
+
+    `state` is the walked course when the caller has it (the course is walked once)."""
     protocol = load_protocol()
-    state = build_course(doc)
-    decision = assess_course(doc)
+    state = build_course(doc) if state is None else state
+    decision = assess_course(doc, state)
     timeline = [
         {
             "date": entry.date.isoformat(),

@@ -123,9 +123,11 @@ def _next_cycle(state: CourseState) -> tuple[int, dt.date]:
     return number + 1, max(due, state.today)
 
 
-def _agree_with_assess(doc: CourseDocument, number: int, start: dt.date) -> dt.date:
+def _agree_with_assess(
+    doc: CourseDocument, state: CourseState, number: int, start: dt.date
+) -> dt.date:
     """The plan's day 1 is never before the next dose `assess` allows (CONTRACT v1.1)."""
-    decision = assess_course(doc)
+    decision = assess_course(doc, state)
     if decision.cycle is None or decision.action in ("discontinue", "complete"):
         return start
     allowed = doc.today.date if decision.action == "give" else decision.next_dose_date
@@ -266,9 +268,9 @@ def _schedule_reasons(regimen: CycleRegimen) -> list[Reason]:
     ]
 
 
-def plan_course(doc: CourseDocument) -> CyclePlan:
-    """The next cycle's plan for the course document."""
-    state = build_course(doc)
+def plan_course(doc: CourseDocument, state: CourseState | None = None) -> CyclePlan:
+    """The next cycle's plan; `state` is the walked course when the caller has it."""
+    state = build_course(doc) if state is None else state
     bsa = bsa_for(doc)
     found = stops(doc)
     number, start = _next_cycle(state)
@@ -295,7 +297,7 @@ def plan_course(doc: CourseDocument) -> CyclePlan:
         return CyclePlan(
             "discontinue", number, None, None, limit, (), (reason,), bsa, warnings=warnings
         )
-    start = _agree_with_assess(doc, number, start)
+    start = _agree_with_assess(doc, state, number, start)
     triggers = answer_triggers(state, number, 1)
     if number == 1:
         triggers += list(first_dose_gate(state).reasons)

@@ -310,3 +310,21 @@ def list_entries(session: Session, offset: int = 0, limit: int = 50) -> list[Aud
     """A page of entries, newest first."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).offset(offset).limit(limit)
     return list(session.scalars(query))
+
+
+def last_change(session: Session, entity: str, entity_id: int) -> str | None:
+    """Who last changed a record, when, and how, in words ("signed by Dr A at 2026-05-04
+    14:05 UTC."); None when the record has no audit entry."""
+    entry = session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    if entry is None:
+        return None
+    actor = session.get(User, entry.actor_id) if entry.actor_id is not None else None
+    who = (actor.full_name or actor.username) if actor is not None else "the system"
+    what = entry.action.split(".", 1)[-1].replace("_", " ")
+    at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
+    return f"{what} by {who} at {at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC."

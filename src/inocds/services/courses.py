@@ -28,6 +28,7 @@ from inocds.clinical.assess import assess_course
 from inocds.clinical.course import build_course
 from inocds.clinical.documents import parse_course
 from inocds.clinical.plan import plan_course
+from inocds.clinical.plausibility import history_problems
 from inocds.clinical.validation import FieldError, InputError
 from inocds.services.access import require_role
 from inocds.services.access_log import note_read
@@ -232,6 +233,7 @@ def append_event(
                 for e in error.errors
             ]
         ) from None
+    _check_plausible(course, patient, kept, payload, today)
     if replaced is not None:
         _free_dose_slot(session, replaced)
     row = CourseEvent(
@@ -252,6 +254,20 @@ def append_event(
         ) from None
     record(session, actor.id, "event.append", "course_event", row.id, None, to_json(row))
     return row
+
+
+def _check_plausible(
+    course: Course,
+    patient: Patient,
+    kept: list[dict[str, Any]],
+    payload: dict[str, Any],
+    today: dt.date,
+) -> None:
+    """Refuses an event the course's history makes implausible (workflow.plausibility)."""
+    opened = course.created_at.date() if course.created_at is not None else today
+    problems = history_problems(kept, payload, patient.birth_date, min(opened, today))
+    if problems:
+        raise InputError(problems)
 
 
 def _dose_slot(payload: dict[str, Any]) -> str | None:

@@ -33,8 +33,11 @@ __all__ = ["PLOT_KEYS", "lab_plots_svg"]
 PLOT_KEYS = ("anc", "platelets", "bilirubin", "transaminases")
 """The keys of `lab_plots_svg`'s answer, in display order."""
 
-_WIDTH, _HEIGHT = 680, 270
-_LEFT, _RIGHT, _TOP, _BOTTOM = 70, 24, 40, 46
+_WIDTH, _HEIGHT = 440, 280
+_LEFT, _RIGHT, _TOP, _BOTTOM = 62, 16, 56, 46
+_FONT, _SMALL, _TITLE = 15, 14, 16
+"""Text sizes in SVG units: the plot is drawn 440 wide so that on a 390 px phone (about
+370 px of content, a scale of 0.84) the smallest text is still about 11.8 px."""
 _BEFORE_SLOT = 64
 """Width of the "before" slot at the left of the plot area (pretreatment values)."""
 _TEXT = "#1a1a1a"
@@ -300,7 +303,7 @@ def _date_ticks(frame: _Frame) -> list[dt.date]:
     span = (frame.last - frame.first).days
     if span == 0:
         return [frame.first]
-    count = min(6, span + 1)
+    count = min(5, span + 1)
     step = span / (count - 1)
     days = sorted({round(i * step) for i in range(count)})
     return [frame.first + dt.timedelta(days=d) for d in days]
@@ -347,10 +350,10 @@ def _svg(chart: _Chart, doses: Sequence[_Dose], id_prefix: str) -> str:
         f'width="{_WIDTH}" height="{_HEIGHT}" role="img" class="lab-plot" '
         f'aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
         f'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" '
-        f'font-size="12">',  # sized by the page's style sheet (.lab-plot): CSP forbids style=
+        f'font-size="{_FONT}">',  # sized by the page's style sheet (.lab-plot): CSP forbids style=
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{escape(_description(chart, doses))}</desc>',
-        f'<text x="{_LEFT}" y="18" font-size="14" font-weight="bold" fill="{_TEXT}">'
+        f'<text x="8" y="20" font-size="{_TITLE}" font-weight="bold" fill="{_TEXT}">'
         f"{escape(chart.title)} <tspan font-weight="
         f'"normal" fill="{_MUTED}">({escape(chart.unit)})</tspan></text>',
     ]
@@ -393,7 +396,7 @@ def _svg(chart: _Chart, doses: Sequence[_Dose], id_prefix: str) -> str:
         )
         if dose.day == 1 and dose.cycle is not None:
             out.append(
-                f'<text x="{x + 3:.1f}" y="{frame.y0 + 10}" font-size="11" fill="{_MUTED}">'
+                f'<text x="{x + 3:.1f}" y="{frame.y0 + 10}" font-size="{_SMALL}" fill="{_MUTED}">'
                 f"C{dose.cycle}</text>"
             )
     # thresholds
@@ -403,7 +406,7 @@ def _svg(chart: _Chart, doses: Sequence[_Dose], id_prefix: str) -> str:
             f'<g class="threshold"><line x1="{_LEFT}" y1="{y:.1f}" x2="{_WIDTH - _RIGHT}" '
             f'y2="{y:.1f}" stroke="{_THRESHOLD}" stroke-width="1.5" stroke-dasharray="8 4"/>'
             f'<text x="{_WIDTH - _RIGHT - 4}" y="{y - 5:.1f}" text-anchor="end" '
-            f'fill="{_THRESHOLD}" font-size="11" paint-order="stroke" stroke="#fff" '
+            f'fill="{_THRESHOLD}" font-size="{_SMALL}" paint-order="stroke" stroke="#fff" '
             f'stroke-width="3">{escape(threshold.label)}</text></g>'
         )
     # series
@@ -421,15 +424,16 @@ def _svg(chart: _Chart, doses: Sequence[_Dose], id_prefix: str) -> str:
             out.append(_marker(series, frame.x(p.date), frame.y(p.value), tip))
     # legend (names beside markers, so colour is never the only cue)
     if len(chart.series) > 1:
-        x = _LEFT + 260
+        x = _LEFT
         for series in chart.series:
-            out.append(_marker(series, x, 14, series.name))
-            out.append(f'<text x="{x + 8}" y="18" fill="{_TEXT}">{escape(series.name)}</text>')
-            x += 60
+            out.append(_marker(series, x, 36, series.name))
+            out.append(f'<text x="{x + 8}" y="41" fill="{_TEXT}">{escape(series.name)}</text>')
+            x += 70
     if not values:
         out.append(
             f'<text x="{(_LEFT + _WIDTH - _RIGHT) / 2:.1f}" y="{(frame.y0 + frame.y1) / 2:.1f}" '
-            f'text-anchor="middle" fill="{_MUTED}" font-size="13">No values recorded yet</text>'
+            f'text-anchor="middle" fill="{_MUTED}" font-size="{_FONT}">'
+            "No values recorded yet</text>"
         )
     out.append("</svg>")
     return "\n".join(out)

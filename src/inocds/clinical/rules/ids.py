@@ -64,6 +64,7 @@ CYTOREDUCTION: Final = "cytoreduction"
 # workflow
 WORKFLOW_DOSE_TOLERANCE: Final = "workflow.dose_tolerance"
 WORKFLOW_WEIGHT_CHANGE: Final = "workflow.weight_change"
+WORKFLOW_PLAUSIBILITY: Final = "workflow.plausibility"
 # hepatic
 HEPATIC_SEVERE_LABS: Final = "hepatic.severe_labs"
 HEPATIC_PRETREATMENT_LIMITS: Final = "hepatic.pretreatment_limits"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inocds.clinical.documents import CourseDocument, parse_course
+from inocds.clinical.plan import CyclePlan
 from inocds.clinical.reasons import Reason
 from inocds.clinical.screen.alerts import Alert
 from inocds.clinical.screen.common import Collector, DoseDate
@@ -68,12 +69,13 @@ class ScreenResult:
         }
 
 
-def screen_course(doc: CourseDocument) -> ScreenResult:
-    """The safety screen of a validated course document (pure)."""
+def screen_course(doc: CourseDocument, plan: CyclePlan | None = None) -> ScreenResult:
+    """The safety screen of a validated course document (pure); `plan` is the engine's
+    `CyclePlan` of the course when the caller has it (else it is computed here)."""
     c = Collector(load_protocol())
     meds = interaction_section(doc, c)
     vod_ids, vod_details, vod_unknown = vod_risk(doc, c)
-    doses = dose_dates(doc, c)
+    doses = dose_dates(doc, c, plan)
     monitoring = monitoring_checks(doc, doses, meds.qt_drugs, c)
     reproductive = reproductive_windows(doc, doses, c)
     cyto_required, cyto_details = cytoreduction(doc, c)

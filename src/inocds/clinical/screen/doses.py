@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from inocds.clinical.documents import CourseDocument
-from inocds.clinical.plan import plan_course
+from inocds.clinical.plan import CyclePlan, plan_course
 from inocds.clinical.screen.common import Collector, DoseDate
 
 __all__ = ["dose_dates", "planned_doses"]
@@ -24,9 +24,11 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
-def planned_doses(doc: CourseDocument) -> list[DoseDate]:
-    """The doses of the next cycle as `plan` gives them (its contract JSON form)."""
-    plan = plan_course(doc).to_dict()
+def planned_doses(doc: CourseDocument, found: CyclePlan | None = None) -> list[DoseDate]:
+    """The doses of the next cycle as `plan` gives them (its contract JSON form).
+
+    `found` is the engine's plan of the course when the caller has it (else computed here)."""
+    plan = (plan_course(doc) if found is None else found).to_dict()
     cycle = plan.get("cycle")
     planned: list[DoseDate] = []
     for dose in plan.get("doses") or ():
@@ -70,14 +72,16 @@ def _current_cycle_rest(doc: CourseDocument, c: Collector) -> list[DoseDate]:
     return rest
 
 
-def dose_dates(doc: CourseDocument, c: Collector) -> tuple[DoseDate, ...]:
+def dose_dates(
+    doc: CourseDocument, c: Collector, plan: CyclePlan | None = None
+) -> tuple[DoseDate, ...]:
     """Recorded doses, then the rest of the current cycle and the planned next cycle."""
     recorded = [DoseDate(e.date, e.cycle, e.day, True) for e in doc.of_type("dose")]
     if doc.of_type("discontinued"):
         return tuple(recorded)
     known = {(d.cycle, d.day) for d in recorded}
     ahead: list[DoseDate] = []
-    for d in [*_current_cycle_rest(doc, c), *planned_doses(doc)]:
+    for d in [*_current_cycle_rest(doc, c), *planned_doses(doc, plan)]:
         if (d.cycle, d.day) not in known:
             known.add((d.cycle, d.day))
             ahead.append(d)

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from inocds.adapters.db.models import AuditEntry, User
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.services import access_log, audit, audit_verify
+from inocds.services.records import AuditEntry, User
 
 __all__ = [
     "AccessPage",

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from inocds.adapters.db.models import Course, CourseEvent, User
 from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.services import courses
+from inocds.services.records import Course, CourseEvent, User
 
 __all__ = ["courses_router"]
 

@@ -12,13 +12,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from inocds.adapters.db.models import Administration, Order, Preparation, User, Verification
 from inocds.entrypoints.api.clock import Now, Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.protocol.loader import load_protocol
-from inocds.services import order_state, orders
+from inocds.services import order_history, order_state, orders
+from inocds.services.records import Order, User
 
 _LIMITS = load_protocol()["dose.bsa"]
 """Plausible heights and weights, from the protocol data (dose.bsa)."""
@@ -101,10 +100,11 @@ class Cancellation(BaseModel):
 
 def order_json(session: Any, order: Order) -> dict[str, Any]:
     """An order with its verification, preparation and administration."""
-    verification = session.scalar(select(Verification).where(Verification.order_id == order.id))
-    preparation = session.scalar(select(Preparation).where(Preparation.order_id == order.id))
-    administration = session.scalar(
-        select(Administration).where(Administration.order_id == order.id)
+    steps = order_history.order_steps(session, order.id)
+    verification, preparation, administration = (
+        steps.verification,
+        steps.preparation,
+        steps.administration,
     )
     return {
         "id": order.id,

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from inocds.adapters.db.models import Measurement, Patient, User
 from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.protocol.loader import load_protocol
 from inocds.services import patients
+from inocds.services.records import Measurement, Patient, User
 
 _LIMITS = load_protocol()["dose.bsa"]
 """Plausible heights and weights, from the protocol data (dose.bsa)."""

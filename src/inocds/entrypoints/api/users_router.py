@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from inocds.adapters.db.models import ROLES, User
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.services import account_security, auth
+from inocds.services.records import ROLES, User
 
 __all__ = ["PasswordReset", "UserCreate", "UserPublic", "UserUpdate", "users_router"]
 

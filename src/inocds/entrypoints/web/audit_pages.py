@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.web.forms import Form
-from inocds.entrypoints.web.router import Login, PageRefusal, PageRoute, WebLogin, render
+from inocds.entrypoints.web.kit import Login, PageRefusal, PageRoute, WebLogin, render
 from inocds.services import audit_trail
 
 __all__ = ["audit_pages"]

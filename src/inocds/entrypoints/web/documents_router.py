@@ -19,7 +19,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from inocds.adapters.db.models import User
 from inocds.adapters.reports import (
     build_worksheet,
     course_calendar,
@@ -32,6 +31,7 @@ from inocds.adapters.reports.fonts import FontsMissing
 from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.services import courses, documents, patients
+from inocds.services.records import User
 from inocds.settings import site_zone
 
 __all__ = ["documents_router"]

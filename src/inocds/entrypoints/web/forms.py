@@ -11,30 +11,28 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from inocds.clinical.documents import TOXICITY_CATEGORIES
 from inocds.clinical.validation import FieldError, InputError
+from inocds.entrypoints.web.messages import field_label, pydantic_errors
 from inocds.services.errors import ServiceError
 
+M = TypeVar("M", bound=BaseModel)
+
 __all__ = [
-    "COURSE_INPUTS",
-    "EVENT_FORMS",
-    "MEASUREMENT_INPUTS",
-    "PATIENT_INPUTS",
+    "COUNT_UNITS",
     "Form",
-    "event_payload",
     "field_label",
-    "liver_tests",
     "local_zone",
     "parse_local_datetime",
-    "patient_payload",
     "pydantic_errors",
+    "read_number",
     "to_local",
 ]
 
@@ -53,6 +51,10 @@ class Form:
     """Prefixes of error field paths to strip before matching an input ("event.")."""
     aliases: Mapping[str, str] = field(default_factory=dict)
     """Error field path -> input name, for paths that are not the input's name."""
+    conflict: bool = False
+    """A use case refused the form because the record changed meanwhile (409)."""
+    notes: list[str] = field(default_factory=list)
+    """What the form did with the entries: conversions, warnings (shown above the form)."""
 
     @property
     def failed(self) -> bool:
@@ -75,7 +77,9 @@ class Form:
         """Adds an error beside input `name` (or at the top when there is no such input)."""
         target = self._input_for(name)
         if target is None:
-            self.general.append(f"{name}: {message}" if name not in _QUIET else message)
+            leaf = re.sub(r"\[\d+\]", "", name).rsplit(".", 1)[-1]
+            quiet = name in _QUIET or leaf in _QUIET
+            self.general.append(message if quiet else f"{field_label(leaf)}: {message}")
         else:
             self.errors.setdefault(target, []).append(message)
 
@@ -104,7 +108,50 @@ class Form:
         if isinstance(refusal, InputError):
             self.add_field_errors(refusal.errors)
         else:
+            self.conflict = refusal.status_code == 409
             self.error(refusal.field, refusal.message)
+
+    def validated(self, model: type[M], data: dict[str, Any]) -> M | None:
+        """`data` checked by the API's pydantic `model`; None (errors beside their inputs)
+        when refused or when the form already failed. An input that already has an error
+        (an unreadable number left out of `data`) gets no second one."""
+        try:
+            body = model.model_validate(data)
+        except ValidationError as error:
+            for item in pydantic_errors(error):
+                target = self._input_for(item.field)
+                if target is None or target not in self.errors:
+                    self.error(item.field, item.message)
+            return None
+        return None if self.failed else body
+
+    def count(self, name: str, *, required: bool = False) -> float | None:
+        """A cell count, stored per mm³, typed in the unit chosen in `<name>_unit`.
+
+        /mm³ takes a whole number (thousands separators as shown: "1,500"); 10^3/µL and
+        10^9/L are the same unit, 1,000/mm³ each, and take decimals ("1.5" is 1,500/mm³).
+        The conversion is noted in `notes` so the page can show it.
+        """
+        unit = self.values.get(f"{name}_unit", "").strip() or "per_mm3"
+        if unit not in COUNT_UNITS:
+            self.error(name, f"choose the unit: {', '.join(u for u, _ in COUNT_UNITS.values())}")
+            return None
+        shown, factor = COUNT_UNITS[unit]
+        value = self.number(name, required=required, low=0, count=factor == 1)
+        if value is None:
+            return None
+        if factor == 1 and value != int(value):
+            self.error(
+                name,
+                f"is a count per mm³ and takes a whole number; for {value:g} × 10^9/L "
+                "choose that unit",
+            )
+            return None
+        if factor != 1:
+            converted = round(value * factor)
+            self.notes.append(f"{field_label(name)} {value:g} {shown} = {converted:,}/mm³")
+            return float(converted)
+        return value
 
     # ------------------------------------------------------------------ parsing
 
@@ -128,17 +175,28 @@ class Form:
         integer: bool = False,
         low: float | None = None,
         high: float | None = None,
+        count: bool = False,
     ) -> float | None:
-        """A number typed into an input (a decimal comma is accepted)."""
-        raw = self.values.get(name, "").strip().replace(",", ".").replace(" ", "")
+        """A number typed into an input; None (with an error beside the input) if unreadable.
+
+        A count (`count=True`: cells per mm³) accepts thousands separators as the pages
+        show them ("1,500" and "1 500" are 1500); a decimal comma there is refused. Other
+        numbers accept a decimal comma ("70,5" is 70.5); "1,500" there is ambiguous (1.5
+        or 1500?) and refused, never guessed.
+        """
+        raw = self.values.get(name, "").strip()
         if not raw:
             if required:
                 self.error(name, "is required")
             return None
+        text, problem = read_number(raw, count=count)
+        if problem:
+            self.error(name, problem)
+            return None
         try:
-            value = float(raw)
+            value = float(text)
         except ValueError:
-            self.error(name, f"must be a number; got {raw!r}")
+            self.error(name, f"must be a number, such as {_EXAMPLE[count]}; got {raw!r}")
             return None
         if not math.isfinite(value):
             self.error(name, "must be a finite number")
@@ -146,36 +204,66 @@ class Form:
         if integer and value != int(value):
             self.error(name, "must be a whole number")
             return None
-        if (low is not None and value < low) or (high is not None and value > high):
-            self.error(name, f"must be from {low:g} to {high:g}")
+        if low is not None and value < low:
+            self.error(name, _range_message(low, high, value))
+            return None
+        if high is not None and value > high:
+            self.error(name, _range_message(low, high, value))
             return None
         return float(int(value)) if integer else value
 
-    def date(self, name: str, *, required: bool = False) -> dt.date | None:
-        """A date typed as YYYY-MM-DD (the browser's date input)."""
+    def date(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        not_after: dt.date | None = None,
+        not_before: dt.date | None = None,
+        before_what: str = "the birth date",
+    ) -> dt.date | None:
+        """A date typed as YYYY-MM-DD (the browser's date input), optionally bounded:
+        not after `not_after` (today: no future dates), not before `not_before`."""
         raw = self.values.get(name, "").strip()
         if not raw:
             if required:
                 self.error(name, "is required")
             return None
         try:
-            return dt.date.fromisoformat(raw)
+            value = dt.date.fromisoformat(raw)
         except ValueError:
-            self.error(name, f"must be a date as YYYY-MM-DD; got {raw!r}")
+            self.error(name, f"must be a date as YYYY-MM-DD, such as 2026-05-04; got {raw!r}")
             return None
+        if not_after is not None and value > not_after:
+            self.error(name, f"must not be after today ({not_after}): {value} is in the future")
+            return None
+        if not_before is not None and value < not_before:
+            self.error(name, f"{value} is before {before_what} ({not_before})")
+            return None
+        return value
 
-    def moment(self, name: str, *, required: bool = False) -> dt.datetime | None:
-        """A local date and time (the browser's datetime-local input), made timezone-aware."""
+    def moment(
+        self, name: str, *, required: bool = False, not_after: dt.datetime | None = None
+    ) -> dt.datetime | None:
+        """A local date and time (the browser's datetime-local input), made timezone-aware;
+        refused after `not_after` (the server's clock plus a little slack)."""
         raw = self.values.get(name, "").strip()
         if not raw:
             if required:
                 self.error(name, "is required")
             return None
         try:
-            return parse_local_datetime(raw)
+            value = parse_local_datetime(raw)
         except ValueError:
-            self.error(name, f"must be a date and time as YYYY-MM-DDTHH:MM; got {raw!r}")
+            self.error(
+                name,
+                f"must be a date and time as YYYY-MM-DDTHH:MM, such as 2026-05-04T14:30; "
+                f"got {raw!r}",
+            )
             return None
+        if not_after is not None and value > not_after:
+            self.error(name, "must not be in the future")
+            return None
+        return value
 
     def choice(self, name: str, options: Iterable[str], *, required: bool = False) -> str | None:
         """One of `options` (None when empty and not required)."""
@@ -195,90 +283,51 @@ class Form:
         return {"yes": True, "no": False}.get(self.values.get(name, ""))
 
 
-FIELD_LABELS = {
-    "mrn": "MRN",
-    "height_cm": "Height (cm)",
-    "weight_kg": "Weight (kg)",
-    "birth_date": "Birth date",
-    "measured_on": "Measured on",
-    "bsa_formula": "BSA formula",
-    "can_become_pregnant": "Can become pregnant",
-    "history_salvage_line": "Salvage line",
-    "hsct_planned": "Transplant planned",
-    "anc_per_mm3": "ANC",
-    "platelets_per_mm3": "Platelets",
-    "peripheral_blasts_per_mm3": "Peripheral blasts",
-    "bilirubin_value": "Total bilirubin",
-    "bilirubin_uln": "Total bilirubin ULN",
-    "ast_value": "AST",
-    "ast_uln": "AST ULN",
-    "alt_value": "ALT",
-    "alt_uln": "ALT ULN",
-    "grade": "CTCAE grade",
-    "status": "Response",
-    "mrd": "Minimal residual disease",
-    "dose_mg_per_m2": "Dose (mg/m²)",
-    "scheduled_on": "To be given on",
-    "override_reason": "Override reason",
-    "weight_change_acknowledged": "Weight change checked",
-    "reconstituted_at": "Reconstituted at",
-    "diluted_at": "Diluted at",
-    "refrigerated": "Storage of the diluted solution",
-    "vial_lots": "Vial lot numbers",
-    "started_at": "Infusion started at",
-    "ended_at": "Infusion ended at",
-    "reaction_grade": "Infusion reaction",
-    "reaction_name": "Reaction",
-    "password_again": "Password again",
-    "on": "Decision date",
+_EXAMPLE = {True: "1500 or 1,500", False: "70.5"}
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+
+
+def read_number(raw: str, *, count: bool) -> tuple[str, str | None]:
+    """`raw` as Python reads a number, or an error message with a suggestion."""
+    text = raw.replace("\u00a0", " ").replace("\u202f", " ").strip()
+    if _THOUSANDS.match(text):
+        plain = text.replace(",", "").replace(" ", "")
+        if count or " " in text or "." in text:
+            return plain, None
+        return text, (
+            f"{raw!r} is ambiguous: write {plain} for {int(plain):,} "
+            f"or {text.replace(',', '.')} with a decimal point"
+        )
+    if _DECIMAL_COMMA.match(text):
+        if count:
+            return text, (
+                f"is a count of cells per mm³: {raw!r} is not one; write it in full, "
+                f"such as 1500 or 1,500 (or choose the unit 10^9/L for {text.replace(',', '.')})"
+            )
+        return text.replace(",", "."), None
+    return text.replace(" ", "") if count else text, None
+
+
+def _range_message(low: float | None, high: float | None, value: float) -> str:
+    if low is not None and value < low and low == 0:
+        return "must not be negative"
+    if high is None:
+        return f"must be at least {low:g}"
+    if low is None:
+        return f"must be at most {high:g}"
+    return f"must be from {low:g} to {high:g}"
+
+
+COUNT_UNITS = {
+    "per_mm3": ("/mm³", 1),
+    "e3_per_uL": ("× 10^3/µL", 1000),
+    "e9_per_L": ("× 10^9/L", 1000),
 }
-
-
-def field_label(name: str) -> str:
-    """The label of an input, for the error summary ("weight_kg" -> "Weight (kg)")."""
-    return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
-
+"""Units a count may be typed in: (as shown, cells per mm³ in one unit)."""
 
 _QUIET = frozenset({"(request)", "status", "version", "role", "order_id", "event_id"})
 """Error paths shown without their name (the message says enough)."""
-
-_PYDANTIC_MESSAGES = {
-    "missing": "is required",
-    "float_parsing": "must be a number",
-    "int_parsing": "must be a whole number",
-    "date_from_datetime_parsing": "must be a date as YYYY-MM-DD",
-    "date_parsing": "must be a date as YYYY-MM-DD",
-    "bool_parsing": "must be yes or no",
-}
-
-
-def pydantic_errors(error: ValidationError) -> list[FieldError]:
-    """A pydantic ValidationError as field errors with short, plain messages."""
-    found: list[FieldError] = []
-    for item in error.errors():
-        path = ".".join(str(part) for part in item["loc"])
-        kind = item.get("type", "")
-        context = item.get("ctx") or {}
-        if kind in _PYDANTIC_MESSAGES:
-            message = _PYDANTIC_MESSAGES[kind]
-        elif kind == "greater_than_equal":
-            message = f"must be at least {context.get('ge')}"
-        elif kind == "greater_than":
-            message = f"must be above {context.get('gt')}"
-        elif kind == "less_than_equal":
-            message = f"must be at most {context.get('le')}"
-        elif kind == "less_than":
-            message = f"must be below {context.get('lt')}"
-        elif kind == "string_too_short":
-            message = "is required"
-        elif kind == "string_too_long":
-            message = f"must have at most {context.get('max_length')} characters"
-        elif kind in ("literal_error", "enum"):
-            message = f"must be one of {context.get('expected')}"
-        else:
-            message = str(item.get("msg", "is not valid"))
-        found.append(FieldError(path, message))
-    return found
 
 
 def local_zone() -> dt.tzinfo | None:
@@ -303,180 +352,3 @@ def to_local(moment: dt.datetime) -> dt.datetime:
     """A stored timestamp (naive means UTC, as SQLite hands it back) in the ward's zone."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
     return aware.astimezone(local_zone())
-
-
-# ------------------------------------------------------------------ the pages' forms
-
-PATIENT_INPUTS = frozenset(
-    {
-        "mrn",
-        "family_name",
-        "given_name",
-        "birth_date",
-        "sex",
-        "height_cm",
-        "weight_kg",
-        "measured_on",
-        "can_become_pregnant",
-        "bsa_formula",
-        "history_prior_hsct",
-        "history_liver_disease",
-        "history_prior_vod",
-        "history_salvage_line",
-        "diagnosis_cd22_positive",
-        "diagnosis_b_cell_precursor_all",
-        "diagnosis_relapsed_or_refractory",
-        "medications",
-        "allergies",
-    }
-)
-MEASUREMENT_INPUTS = frozenset({"measured_on", "height_cm", "weight_kg"})
-COURSE_INPUTS = frozenset(
-    {
-        "hsct_planned",
-        "anc_per_mm3",
-        "platelets_per_mm3",
-        "peripheral_blasts_per_mm3",
-        "bilirubin_value",
-        "bilirubin_uln",
-        "ast_value",
-        "ast_uln",
-        "alt_value",
-        "alt_uln",
-    }
-)
-
-
-EVENT_FORMS: dict[str, frozenset[str]] = {
-    "labs": frozenset(
-        {
-            "date",
-            "anc_per_mm3",
-            "platelets_per_mm3",
-            "bilirubin_value",
-            "bilirubin_uln",
-            "ast_value",
-            "ast_uln",
-            "alt_value",
-            "alt_uln",
-        }
-    ),
-    "toxicity": frozenset({"category", "name", "grade", "onset", "resolved", "cycle"}),
-    "response": frozenset({"date", "status", "mrd", "cycle"}),
-    "cycle_start": frozenset({"date", "cycle", "anc_per_mm3", "platelets_per_mm3"}),
-    "discontinued": frozenset({"date", "reason"}),
-    "dose": frozenset({"date", "cycle", "day", "dose_mg_per_m2"}),
-}
-
-
-def patient_payload(form: Form) -> dict[str, Any]:
-    """The API's PatientCreate body from the form (empty inputs left out)."""
-    v = form.values
-    data: dict[str, Any] = {
-        key: v[key].strip()
-        for key in (
-            "mrn",
-            "family_name",
-            "given_name",
-            "birth_date",
-            "sex",
-            "height_cm",
-            "weight_kg",
-            "measured_on",
-            "bsa_formula",
-        )
-        if v.get(key, "").strip()
-    }
-    for key in ("height_cm", "weight_kg"):
-        if key in data:
-            data[key] = data[key].replace(",", ".")
-    data["can_become_pregnant"] = form.tristate("can_become_pregnant")
-    data["history"] = {
-        "prior_hsct": form.checked("history_prior_hsct"),
-        "liver_disease": form.checked("history_liver_disease"),
-        "prior_vod": form.checked("history_prior_vod"),
-        "salvage_line": v.get("history_salvage_line", "").strip() or None,
-    }
-    data["diagnosis"] = {
-        key: form.tristate(f"diagnosis_{key}")
-        for key in ("cd22_positive", "b_cell_precursor_all", "relapsed_or_refractory")
-    }
-    data["medications"] = [
-        line.strip() for line in v.get("medications", "").replace(",", "\n").splitlines()
-    ]
-    data["medications"] = [m for m in data["medications"] if m]
-    data["allergies"] = [a.strip() for a in v.get("allergies", "").splitlines() if a.strip()]
-    return data
-
-
-def liver_tests(form: Form) -> dict[str, Any]:
-    """Bilirubin, AST and ALT as {value, uln}, for each test whose value was typed.
-
-    A value needs its upper limit of normal. An upper limit alone is left out: the
-    forms pre-fill the laboratory's limits, so a test not measured has one.
-    """
-    found: dict[str, Any] = {}
-    for key in ("bilirubin", "ast", "alt"):
-        if not form.values.get(f"{key}_value", "").strip():
-            continue
-        value = form.number(f"{key}_value", low=0)
-        uln = form.number(f"{key}_uln", low=0)
-        if not form.values.get(f"{key}_uln", "").strip():
-            form.error(f"{key}_uln", "give the upper limit of normal with the value")
-        elif value is not None and uln is not None:
-            if uln <= 0:
-                form.error(f"{key}_uln", "must be above 0")
-            else:
-                found[key] = {"value": value, "uln": uln}
-    return found
-
-
-def event_payload(kind: str, form: Form) -> dict[str, Any] | None:
-    """The contract event typed into a course page form (None when a value is unreadable)."""
-    payload: dict[str, Any] = {"type": kind}
-    if kind == "toxicity":
-        payload["category"] = form.choice("category", TOXICITY_CATEGORIES, required=True)
-        payload["grade"] = form.number("grade", required=True, integer=True, low=1, high=5)
-        onset = form.date("onset", required=True)
-        resolved = form.date("resolved")
-        payload["onset"] = onset.isoformat() if onset else None
-        payload["resolved"] = resolved.isoformat() if resolved else None
-        payload["name"] = form.text("name", max_length=200)
-        cycle = form.number("cycle", integer=True, low=1, high=12)
-        if cycle is not None:
-            payload["cycle"] = int(cycle)
-        if payload["grade"] is not None:
-            payload["grade"] = int(payload["grade"])
-    else:
-        when = form.date("date", required=True)
-        payload["date"] = when.isoformat() if when else None
-    if kind == "labs":
-        for key in ("anc_per_mm3", "platelets_per_mm3"):
-            value = form.number(key, low=0)
-            if value is not None:
-                payload[key] = value
-        payload.update(liver_tests(form))
-        if len(payload) == 2 and not form.failed:
-            form.error("anc_per_mm3", "enter at least one value")
-    elif kind == "cycle_start":
-        cycle = form.number("cycle", required=True, integer=True, low=1, high=12)
-        payload["cycle"] = int(cycle) if cycle is not None else None
-        for key in ("anc_per_mm3", "platelets_per_mm3"):
-            value = form.number(key, low=0)
-            if value is not None:
-                payload[key] = value
-    elif kind == "response":
-        payload["status"] = form.choice("status", ("CR", "CRi", "none"), required=True)
-        payload["mrd"] = form.choice("mrd", ("negative", "positive"))
-        cycle = form.number("cycle", integer=True, low=1, high=12)
-        if cycle is not None:
-            payload["cycle"] = int(cycle)
-    elif kind == "discontinued":
-        payload["reason"] = form.text("reason", max_length=500)
-    elif kind == "dose":
-        cycle = form.number("cycle", required=True, integer=True, low=1, high=12)
-        day = form.choice("day", ("1", "8", "15"), required=True)
-        payload["cycle"] = int(cycle) if cycle is not None else None
-        payload["day"] = int(day) if day is not None else None
-        payload["dose_mg_per_m2"] = form.number("dose_mg_per_m2", required=True, low=0, high=2)
-    return None if form.failed else payload

@@ -1,4 +1,4 @@
-"""Order steps on the order page (issue 11, item 4), beside the order routes of router.py.
+"""Order steps on the order page (issue 11, item 4), beside the order routes of pages/orders.py.
 
 - POST /orders/{id}/verify-dose: a blind verification from the pharmacist's own dose.
 - POST /orders/{id}/return: after a mismatch, the pharmacist confirms sending it back.
@@ -18,20 +18,12 @@ from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.clock import Now, Today
 from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.web.forms import Form
-from inocds.entrypoints.web.router import (
-    Login,
-    PageRoute,
-    PostedForm,
-    WebLogin,
-    _order_page,
-    templates,
-)
+from inocds.entrypoints.web.kit import Login, PageRoute, PostedForm, WebLogin
+from inocds.entrypoints.web.pages.orders import _order_page
 from inocds.services import order_steps
 from inocds.services.errors import NotFound, ServiceError
 
 __all__ = ["order_steps_router"]
-
-templates.env.globals.setdefault("Form", Form)  # order.html builds its extra forms' blanks
 
 
 def _refused(

@@ -20,8 +20,8 @@ from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.api.patients_router import PatientUpdate
-from inocds.entrypoints.web.forms import PATIENT_INPUTS, Form, patient_payload, pydantic_errors
-from inocds.entrypoints.web.router import (
+from inocds.entrypoints.web.forms import Form, pydantic_errors
+from inocds.entrypoints.web.kit import (
     Login,
     PageRefusal,
     PageRoute,
@@ -29,6 +29,7 @@ from inocds.entrypoints.web.router import (
     WebLogin,
     render,
 )
+from inocds.entrypoints.web.payloads import PATIENT_INPUTS, patient_details
 from inocds.services import patients
 from inocds.services.errors import Conflict, NotFound, ServiceError
 
@@ -75,14 +76,9 @@ def stored_values(patient: Any) -> dict[str, str]:
     return values
 
 
-def update_body(form: Form) -> dict[str, Any]:
-    """The API's PatientUpdate body from the edit form."""
-    data = patient_payload(form)
-    for key in ("height_cm", "weight_kg", "measured_on"):
-        data.pop(key, None)
-    data["allergies"] = [
-        line.strip() for line in form.values.get("allergies", "").splitlines() if line.strip()
-    ]
+def update_body(form: Form, today: dt.date) -> dict[str, Any]:
+    """The API's PatientUpdate body from the edit form (a bad value goes beside its field)."""
+    data = patient_details(form, today)
     data["version"] = form.values.get("version", "").strip() or None
     return data
 
@@ -122,8 +118,11 @@ def _save(session: Any, login: Login, patient_id: int, form: Form, today: dt.dat
             form.error(name, "is required")
     if form.failed:
         return 422
+    data = update_body(form, today)
+    if form.failed:
+        return 422
     try:
-        body = PatientUpdate.model_validate(update_body(form))
+        body = PatientUpdate.model_validate(data)
     except ValidationError as error:
         form.add_field_errors(pydantic_errors(error))
         return 422

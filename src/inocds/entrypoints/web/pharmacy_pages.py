@@ -23,7 +23,7 @@ from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.clock import Now
 from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.web.forms import Form, local_zone, to_local
-from inocds.entrypoints.web.router import (
+from inocds.entrypoints.web.kit import (
     Login,
     PageRefusal,
     PageRoute,

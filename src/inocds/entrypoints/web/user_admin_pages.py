@@ -6,7 +6,7 @@
     POST /users/{user_id}/role       role
 
 Each form carries the account's `version`; a stale one answers 409 with what happened.
-The list and the add-a-user form stay at /users (router.py); a refused action comes
+The list and the add-a-user form stay at /users (pages/accounts.py); a refused action comes
 back on that page with the error beside the account's row.
 """
 
@@ -18,11 +18,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from inocds.adapters.db.models import ROLES, User
 from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.web.forms import Form
-from inocds.entrypoints.web.router import (
+from inocds.entrypoints.web.kit import (
     Login,
     PageRefusal,
     PageRoute,
@@ -32,6 +31,7 @@ from inocds.entrypoints.web.router import (
 )
 from inocds.services import auth, users
 from inocds.services.errors import NotFound, ServiceError
+from inocds.services.records import ROLES, User
 
 __all__ = ["user_admin_pages"]
 

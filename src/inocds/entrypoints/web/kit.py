@@ -1,0 +1,272 @@
+"""The pages' shared kit: templates, the logged-in user, refusals as pages, form attempts.
+
+Every page module (`inocds.entrypoints.web.pages.*`) builds its routes on this:
+`page_router()` gives a router whose refusals are HTML pages; `WebLogin` is the
+logged-in user (a posted form must carry the session's CSRF token); `render` fills a
+template; `attempt` runs a use case for a form and puts a refusal beside its field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from inocds.clinical.validation import InputError
+from inocds.entrypoints.api.deps import (
+    CSRF_FORM_FIELD,
+    SESSION_COOKIE,
+    SessionDep,
+    current_user,
+    set_session_cookie,
+)
+from inocds.entrypoints.web import labels
+from inocds.entrypoints.web.filters import FILTERS, time_hint
+from inocds.entrypoints.web.forms import Form, field_label
+from inocds.entrypoints.web.notices import notice_for
+from inocds.services import auth
+from inocds.services.courses import EVENT_ROLES
+from inocds.services.errors import NotFound, ServiceError
+from inocds.services.records import ROLES, Session, User
+
+__all__ = [
+    "Login",
+    "LoginRequired",
+    "MaybeLogin",
+    "PageRefusal",
+    "PostedForm",
+    "WebLogin",
+    "attempt",
+    "page_router",
+    "redirect",
+    "refused",
+    "render",
+    "require",
+    "safe_next",
+    "start_session",
+    "templates",
+]
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("inocds.entrypoints.web", "templates"),
+        autoescape=select_autoescape(("html",)),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(FILTERS, field_label=field_label)
+    env.globals.update(
+        ACTION_LABELS=labels.ACTION_LABELS,
+        ACTION_SHORT=labels.ACTION_SHORT,
+        ORDER_STATUS_LABELS=labels.ORDER_STATUS_LABELS,
+        ORDER_STATUS_SHORT=labels.ORDER_STATUS_SHORT,
+        TOXICITY_LABELS=labels.TOXICITY_LABELS,
+        VOD_LABELS=labels.VOD_LABELS,
+        CHECK_LABELS=labels.CHECK_LABELS,
+        CTCAE_GRADES=labels.CTCAE_GRADES,
+        ROLES=list(ROLES),
+        EVENT_ROLES=EVENT_ROLES,
+        CSRF_FORM_FIELD=CSRF_FORM_FIELD,
+        Form=Form,  # order.html builds the blanks of its extra forms
+    )
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+"""The pages' templates (package data under `templates/`)."""
+
+
+@dataclass(frozen=True)
+class Login:
+    """The logged-in user of a page and the session's CSRF token for its forms."""
+
+    user: User
+    csrf_token: str
+
+
+def render(
+    request: Request,
+    name: str,
+    login: Login | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A page; `login` fills the header and every form's CSRF field."""
+    values = {
+        "login": login,
+        "user": login.user if login else None,
+        "csrf_token": login.csrf_token if login else "",
+        "notice": notice_for(request.query_params),
+        "time_hint": time_hint(),
+        **context,
+    }
+    return templates.TemplateResponse(request, name, values, status_code=status_code)
+
+
+# ------------------------------------------------------------------ login and refusals
+
+
+class LoginRequired(Exception):
+    """No valid browser session: the page answers with the login form."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class PageRefusal(Exception):
+    """A page that cannot be shown (404, 403 …) with a plain message."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+async def posted_form(request: Request) -> dict[str, str]:
+    """The fields of a posted form (the last value of each name); empty for other requests."""
+    if request.method != "POST":
+        return {}
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return {}
+    form = await request.form()
+    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+
+
+PostedForm = Annotated[dict[str, str], Depends(posted_form)]
+
+
+def safe_next(path: str | None) -> str:
+    """A local path to go back to after login (never another site)."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def _here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def optional_login(request: Request, session: SessionDep) -> Login | None:
+    """The browser session's user, if any."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    found = auth.user_for_session_cookie(session, cookie)
+    return None if found is None else Login(found.user, found.csrf_token)
+
+
+MaybeLogin = Annotated[Login | None, Depends(optional_login)]
+
+
+def web_login(request: Request, session: SessionDep, form: PostedForm, found: MaybeLogin) -> Login:
+    """The logged-in user; a posted form must carry the session's CSRF token (else 403)."""
+    if found is None:
+        raise LoginRequired(_here(request) if request.method == "GET" else "/")
+    if request.method == "POST":
+        try:
+            current_user(request, session, form.get(CSRF_FORM_FIELD))
+        except HTTPException as refusal:
+            raise PageRefusal(
+                refusal.status_code,
+                "This form was refused: it did not carry this session's security token "
+                "(CSRF). Go back, reload the page and send the form again.",
+            ) from None
+    return found
+
+
+WebLogin = Annotated[Login, Depends(web_login)]
+
+
+def _error_page(request: Request, status_code: int, message: str) -> Response:
+    context: dict[str, Any] = {"login": None, "user": None, "csrf_token": "", "notice": None}
+    context.update(status=status_code, message=message)
+    return templates.TemplateResponse(request, "error.html", context, status_code=status_code)
+
+
+class PageRoute(APIRoute):
+    """A route whose refusals are HTML pages: login form, 403, 404 — never JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired as missing:
+                target = "/login?" + urlencode({"next": missing.next_path})
+                return RedirectResponse(target, status_code=303)
+            except PageRefusal as refusal:
+                return _error_page(request, refusal.status_code, refusal.message)
+            except ServiceError as refusal:
+                return _error_page(request, refusal.status_code, refusal.message)
+            except InputError as refusal:
+                return _error_page(request, 422, str(refusal))
+            except RequestValidationError:
+                return _error_page(request, 404, "There is no such page.")
+            except StarletteHTTPException as refusal:
+                return _error_page(request, refusal.status_code, str(refusal.detail))
+
+        return page_handler
+
+
+def page_router() -> APIRouter:
+    """A router for one group of pages: out of the OpenAPI document, refusals as pages."""
+    return APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+# ------------------------------------------------------------------ answers to forms
+
+
+def redirect(path: str) -> RedirectResponse:
+    """See other (303): where a form that succeeded sends the browser."""
+    return RedirectResponse(path, status_code=303)
+
+
+def start_session(request: Request, session: Session, user: User, target: str) -> Response:
+    """Logs `user` in with a new session cookie and goes to `target`."""
+    cookie, _csrf = auth.open_web_session(session, user)
+    response = redirect(safe_next(target))
+    set_session_cookie(response, cookie, secure=request.url.scheme == "https")
+    return response
+
+
+def refused(session: Session, form: Form, refusal: ServiceError | InputError) -> int:
+    """Undoes the failed unit of work, puts the refusal beside its field; the status code."""
+    session.rollback()
+    form.refuse(refusal)
+    return refusal.status_code if isinstance(refusal, ServiceError) else 422
+
+
+T = TypeVar("T")
+
+
+def attempt(session: Session, form: Form, action: Callable[[], T]) -> tuple[T | None, int]:
+    """Runs a use case for a form: `(its result, 0)`, or `(None, status)` with the refusal
+    beside its field. A missing record is not a form error: NotFound goes on up (404)."""
+    if form.failed:
+        return None, 422
+    try:
+        return action(), 0
+    except (ServiceError, InputError) as refusal:
+        if isinstance(refusal, NotFound):
+            raise
+        return None, refused(session, form, refusal)
+
+
+def require(login: Login, *roles: str) -> None:
+    """Refuses the page (403) to other roles."""
+    if login.user.role not in roles:
+        raise PageRefusal(403, f"Only {' or '.join(roles)} accounts may use this page.")

@@ -1,0 +1,241 @@
+"""The course read model: a stored course parsed once and walked once, and what its page shows.
+
+`read_course` parses the course document, walks it (`build_course`) and hands that one
+walked state to the engine's explain, plan and screen. The worklist and the course page
+both read courses through it; neither runs the engine twice on the same course.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from inocds.adapters.db.models import Order, User
+from inocds.clinical.assess import assess_course
+from inocds.clinical.course import CourseState, build_course
+from inocds.clinical.documents import CourseDocument, parse_course
+from inocds.clinical.explain import explain_course
+from inocds.clinical.plan import plan_course
+from inocds.clinical.screen import screen_course
+from inocds.clinical.timeline import (
+    as_of,
+    dose_history,
+    dose_slots,
+    hold_review_date,
+    recheck_conditions,
+)
+from inocds.clinical.validation import InputError
+from inocds.protocol.loader import load_protocol
+from inocds.services import courses, directory, order_history, orders, patients, waste
+from inocds.services.courses import EVENT_ROLES
+
+__all__ = ["CourseRead", "course_page", "order_rows", "read_course"]
+
+
+@dataclass
+class CourseRead:
+    """One course document, parsed and walked once, with the engine's answers."""
+
+    document: dict[str, Any]
+    parsed: CourseDocument | None = None
+    state: CourseState | None = None
+    decision: dict[str, Any] | None = None
+    problem: InputError | None = None
+    explained: dict[str, Any] = field(default_factory=dict)
+    plan: dict[str, Any] | None = None
+    screen: dict[str, Any] | None = None
+    review_from: dt.date | None = None
+    """The day a held dose has been held over 28 days (consider discontinuation)."""
+
+
+def read_course(document: dict[str, Any], *, full: bool = True) -> CourseRead:
+    """Parses and walks `document` once; the decision, the plan and the screen (and with
+    `full`, the explanation). An invalid document gives `problem`, no answers."""
+    read = CourseRead(document)
+    try:
+        read.parsed = parse_course(document)
+        read.state = build_course(read.parsed)
+        if full:
+            read.explained = explain_course(read.parsed, read.state)
+            read.decision = read.explained["decision"]
+        else:
+            read.decision = assess_course(read.parsed, read.state).to_dict()
+        plan = plan_course(read.parsed, read.state)
+        read.plan = plan.to_dict()
+        read.screen = screen_course(read.parsed, plan).to_dict()
+        read.review_from = hold_review_date(read.state, read.decision)
+    except InputError as error:
+        read.problem = error
+    return read
+
+
+def order_rows(session: Session, found: list[Order]) -> list[dict[str, Any]]:
+    """Orders with their preparation (for the beyond-use clock), newest first."""
+    rows = []
+    for order in found:
+        preparation = (
+            order_history.preparation_of(session, order.id) if order.status == "prepared" else None
+        )
+        rows.append({"order": order, "preparation": preparation})
+    return rows
+
+
+def _thresholds() -> dict[str, float]:
+    p = load_protocol()
+    return {
+        "anc": p["heme.anc_gate"].number("anc_per_mm3"),
+        "platelets": p["heme.platelet_gate"].number("platelets_per_mm3"),
+        "bilirubin": p["hepatic.interrupt"].number("bilirubin_x_uln"),
+        "transaminase": p["hepatic.interrupt"].number("transaminase_x_uln"),
+    }
+
+
+def _x_uln(item: Any) -> float | None:
+    if isinstance(item, dict) and item.get("uln"):
+        return float(item["value"]) / float(item["uln"])
+    return None
+
+
+def _lab_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every measured value of the course, oldest first (pretreatment first)."""
+
+    def row(when: str, what: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "date": when,
+            "what": what,
+            "anc": values.get("anc_per_mm3"),
+            "platelets": values.get("platelets_per_mm3"),
+            "bilirubin": _x_uln(values.get("bilirubin")),
+            "ast": _x_uln(values.get("ast")),
+            "alt": _x_uln(values.get("alt")),
+        }
+
+    rows = [row("", "Before treatment", document["patient"].get("pretreatment", {}))]
+    for event in sorted(document["events"], key=lambda e: str(e.get("date", ""))):
+        if event.get("type") == "labs":
+            rows.append(row(event["date"], "Labs", event))
+        elif event.get("type") == "cycle_start" and (
+            "anc_per_mm3" in event or "platelets_per_mm3" in event
+        ):
+            rows.append(row(event["date"], f"Cycle {event['cycle']} start", event))
+    today_labs = document.get("today", {}).get("labs")
+    if today_labs:
+        rows.append(row(document["today"]["date"], "Today", today_labs))
+    return rows
+
+
+def lab_plots(document: dict[str, Any]) -> dict[str, str] | None:
+    """The documents' inline SVG plots of the labs, or None while they are not available."""
+    try:
+        from inocds.adapters.reports.plots import lab_plots_svg
+    except ImportError:
+        return None
+    try:
+        plots: dict[str, str] = lab_plots_svg(document)
+    except (InputError, ValueError, KeyError, TypeError):
+        return None
+    return plots or None
+
+
+def _event_rows(session: Session, user: User, course_id: int) -> list[dict[str, Any]]:
+    names = directory.display_names(session)
+    from_orders = order_history.orders_of_dose_events(session)
+    rows = []
+    for event in courses.effective_events(session, course_id):
+        payload = dict(event.payload or {})
+        when = payload.get("onset") if event.type == "toxicity" else payload.get("date")
+        order_id = from_orders.get(event.id)
+        allowed = user.role in EVENT_ROLES.get(event.type, ())
+        rows.append(
+            {
+                "id": event.id,
+                "type": event.type,
+                "date": when,
+                "payload": payload,
+                "by": names.get(event.recorded_by, "?"),
+                "corrects": event.supersedes_id,
+                "order_id": order_id,
+                "may_retract": allowed and order_id is None,
+                "may_resolve": allowed and event.type == "toxicity" and not payload.get("resolved"),
+            }
+        )
+    rows.sort(key=lambda r: (str(r["date"]), r["id"]))
+    return rows
+
+
+def _retracted_rows(session: Session, course_id: int) -> list[dict[str, Any]]:
+    rows = courses.all_events(session, course_id)
+    by_id = {r.id: r for r in rows}
+    return [
+        {"id": r.supersedes_id, "payload": dict(by_id[r.supersedes_id].payload or {})}
+        | {"at": r.recorded_at}
+        for r in rows
+        if r.retracted and r.supersedes_id in by_id
+    ]
+
+
+def _latest_uln(document: dict[str, Any]) -> dict[str, float]:
+    """The most recent upper limits of normal entered, to pre-fill the labs form."""
+    found: dict[str, float] = {}
+    sources = [document["patient"].get("pretreatment", {})]
+    sources += [e for e in document["events"] if e.get("type") == "labs"]
+    for source in sources:
+        for key in ("bilirubin", "ast", "alt"):
+            item = source.get(key)
+            if isinstance(item, dict) and item.get("uln"):
+                found[key] = float(item["uln"])
+    return found
+
+
+def course_page(
+    session: Session,
+    user: User,
+    course_id: int,
+    on: dt.date,
+    today: dt.date,
+    flags: dict[str, Any],
+) -> dict[str, Any]:
+    """Everything the course page shows for the decision date `on` (nothing here writes)."""
+    course = courses.get_course(session, user, course_id)
+    patient = patients.get_patient(session, user, course.patient_id)
+    measurement = patients.latest_measurement(session, patient.id)
+    stored = courses.course_document(session, user, course_id, today)
+    document = as_of(stored, on, today)
+    document = {**document, "today": {"date": on.isoformat(), **flags}}
+    read = read_course(document)
+    view: dict[str, Any] = {
+        "course": course,
+        "patient": patient,
+        "measurement": measurement,
+        "document": document,
+        "problem": read.problem,
+        "decision": read.decision,
+        "steps": read.explained.get("steps", []),
+        "timeline": read.explained.get("timeline", []),
+        "plan": read.plan,
+        "screen": read.screen,
+        "slots": [],
+        "history": None,
+        "review_from": read.review_from,
+        "labs": _lab_rows(document),
+        "thresholds": _thresholds(),
+        "plots": lab_plots(document),
+        "events": _event_rows(session, user, course_id),
+        "retracted": _retracted_rows(session, course_id),
+        "orders": order_rows(session, orders.list_orders(session, user, course_id=course_id)),
+        "uln": _latest_uln(stored),
+        "weight_change": orders.weight_change_fraction(course, measurement.weight_kg),
+        "weight_change_limit": orders.WEIGHT_CHANGE_FRACTION,
+        "waste": waste.course_waste(session, user, course_id),
+        "waste_labels": waste.REASON_LABELS,
+        "measurement_age_days": (today - measurement.measured_on).days,
+    }
+    if read.state is not None and read.decision is not None and read.plan is not None:
+        view["slots"] = dose_slots(read.state, read.decision, read.plan)
+        view["history"] = dose_history(read.state)
+    view["recheck"] = recheck_conditions(read.decision)
+    view["doses_given"] = any(e.get("type") == "dose" for e in document["events"])
+    return view
