@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import Administration, CourseEvent, Order, User, Verification
 from inocds.clinical.validation import InputError
-from inocds.services import courses, order_steps, orders, patients
+from inocds.services import courses, measurements, order_steps, orders, patients
 from inocds.services.errors import Conflict
 
 DAY1 = dt.date(2026, 5, 4)
@@ -114,7 +114,7 @@ def test_a_returned_order_is_signed_again_with_new_measurements(
     sqrt(170 x 53 / 3600) = 1.582 -> 1.58 m2, 0.8 x 1.58 = 1.264 -> 1.26 mg."""
     order_id, patient_id = signed(session_factory, team)
     with transaction(session_factory) as s:
-        patients.add_measurement(s, team["nurse"], patient_id, DAY1, 170, 53)
+        measurements.add_measurement(s, team["nurse"], patient_id, DAY1, 170, 53)
     assert status(session_factory, order_id) == "returned"
     with transaction(session_factory) as s, pytest.raises(Conflict):
         order_steps.resign(s, team["physician"], order_id, DAY1, now=at(8))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import CourseEvent, Order, User, Verification
 from inocds.clinical.validation import InputError
-from inocds.services import courses, orders, patients
+from inocds.services import courses, measurements, orders, patients
 from inocds.services.audit import verify as verify_audit
 from inocds.services.errors import Conflict, Forbidden
 
@@ -169,7 +169,7 @@ def test_new_measurement_with_weight_change_returns_open_orders(
     order_id = signed_order(session_factory, team["physician"], course_id)
     with transaction(session_factory) as s:
         course = courses.get_course(s, team["nurse"], course_id)
-        patients.add_measurement(s, team["nurse"], course.patient_id, DAY1, 170, 53)
+        measurements.add_measurement(s, team["nurse"], course.patient_id, DAY1, 170, 53)
     with transaction(session_factory) as s:
         order = s.get(Order, order_id)
         assert order is not None and order.status == "returned"

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from inocds.adapters.db.models import AuditEntry, Course, Measurement, Order, Patient, User
+from inocds.adapters.db.models import AuditEntry, Measurement, Patient, User
 from inocds.clinical.validation import FieldError, InputError
 from inocds.services.access import require_role
 from inocds.services.access_log import note_read
@@ -24,13 +24,13 @@ from inocds.services.errors import Conflict, NotFound
 
 __all__ = [
     "PatientInput",
-    "add_measurement",
     "create_patient",
     "get_patient",
     "latest_measurement",
     "list_measurements",
     "list_patients",
     "stale_patient_message",
+    "store_measurement",
     "update_patient",
 ]
 
@@ -119,7 +119,7 @@ def create_patient(
     session.add(patient)
     session.flush()
     record(session, actor.id, "patient.create", "patient", patient.id, None, to_json(patient))
-    add_measurement(
+    store_measurement(
         session, actor, patient.id, data.measured_on, data.height_cm, data.weight_kg, today
     )
     return patient
@@ -238,7 +238,7 @@ def list_patients(session: Session, actor: User) -> list[Patient]:
     return list(session.scalars(select(Patient).order_by(Patient.family_name, Patient.id)))
 
 
-def add_measurement(
+def store_measurement(
     session: Session,
     actor: User,
     patient_id: int,
@@ -247,7 +247,11 @@ def add_measurement(
     weight_kg: float,
     today: dt.date | None = None,
 ) -> Measurement:
-    """Records height and weight on a date (clinical roles); sends back affected orders."""
+    """Stores height and weight on a date (clinical roles), nothing else.
+
+    The use case is `measurements.add_measurement`, which also sends back the open orders
+    a weight change affects; only a new patient (who has no orders) is measured here.
+    """
     require_role(actor, *CLINICAL_ROLES)
     patient = get_patient(session, actor, patient_id)
     errors = [
@@ -275,36 +279,7 @@ def add_measurement(
         None,
         to_json(measurement),
     )
-    _return_orders_on_weight_change(session, actor, patient_id, weight_kg)
     return measurement
-
-
-def _return_orders_on_weight_change(
-    session: Session, actor: User, patient_id: int, weight_kg: float
-) -> None:
-    """Open orders go back for recalculation when the weight moved 10% or more (issue 5)."""
-    from inocds.services.order_state import transition
-    from inocds.services.orders import WEIGHT_CHANGE_FRACTION, weight_change_fraction
-
-    open_orders = session.scalars(
-        select(Order)
-        .join(Course, Order.course_id == Course.id)
-        .where(
-            Course.patient_id == patient_id, Order.status.in_(("signed", "verified", "prepared"))
-        )
-    ).all()
-    for order in open_orders:
-        course = session.get(Course, order.course_id)
-        assert course is not None
-        change = weight_change_fraction(course, weight_kg)
-        acknowledged = bool(order.engine_decision.get("weight_change_acknowledged"))
-        if change < WEIGHT_CHANGE_FRACTION or (acknowledged and order.weight_kg == weight_kg):
-            continue
-        reason = (
-            f"weight {weight_kg:g} kg is {change:.0%} away from the course's start "
-            f"({course.start_weight_kg:g} kg): recalculate"
-        )
-        transition(session, actor, order, "returned", reason)
 
 
 def list_measurements(session: Session, actor: User, patient_id: int) -> list[Measurement]:

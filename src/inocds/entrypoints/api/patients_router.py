@@ -13,6 +13,7 @@ from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.protocol.loader import load_protocol
 from inocds.services import patients
+from inocds.services.measurements import add_measurement
 from inocds.services.records import Measurement, Patient, User
 
 _LIMITS = load_protocol()["dose.bsa"]
@@ -192,7 +193,7 @@ def patients_router() -> APIRouter:
         user: Clinician,
         today: Today,
     ) -> dict[str, Any]:
-        m = patients.add_measurement(
+        m = add_measurement(
             session, user, patient_id, body.measured_on, body.height_cm, body.weight_kg, today
         )
         return measurement_json(m)

@@ -107,8 +107,8 @@ def plausible_body(form: Form, height: float | None, weight: float | None) -> No
         and bounds.number("min_weight_kg") <= weight <= bounds.number("max_weight_kg")
     ):
         return  # out of range: the range error says so, beside its own input
-    rule = load_protocol()["workflow.plausibility"]
-    low, high = rule.number("min_bmi_kg_per_m2"), rule.number("max_bmi_kg_per_m2")
+    rule = load_protocol()["data.bmi"]  # the contract's bounds, the same as the engine's
+    low, high = rule.number("min_kg_per_m2"), rule.number("max_kg_per_m2")
     bmi = weight / (height / 100) ** 2
     if not low <= bmi <= high:
         form.error(

@@ -33,7 +33,7 @@ from inocds.entrypoints.web.payloads import (
     measurement_payload,
     patient_payload,
 )
-from inocds.services import courses, patients
+from inocds.services import courses, measurements, patients
 from inocds.services.records import Session
 
 __all__ = ["fold", "router"]
@@ -116,7 +116,7 @@ def add_measurement(
         measurement, status = attempt(
             session,
             form,
-            lambda: patients.add_measurement(
+            lambda: measurements.add_measurement(
                 session,
                 login.user,
                 patient_id,
