@@ -13,6 +13,7 @@ from inocds.adapters.db.migrate import upgrade
 from inocds.entrypoints.api.audit_router import audit_router
 from inocds.entrypoints.api.auth_router import auth_router
 from inocds.entrypoints.api.calculations_router import calculations_router
+from inocds.entrypoints.api.contract_asgi import ContractFastPath
 from inocds.entrypoints.api.courses_router import courses_router
 from inocds.entrypoints.api.deps import document_security
 from inocds.entrypoints.api.error_handlers import install_error_handlers
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders_router())
     app.include_router(documents_router())
     install_web(app)  # the care team's pages and /static
+    app.add_middleware(ContractFastPath)  # outermost: the stateless commands skip the stack
 
     @app.get("/healthz", tags=["service"], summary="Liveness")
     def healthz() -> dict[str, str]:
