@@ -15,12 +15,14 @@ $(STAMP): pyproject.toml
 
 ## Sets everything up and serves the web service on http://127.0.0.1:8000 (SQLite).
 run: $(STAMP)
+	scripts/ensure-fonts
 	$(BIN)/inocds serve --host 127.0.0.1 --port 8000
 
 ## Sets everything up and runs every check and test.
 test: $(STAMP) lint
 	scripts/ensure-postgres
 	scripts/ensure-chromium
+	scripts/ensure-fonts
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

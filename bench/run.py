@@ -238,6 +238,17 @@ def http(runs: int | None) -> dict[str, Any]:
     return figures
 
 
+@benchmark("vial_plan")
+def vial_plan(runs: int | None) -> dict[str, Any]:
+    """`vial-plan` on a 200-dose day, and against an exhaustive search (bench/vial_bench.py)."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    function = importlib.import_module("vial_bench").bench_vial_plan
+    figures: dict[str, Any] = function(runs) if runs else function()
+    return figures
+
+
 # ------------------------------------------------------------------ main
 
 

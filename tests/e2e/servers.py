@@ -26,9 +26,17 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    inocds: str, workdir: Path, database: str, extra_env: dict[str, str] | None = None
+    inocds: str,
+    workdir: Path,
+    database: str,
+    extra_env: dict[str, str] | None = None,
+    extra_args: tuple[str, ...] = (),
 ) -> Iterator[str]:
-    """Starts the server on a fresh SQLite file in `workdir`, yields its base URL, stops it."""
+    """Starts the server on a fresh SQLite file in `workdir`, yields its base URL, stops it.
+
+    `extra_env` may name another database (INOCDS_DATABASE_URL); `extra_args` are added
+    to `inocds serve` (e.g. `--workers 2`).
+    """
     log_path = workdir / "server.log"
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -39,7 +47,7 @@ def running_server(
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [inocds, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [inocds, "serve", "--host", "127.0.0.1", "--port", str(port), *extra_args],
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=workdir,
@@ -66,5 +74,5 @@ def running_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-        if process.returncode not in (0, -15):
+        if process.returncode not in (0, -15) or os.environ.get("INOCDS_TEST_SERVER_LOG"):
             print(f"--- server log ({log_path}) ---\n{log_path.read_text()[-3000:]}")

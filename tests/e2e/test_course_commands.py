@@ -98,6 +98,26 @@ def test_interactions_lookup(inocds: str) -> None:
     assert answer["unmatched"] == ["pantoprazole"]
 
 
+def test_interactions_lookup_gives_alerts_and_duplicates(inocds: str) -> None:
+    """`inocds interactions` counts a brand and its generic once and alerts on QT drugs."""
+    done = subprocess.run(
+        [inocds, "interactions", "Zofran", "ondansetron", "fluconazol", "paracetamol"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    answer = json.loads(done.stdout)
+    assert answer["duplicates"] == [{"drug": "ondansetron", "names": ["Zofran", "ondansetron"]}]
+    # Zofran = ondansetron (1 drug) + fluconazol (fluconazole) = 2 distinct QT drugs
+    assert answer["qt_drugs"] == ["Zofran", "fluconazol"]
+    assert [a["id"] for a in answer["alerts"]] == [
+        "interactions.qt_combination",
+        "medications.duplicate",
+        "interactions.unmatched",
+        "interactions.inexact_match",
+    ]
+
+
 def test_rules_listing_and_one_rule(inocds: str) -> None:
     """`inocds rules` lists every rule; `inocds rules ID` shows one with its parameters."""
     listing = subprocess.run([inocds, "rules"], capture_output=True, text=True, check=False)

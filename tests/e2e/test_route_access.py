@@ -31,6 +31,7 @@ OPEN_ROUTES = frozenset(
         ("post", "/api/v1/assess"),
         ("post", "/api/v1/explain"),
         ("post", "/api/v1/screen"),
+        ("post", "/api/v1/vial-plan"),
         ("get", "/api/v1/rules"),
         ("get", "/api/v1/rules/{rule_id}"),
         ("get", "/healthz"),
@@ -47,7 +48,7 @@ _PARAMETER = re.compile(r"\{[^}]+\}")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """The app on a fresh SQLite file, migrated by its own start-up (lifespan)."""
     path: Path = tmp_path_factory.mktemp("access") / "access.sqlite3"
-    app = create_app(Settings(database_url=f"sqlite:///{path}"))
+    app = create_app(Settings(database_url=f"sqlite:///{path}", secure_cookies=False))
     with TestClient(app) as test_client:
         yield test_client
 

@@ -18,8 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import AuditEntry, Patient
 from inocds.entrypoints.api import create_app
-from inocds.services.audit import GENESIS_HASH, count, entry_hash, record, to_json, verify
-from inocds.services.auth import issue_token
+from inocds.services.audit import (
+    GENESIS_HASH,
+    count,
+    entry_hash,
+    key_for,
+    record,
+    to_json,
+    verify,
+)
+from inocds.services.auth import create_user, issue_token
 from inocds.settings import Settings
 
 CLI_TIMEOUT_S = 60.0
@@ -70,8 +78,10 @@ def test_stored_hash_is_recomputable(fresh_session_factory: sessionmaker[Session
     (entry,) = _entries(fresh_session_factory)
     assert entry.before == {"when": "2024-05-01"}
     assert entry.hash == made.hash
+    with fresh_session_factory() as session:
+        key = key_for(session)
     assert entry.hash == entry_hash(
-        entry.prev_hash, entry.at, None, "x", "thing", None, entry.before, entry.after
+        entry.prev_hash, entry.at, None, "x", "thing", None, entry.before, entry.after, key=key
     )
 
 
@@ -147,9 +157,11 @@ def test_edited_entry_is_caught(fresh_session_factory: sessionmaker[Session]) ->
 
 
 def test_inserted_entry_is_caught(fresh_session_factory: sessionmaker[Session]) -> None:
-    """A forged entry with a correct hash, linked into the middle of the chain, is reported."""
+    """An entry sealed with the key but linked into the middle of the chain is reported."""
     _write_entries(fresh_session_factory, 4)
     second = _entries(fresh_session_factory)[1]
+    with fresh_session_factory() as session:
+        key = key_for(session)
     at = dt.datetime.now(dt.UTC)
     forged = {
         "at": at,
@@ -160,7 +172,9 @@ def test_inserted_entry_is_caught(fresh_session_factory: sessionmaker[Session]) 
         "before": None,
         "after": {"n": 1000},
         "prev_hash": second.hash,
-        "hash": entry_hash(second.hash, at, None, "thing.update", "thing", 1, None, {"n": 1000}),
+        "hash": entry_hash(
+            second.hash, at, None, "thing.update", "thing", 1, None, {"n": 1000}, key=key
+        ),
     }
     with transaction(fresh_session_factory) as session:
         session.execute(insert(AuditEntry).values(**forged))
@@ -207,16 +221,19 @@ def test_cli_reports_intact_then_each_tampering(
 
 
 def test_api_pages_and_verifies_for_admins_only(
-    fresh_database_url: str, fresh_session_factory: sessionmaker[Session], make_user: Any
+    fresh_database_url: str, fresh_session_factory: sessionmaker[Session]
 ) -> None:
     """GET /api/v1/audit pages newest first and /verify reports intact, for admins alone."""
-    admin = make_user(fresh_session_factory, role="admin")
-    doctor = make_user(fresh_session_factory, role="physician")
+    with transaction(fresh_session_factory) as session:  # audited accounts, as the CLI makes
+        admin = create_user(session, None, "chief", "", "admin", "a long password 1")
+        doctor = create_user(session, None, "doc", "", "physician", "a long password 2")
     with transaction(fresh_session_factory) as session:
         tokens = {u.role: issue_token(session, u) for u in (admin, doctor)}
     _write_entries(fresh_session_factory, 3)
     as_admin = {"Authorization": f"Bearer {tokens['admin']}"}
-    with TestClient(create_app(Settings(database_url=fresh_database_url))) as service:
+    with TestClient(
+        create_app(Settings(database_url=fresh_database_url, secure_cookies=False))
+    ) as service:
         page = service.get("/api/v1/audit?limit=2", headers=as_admin)
         checked = service.get("/api/v1/audit/verify", headers=as_admin)
         denied = service.get(
@@ -224,7 +241,7 @@ def test_api_pages_and_verifies_for_admins_only(
         )
         anonymous = service.get("/api/v1/audit/verify")
     assert page.status_code == 200
-    assert page.json()["total"] == 5  # two token.issue entries and three writes
-    assert [e["id"] for e in page.json()["entries"]] == [5, 4]
-    assert checked.json() == {"intact": True, "entries": 5, "problems": []}
+    assert page.json()["total"] == 7  # two user.create, two token.issue and three writes
+    assert [e["id"] for e in page.json()["entries"]] == [7, 6]
+    assert checked.json() == {"intact": True, "entries": 7, "problems": []}
     assert (denied.status_code, anonymous.status_code) == (403, 401)

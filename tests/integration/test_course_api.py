@@ -25,7 +25,7 @@ PASSWORD = "a long enough password"
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """The app on a fresh SQLite file; the server's date is 2026-01-14 (cycle 1 day 10)."""
     path: Path = tmp_path_factory.mktemp("course-api") / "course.sqlite3"
-    app = create_app(Settings(database_url=f"sqlite:///{path}"))
+    app = create_app(Settings(database_url=f"sqlite:///{path}", secure_cookies=False))
     app.dependency_overrides[today] = lambda: dt.date(2026, 1, 14)
     with TestClient(app) as test_client:
         yield test_client
@@ -47,6 +47,14 @@ def auth(client: TestClient) -> dict[str, dict[str, str]]:
         )
         out[role] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
     return out
+
+
+# the liver tests measured before the dose of the day (labs.missing: none since day 1 otherwise)
+LIVER = {
+    "bilirubin": {"value": 0.7, "uln": 1.2},
+    "ast": {"value": 28, "uln": 40},
+    "alt": {"value": 30, "uln": 40},
+}
 
 
 @pytest.fixture(scope="module")
@@ -96,13 +104,15 @@ def test_assess_with_flags_and_date(
 ) -> None:
     """Day 8 on 2026-01-12 is given; with VOD reported the answer is discontinue."""
     given = client.post(
-        f"/api/v1/courses/{course_id}/assess", headers=auth["nurse"], json={"date": "2026-01-12"}
+        f"/api/v1/courses/{course_id}/assess",
+        headers=auth["nurse"],
+        json={"date": "2026-01-12", "labs": LIVER},
     ).json()
     assert (given["action"], given["day"], given["dose_mg"]) == ("give", 8, 0.84)  # 0.5 x 1.68
     stopped = client.post(
         f"/api/v1/courses/{course_id}/assess",
         headers=auth["nurse"],
-        json={"date": "2026-01-12", "vod": True},
+        json={"date": "2026-01-12", "vod": True, "labs": LIVER},
     ).json()
     assert stopped["action"] == "discontinue"
     assert "hepatic.vod" in {r["rule"] for r in stopped["reasons"]}
@@ -124,7 +134,9 @@ def test_a_toxicity_corrected_then_retracted(
     }
     first = client.post(path, headers=physician, json=tox).json()
     # on 01-14: interrupted since 01-11 (due from max(01-10, 01-05 + 6)) = 3 days: delay
-    delayed = client.post(f"/api/v1/courses/{course_id}/assess", headers=physician, json={}).json()
+    delayed = client.post(
+        f"/api/v1/courses/{course_id}/assess", headers=physician, json={"labs": LIVER}
+    ).json()
     assert delayed["action"] == "delay"
     fixed = client.post(
         path,
@@ -133,7 +145,9 @@ def test_a_toxicity_corrected_then_retracted(
         json={**tox, "resolved": "2026-01-13"},
     ).json()
     assert fixed["supersedes_id"] == first["id"]
-    given = client.post(f"/api/v1/courses/{course_id}/assess", headers=physician, json={}).json()
+    given = client.post(
+        f"/api/v1/courses/{course_id}/assess", headers=physician, json={"labs": LIVER}
+    ).json()
     assert (given["action"], given["day"]) == ("give", 8)
     retracted = client.post(
         f"{path}/{fixed['id']}/retract", headers=physician, json={"reason": "entered twice"}

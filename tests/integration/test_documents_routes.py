@@ -1,4 +1,5 @@
-"""The document routes over HTTP: order and worksheet PDFs, calendar, handout (SQLite)."""
+"""The document routes over HTTP: order and worksheet PDFs, calendar, handout (SQLite and
+PostgreSQL; times printed in the site's zone, Europe/Paris)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import icalendar
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
+from tests.integration.databases import empty_database
 
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import User
 from inocds.entrypoints.api import create_app
-from inocds.entrypoints.api.clock import today
+from inocds.entrypoints.api.clock import now, today
 from inocds.entrypoints.api.deps import SESSION_COOKIE
 from inocds.services.auth import hash_password, open_web_session
 from inocds.settings import Settings
@@ -39,13 +41,17 @@ def pdf_text(content: bytes) -> str:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The app on a fresh SQLite file (migrated at start-up); the server's date is DAY1."""
-    path: Path = tmp_path_factory.mktemp("documents") / "documents.sqlite3"
-    app = create_app(Settings(database_url=f"sqlite:///{path}"))
-    app.dependency_overrides[today] = lambda: DAY1
-    with TestClient(app) as test_client:
-        yield test_client
+def client(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The app on a new database (migrated at start-up); the date is DAY1, the zone Paris."""
+    path: Path = tmp_path_factory.mktemp("documents")
+    with pytest.MonkeyPatch.context() as patch, empty_database(backend, path) as url:
+        patch.setenv("INOCDS_TIMEZONE", "Europe/Paris")
+        app = create_app(Settings(database_url=url, secure_cookies=False))
+        app.dependency_overrides[today] = lambda: DAY1
+        # the orders are signed and verified at 07:00, before the 08:00 preparation
+        app.dependency_overrides[now] = lambda: dt.datetime(2026, 5, 4, 5, 0, tzinfo=dt.UTC)
+        with TestClient(app) as test_client:
+            yield test_client
 
 
 @pytest.fixture(scope="module")
@@ -101,20 +107,32 @@ def ids(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, int
         physician,
         {
             "mrn": "DOC-1",
-            "family_name": "Doe",
-            "given_name": "Jo",
+            "family_name": "李",
+            "given_name": "Ünal",
             "birth_date": "1981-09-14",
             "sex": "male",
             "height_cm": 170,
             "weight_kg": 60,
-            "measured_on": DAY1.isoformat(),
+            "measured_on": "2026-05-02",
+            "allergies": ["penicillin: hives"],
+            "diagnosis": {"cd22_positive": True, "b_cell_precursor_all": True},
         },
     )
     course = post(
         client,
         f"/api/v1/patients/{patient['id']}/courses",
         physician,
-        {"hsct_planned": True, "pretreatment": {"anc_per_mm3": 1500, "platelets_per_mm3": 70000}},
+        {
+            "hsct_planned": True,
+            # counts and liver tests before the first dose (labs.missing holds it without them)
+            "pretreatment": {
+                "anc_per_mm3": 1500,
+                "platelets_per_mm3": 70000,
+                "bilirubin": {"value": 0.6, "uln": 1.2},
+                "ast": {"value": 25, "uln": 40},
+                "alt": {"value": 22, "uln": 40},
+            },
+        },
     )
     order_body = {"cycle": 1, "day": 1, "dose_mg_per_m2": 0.8, "scheduled_on": DAY1.isoformat()}
     order = post(client, f"/api/v1/courses/{course['id']}/orders", physician, order_body)
@@ -134,7 +152,7 @@ def ids(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, int
         client,
         f"/api/v1/orders/{order['id']}/administrations",
         headers["nurse"],
-        {"started_at": "2026-05-04T10:00:00+02:00"},
+        {"started_at": "2026-05-04T10:00:00+02:00", "ended_at": "2026-05-04T11:02:00+02:00"},
     )
     signed = post(
         client,
@@ -146,15 +164,30 @@ def ids(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, int
 
 
 def test_order_pdf(client: TestClient, headers: dict[str, Any], ids: dict[str, int]) -> None:
-    """The order PDF downloads as an attachment and shows the dose and the people."""
+    """The order PDF shows the dose, the order elements and who signed, prepared and gave it."""
     answer = client.get(f"/orders/{ids['order']}/order.pdf", headers=headers["nurse"])
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/pdf"
     assert answer.headers["content-disposition"].startswith("attachment;")
     assert answer.headers["cache-control"] == "no-store"
     text = pdf_text(answer.content)
-    for expected in ("1.34 mg", "0.8 mg/m2", "Jo Doe", "Physician Smith", "Pharmacist Smith"):
+    for expected in (
+        "1.34 mg",
+        "0.8 mg/m²",
+        "Ünal 李",
+        "Physician Smith",
+        "Pharmacist Smith",
+        "penicillin: hives",  # allergies
+        "CD22-positive B-cell precursor acute lymphoblastic leukemia",  # diagnosis
+        "started 2026-05-04, 21-day cycle",  # cycle start and length
+        "measured on 2026-05-02",
+        "corticosteroid, antipyretic, antihistamine",  # premedication
+        "1,500 /mm³",  # the pretreatment ANC
+        "Nurse Smith: started 2026-05-04 10:00 CEST, ended 2026-05-04 11:02 CEST",
+        "reconstituted 2026-05-04 08:00 CEST",
+    ):
         assert expected in text, expected
+    assert "000_c5f9e82afaac5f57.txt" not in text and "regimen.cycle1" not in text
 
 
 def test_worksheet_pdf_after_preparation(
@@ -164,7 +197,7 @@ def test_worksheet_pdf_after_preparation(
     answer = client.get(f"/orders/{ids['order']}/worksheet.pdf", headers=headers["pharmacist"])
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
     text = pdf_text(answer.content)
-    for expected in ("5.36 mL", "2026-05-04 15:00 (UTC+02:00)", "2026-05-04 16:00", "LOT-42"):
+    for expected in ("5.36 mL", "2026-05-04 15:00 CEST", "2026-05-04 16:00", "LOT-42", "HAZARDOUS"):
         assert expected in text, expected
 
 
@@ -196,15 +229,22 @@ def test_handout_page(client: TestClient, headers: dict[str, Any], ids: dict[str
     answer = client.get(f"/courses/{ids['course']}/handout", headers=headers["nurse"])
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
     page = answer.text
-    for expected in ("For Jo Doe.", "Sunday 4 October 2026", "Yellow skin", "Who to call"):
+    # last planned dose 2026-06-08 (cycle 2 day 15, as in the calendar above) + 5 months
+    for expected in (
+        "For Ünal 李.",
+        "Sunday, November 8, 2026",
+        "Yellow skin",
+        "penicillin: hives",
+    ):
         assert expected in page, expected
 
 
 def test_handout_pdf(client: TestClient, headers: dict[str, Any], ids: dict[str, int]) -> None:
-    """The handout PDF parses and carries the contraception date."""
+    """The handout PDF of "Ünal 李" carries both names and the contraception date."""
     answer = client.get(f"/courses/{ids['course']}/handout.pdf", headers=headers["physician"])
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
-    assert "Sunday 4 October 2026" in pdf_text(answer.content)
+    text = pdf_text(answer.content)
+    assert "Ünal 李" in text and "Sunday, November 8, 2026" in text
 
 
 def test_a_browser_session_cookie_is_enough(
@@ -245,3 +285,16 @@ def test_unknown_order_and_course_are_404(client: TestClient, headers: dict[str,
     """Documents of records that do not exist answer 404."""
     assert client.get("/orders/999/order.pdf", headers=headers["nurse"]).status_code == 404
     assert client.get("/courses/999/calendar.ics", headers=headers["nurse"]).status_code == 404
+
+
+def test_pdf_without_its_fonts_is_a_clear_503(
+    client: TestClient, headers: dict[str, Any], ids: dict[str, int], monkeypatch: Any
+) -> None:
+    """Fonts not installed: 503 with the contract's error shape naming the fix, no PDF."""
+    import inocds.adapters.reports.fonts as fonts
+
+    monkeypatch.setattr(fonts, "_DIRS", ())
+    monkeypatch.setenv("INOCDS_FONT_DIRS", "/nonexistent")
+    answer = client.get(f"/orders/{ids['order']}/order.pdf", headers=headers["nurse"])
+    assert answer.status_code == 503
+    assert "ensure-fonts" in answer.json()["errors"][0]["message"]

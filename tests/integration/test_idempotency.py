@@ -255,7 +255,9 @@ def test_the_service_records_user_creation_once(
     token = _token(fresh_session_factory, admin)
     body = {"username": "n.nurse", "role": "nurse", "password": "a long enough password"}
     sent = {"Authorization": f"Bearer {token}", "Idempotency-Key": "create-n.nurse"}
-    with TestClient(create_app(Settings(database_url=fresh_database_url))) as service:
+    with TestClient(
+        create_app(Settings(database_url=fresh_database_url, secure_cookies=False))
+    ) as service:
         first = service.post("/api/v1/users", json=body, headers=sent)
         again = service.post("/api/v1/users", json=body, headers=sent)
     assert first.status_code == 201, first.text

@@ -19,7 +19,16 @@ from inocds.services.errors import Conflict, Forbidden
 
 DAY1 = dt.date(2026, 5, 4)
 RECONSTITUTED = dt.datetime(2026, 5, 4, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
-PRETREATMENT = {"anc_per_mm3": 1500, "platelets_per_mm3": 70000}
+SIGNED = RECONSTITUTED.replace(hour=7)  # the order's stamps precede the preparation
+VERIFIED = RECONSTITUTED.replace(hour=7, minute=30)
+# counts and liver tests before the first dose (labs.missing holds a first dose without them)
+PRETREATMENT = {
+    "anc_per_mm3": 1500,
+    "platelets_per_mm3": 70000,
+    "bilirubin": {"value": 0.6, "uln": 1.2},
+    "ast": {"value": 25, "uln": 40},
+    "alt": {"value": 22, "uln": 40},
+}
 
 
 @pytest.fixture
@@ -60,7 +69,8 @@ def new_course(factory: sessionmaker[Session], physician: User, weight_kg: float
 def signed_order(factory: sessionmaker[Session], physician: User, course_id: int) -> int:
     """Cycle 1 day 1 at 0.8 mg/m2, signed on DAY1."""
     with transaction(factory) as s:
-        order = orders.sign(s, physician, course_id, orders.OrderInput(1, 1, 0.8, DAY1), DAY1)
+        data = orders.OrderInput(1, 1, 0.8, DAY1)
+        order = orders.sign(s, physician, course_id, data, DAY1, now=SIGNED)
         return order.id
 
 
@@ -170,7 +180,7 @@ def prepared_order(factory: Any, team: dict[str, User]) -> int:
     course_id = new_course(factory, team["physician"])
     order_id = signed_order(factory, team["physician"], course_id)
     with transaction(factory) as s:
-        orders.verify(s, team["pharmacist"], order_id, 170, 60)
+        orders.verify(s, team["pharmacist"], order_id, 170, 60, now=VERIFIED)
     with transaction(factory) as s:
         orders.prepare(s, team["pharmacist"], order_id, RECONSTITUTED, False)
     return order_id
@@ -203,7 +213,11 @@ def test_administration_becomes_the_dose_event(session_factory: Any, team: dict[
         }
         order = s.get(Order, order_id)
         assert order is not None
-        decision = courses.assess(s, team["nurse"], order.course_id, dt.date(2026, 5, 11))
+        # day 8's pre-dose liver tests (labs.missing: none since day 1 otherwise)
+        liver = {k: PRETREATMENT[k] for k in ("bilirubin", "ast", "alt")}
+        decision = courses.assess(
+            s, team["nurse"], order.course_id, dt.date(2026, 5, 11), {"labs": liver}
+        )
         assert (decision["action"], decision["day"]) == ("give", 8)
 
 

@@ -4,7 +4,9 @@ Every `tests/rules/<rule-id>/<case>.json` is one case: a full contract course
 document (`request`), the command to run it through, the contract fields the
 answer must carry (`expect`: numbers within 1%, dicts compared on the keys
 given, lists element by element) and whether the rule id (the directory name)
-must be cited in `reasons[].rule` (`rule_cited`). File names say what a case
+must be cited (`rule_cited`): in `reasons[].rule`, as a `warnings[].code`
+(history.*), or, for refused input (exit 2, `expect` holds `errors`), named in
+parentheses in an error message (data.count_units, data.bmi). File names say what a case
 proves: `fires-*` cite the rule, `silent-*` must not. Expectations were worked
 out from the label (seed 000, "Dosing: Adult", "Dosing: Liver Impairment",
 "Dosing: Adjustment for Toxicity") and CONTRACT.md, not from the engine's output;
@@ -22,11 +24,13 @@ from typing import Any
 
 import pytest
 
+from inocds.protocol.loader import load_protocol
+
 HERE = Path(__file__).resolve().parent
 CONTRACT = Path("/work/shared/CONTRACT.md")
 EXECUTABLE = Path(sys.executable).with_name("inocds")
 CASE_KEYS = {"about", "arithmetic", "command", "request", "expect", "rule_cited"}
-COMMANDS = {"assess", "plan", "screen"}
+COMMANDS = {"assess", "plan", "screen", "dose"}
 REL_TOLERANCE = 0.01
 
 # Used only when CONTRACT.md is not available.
@@ -123,7 +127,9 @@ def mismatches(expected: Any, got: Any, where: str = "") -> list[str]:
     return []
 
 
-def run_cli(command: str, request: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+def run_cli(
+    command: str, request: dict[str, Any], tmp_path: Path, expect_keys: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     infile = tmp_path / "request.json"
     infile.write_text(json.dumps(request), encoding="utf-8")
     proc = subprocess.run(
@@ -133,12 +139,22 @@ def run_cli(command: str, request: dict[str, Any], tmp_path: Path) -> dict[str, 
         timeout=120,
         check=False,
     )
-    assert proc.returncode == 0, (
+    refused = "errors" in expect_keys
+    assert proc.returncode == (2 if refused else 0), (
         f"inocds {command} exited {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr}"
     )
     answer = json.loads(proc.stdout)
     assert isinstance(answer, dict), proc.stdout
     return answer
+
+
+def cited_rules(answer: dict[str, Any]) -> list[str]:
+    """Rule ids an answer cites: reasons, warning codes, and ids named in error messages."""
+    cited = [r.get("rule") for r in answer.get("reasons", []) if isinstance(r, dict)]
+    cited += [w.get("code") for w in answer.get("warnings", []) if isinstance(w, dict)]
+    for error in answer.get("errors", []):
+        cited += re.findall(r"\(([a-z_]+\.[a-z0-9_.]+)\)", error.get("message", ""))
+    return [c for c in cited if isinstance(c, str)]
 
 
 CASES = case_files()
@@ -149,8 +165,8 @@ CASES = case_files()
 def test_rule_case(path: Path, tmp_path: Path) -> None:
     case = load_case(path)
     rule = path.parent.name
-    answer = run_cli(case["command"], case["request"], tmp_path)
-    cited = [r.get("rule") for r in answer.get("reasons", []) if isinstance(r, dict)]
+    answer = run_cli(case["command"], case["request"], tmp_path, frozenset(case["expect"]))
+    cited = cited_rules(answer)
     problems = mismatches(case["expect"], answer)
     if case["rule_cited"] and rule not in cited:
         problems.append(f"reasons: {rule} not cited (cited: {cited})")
@@ -185,7 +201,8 @@ def test_every_contract_rule_has_firing_and_silent_cases() -> None:
             problems.append(f"{rule}: no firing case")
         if False not in flags:
             problems.append(f"{rule}: no silent case")
-    stray = sorted({p.parent.name for p in CASES} - set(rule_ids))
+    known = set(rule_ids) | {rule.id for rule in load_protocol().all()}
+    stray = sorted({p.parent.name for p in CASES} - known)
     if stray:
-        problems.append(f"directories that are not contract rule ids: {stray}")
+        problems.append(f"directories that are not contract or protocol rule ids: {stray}")
     assert not problems, "\n".join(problems)

@@ -105,7 +105,7 @@ def test_dose_above_level_is_kept_and_flagged() -> None:
     """A recorded 0.8 mg/m2 on day 8 (level allows 0.5) is history: kept, with a warning."""
     events = [start(1, "2026-01-05"), dose(1, 1, "2026-01-05", 0.8), dose(1, 8, "2026-01-12", 0.8)]
     answer = run_assess(course(events, today="2026-01-13"))
-    assert [w["code"] for w in answer["warnings"]] == ["dose_above_level"]
+    assert [w["code"] for w in answer["warnings"]] == ["history.dose_above_level"]
 
 
 def test_bad_response_status_names_the_allowed_values() -> None:

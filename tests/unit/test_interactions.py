@@ -4,7 +4,6 @@ recognises ward spellings and reports everything it cannot match."""
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,7 @@ from inocds.clinical.interactions import (
     parse_drug_name,
 )
 from inocds.protocol.interactions import (
-    InteractionDataError,
-    InteractionKnowledge,
     load_interactions,
-    parse_interactions,
 )
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -65,29 +61,6 @@ def hits(name: str) -> list[InteractionHit]:
 def entries_hit(name: str) -> set[str]:
     """The names of the seed-000 entries a medication name reaches."""
     return {hit.matched_entry for hit in hits(name)}
-
-
-def doc_with(**tables: Any) -> dict[str, Any]:
-    """A minimal valid interactions document, with some tables replaced."""
-    note = {"label": "l", "effect": "e", "management": "m", "source": "001: Drug Interactions"}
-    doc: dict[str, Any] = {
-        "entry": [
-            {
-                "id": "haloperidol",
-                "name": "Haloperidol",
-                "kind": "drug",
-                "risk": "C",
-                "effect": "QT adds up.",
-                "management": "Check ECG.",
-                "source": "000_c5f9e82afaac5f57.txt: Drug Interactions",
-            }
-        ],
-        "listed": [],
-        "member": [],
-        "list": {"not_recommended": dict(note), "usually_not_recommended": dict(note)},
-    }
-    doc.update(tables)
-    return doc
 
 
 # --------------------------------------------------------------------------- data
@@ -167,58 +140,6 @@ def test_effect_and_management_texts_are_not_copied_from_the_seed() -> None:
             own = re.findall(r"[a-z0-9]+", text.casefold())
             runs = {" ".join(own[i : i + 8]) for i in range(len(own) - 7)}
             assert not runs & seed_runs, (entry.id, sorted(runs & seed_runs))
-
-
-# --------------------------------------------------------------------------- loader
-
-
-def test_loader_rejects_an_entry_without_a_source() -> None:
-    """An entry with an empty source is refused with a ValueError naming the problem."""
-    doc = doc_with()
-    doc["entry"][0]["source"] = "  "
-    with pytest.raises(ValueError, match="'source' must be a non-empty string"):
-        parse_interactions(doc)
-
-
-def test_loader_rejects_a_member_without_a_source() -> None:
-    """A member row with no source key is refused."""
-    doc = doc_with(member=[{"drug": "Haldol", "entry": "haloperidol", "aliases": []}])
-    with pytest.raises(InteractionDataError, match="member #1"):
-        parse_interactions(doc)
-
-
-def test_loader_rejects_duplicate_ids() -> None:
-    """Two entries with the same id are refused."""
-    doc = doc_with()
-    twin = dict(doc["entry"][0], name="Haloperidol again")
-    doc["entry"].append(twin)
-    with pytest.raises(InteractionDataError, match="duplicate id 'haloperidol'"):
-        parse_interactions(doc)
-
-
-def test_loader_rejects_dangling_references_and_bad_values() -> None:
-    """Unknown entry ids, risks, lists and keys are all reported in one error."""
-    doc = doc_with(
-        member=[{"drug": "x", "entry": "nope", "source": "s"}],
-        listed=[{"name": "Y", "list": "sometimes", "entry": "gone", "source": "s", "sorce": 1}],
-    )
-    doc["entry"][0]["risk"] = "B"
-    with pytest.raises(InteractionDataError) as caught:
-        parse_interactions(doc)
-    message = str(caught.value)
-    for fragment in ("'nope' is not an [[entry]] id", "'gone' is not", "risk must be", "list must"):
-        assert fragment in message
-    assert "unknown key(s) sorce" in message
-
-
-def test_loader_accepts_the_packaged_file_and_a_minimal_document() -> None:
-    """The packaged TOML and a small hand-written document both validate."""
-    packaged = Path(__file__).resolve().parents[2] / "src/inocds/protocol/interactions.toml"
-    text = packaged.read_text(encoding="utf-8")
-    assert parse_interactions(tomllib.loads(text)) == KNOWLEDGE
-    small = parse_interactions(doc_with())
-    assert isinstance(small, InteractionKnowledge)
-    assert small.entry("haloperidol").risk == "C"
 
 
 # --------------------------------------------------------------------------- matching
@@ -433,10 +354,11 @@ def test_hits_are_ordered_by_risk_then_name() -> None:
     assert [h.risk for h in result.interactions][:2] == ["X", "X"]
 
 
-def test_hit_to_dict_has_exactly_the_public_keys() -> None:
-    """The JSON view of a hit has exactly the eight documented keys."""
+def test_hit_to_dict_starts_with_the_contract_keys() -> None:
+    """The JSON view of a hit gives the contract's keys first, then how it matched."""
     [hit] = hits("Haldol")
-    assert list(hit.to_dict()) == [
+    view = hit.to_dict()
+    assert list(view)[:8] == [
         "drug",
         "matched_entry",
         "risk",
@@ -446,6 +368,8 @@ def test_hit_to_dict_has_exactly_the_public_keys() -> None:
         "via_group",
         "listed_in",
     ]
+    assert (view["matched_as"], view["matched_name"]) == ("haloperidol", "Haldol")
+    assert (view["match"], view["confidence"]) == ("exact", 1.0)
 
 
 def test_matching_is_deterministic() -> None:

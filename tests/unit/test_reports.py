@@ -22,7 +22,6 @@ from inocds.adapters.reports import (
     patient_handout,
     worksheet_pdf,
 )
-from inocds.adapters.reports.pdf import latin1
 from inocds.adapters.reports.plots import PLOT_KEYS
 from inocds.clinical.documents import parse_course
 from inocds.clinical.plan import plan_course
@@ -125,14 +124,15 @@ def an_order(**changes: Any) -> dict[str, Any]:
 
 
 def test_order_pdf_shows_the_dose_decision_and_signatures() -> None:
-    """The order PDF parses and shows the dose, BSA, the rule id and the people involved."""
+    """The order PDF parses and shows the dose, BSA, the source's title and the people involved."""
     text = pdf_text(order_pdf(an_order()))
+    assert "regimen.cycle1" not in text and "000_c5f9e82afaac5f57.txt" not in text
     for expected in (
         "1.34 mg",
-        "0.8 mg/m2",
-        "1.68 m2",
+        "0.8 mg/m²",
+        "1.68 m²",
         "170 cm, 60 kg",
-        "regimen.cycle1",
+        "Clinician drug monograph (2025): Dosing: Adult",
         "GIVE",
         "Dr Ada Physician",
         "Pat Pharmacist",
@@ -150,12 +150,16 @@ def test_order_pdf_shows_flag_and_override() -> None:
     assert "protocol amendment" in text and "0.85 differs from 0.8" in text
 
 
-def test_pdfs_survive_characters_outside_latin1() -> None:
-    """≥, –, … and CJK text do not break the core font: spelled out or replaced."""
-    order = an_order(override_reason="bilirubin ≥ 1.5 – see note … 中文", patient={"name": "Zoë Ł"})
+def test_pdfs_print_unicode_names_and_signs() -> None:
+    """≥, –, …, m², °C and names in Latin, Greek, Cyrillic and CJK script print as written."""
+    order = an_order(
+        override_reason="bilirubin ≥ 1.5 – see note … 2–8 °C",
+        patient={"name": "Ünal 李 Ζωή Жанна", "allergies": ["penicillin"]},
+    )
     text = pdf_text(order_pdf(order))
-    assert "bilirubin >= 1.5 - see note ..." in text
-    assert latin1("µg ≤ 2 →") == "µg <= 2 ->"
+    assert "bilirubin ≥ 1.5 – see note … 2–8 °C" in text
+    assert "Ünal 李 Ζωή Жанна" in text
+    assert "m²" in text
 
 
 def test_order_pdf_of_an_empty_order_does_not_crash() -> None:
@@ -177,10 +181,15 @@ def test_worksheet_pdf_shows_volumes_and_beyond_use_times() -> None:
     }
     worksheet = build_worksheet(an_order(), PATIENT, preparation)
     assert worksheet["dose"]["vials"] == 2 and worksheet["dose"]["volume_ml"] == 5.36
-    text = pdf_text(worksheet_pdf(worksheet))
+    text = pdf_text(worksheet_pdf(worksheet, PLUS_2))
     for expected in (
         "1.34 mg",
         "2 x 0.9 mg",
+        "5.4 mL in a 10 mL syringe (0.2 mL marks)",  # 5.36 mL read to the 0.2 mL mark
+        "= 1.35 mg",  # 5.4 mL x 0.25 mg/mL, shown beside the ordered 1.34 mg
+        "HAZARDOUS DRUG",
+        "OUT OF THE FRIDGE BY: not refrigerated",
+        "at room temperature (20–25 °C)",
         "4 mL of the diluent",  # reconstitution volume per vial
         "0.25 mg/mL",
         "5.36 mL",  # 1.34 mg / 0.25 mg/mL
@@ -199,6 +208,16 @@ def test_worksheet_before_preparation_leaves_the_times_to_fill_in() -> None:
     """Without a preparation record the worksheet states the limits and leaves blanks."""
     text = pdf_text(worksheet_pdf(build_worksheet(an_order(), PATIENT, None)))
     assert "Not prepared yet" in text and "Reconstituted at" in text
+
+
+def test_worksheet_of_a_refrigerated_bag_says_when_it_leaves_the_fridge() -> None:
+    """Reconstituted 08:00, diluted 09:00 and refrigerated: out of the fridge by 12:00 (3 h)."""
+    diluted = RECONSTITUTED + dt.timedelta(hours=1)
+    clock = beyond_use(RECONSTITUTED, True, diluted).to_dict()
+    preparation = {"pharmacist": "Pat", "refrigerated": True, "beyond_use": clock}
+    text = pdf_text(worksheet_pdf(build_worksheet(an_order(), PATIENT, preparation), PLUS_2))
+    assert "OUT OF THE FRIDGE BY: 2026-05-04 12:00" in text
+    assert "in the refrigerator (2–8 °C)" in text
 
 
 def test_worksheet_of_a_small_dose_uses_a_syringe() -> None:
@@ -243,8 +262,8 @@ def test_calendar_has_one_event_per_recorded_and_planned_dose() -> None:
     ]
     assert [str(e["STATUS"]) for e in events] == ["CONFIRMED"] + ["TENTATIVE"] * 5
     assert all(e.decoded("DTEND") - e.decoded("DTSTART") == dt.timedelta(days=1) for e in events)
-    day8 = str(events[1]["DESCRIPTION"])
-    assert "Sunday 10 May 2026" in day8 and "Wednesday 13 May 2026" in day8
+    day8 = str(events[1]["DESCRIPTION"])  # due today (11 May): never earlier than today
+    assert "from Monday 11 May 2026 to Wednesday 13 May 2026" in day8
 
 
 def test_calendar_lines_are_crlf_and_folded() -> None:
@@ -256,6 +275,23 @@ def test_calendar_lines_are_crlf_and_folded() -> None:
     assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
     assert max(len(line) for line in lines) <= 75
     assert "é" * 80 in str(icalendar.Calendar.from_ical(raw)["X-WR-CALNAME"])
+
+
+@pytest.mark.parametrize("breaker", ["\r", "\n", "\r\n"])
+def test_a_line_break_in_the_patient_name_cannot_inject_lines(breaker: str) -> None:
+    """A CR, LF or CRLF in the name stays inside X-WR-CALNAME: no new property, no new event."""
+    document = day8_document()
+    plan, _ = plan_and_screen(document)
+    name = f"Jo{breaker}END:VEVENT{breaker}BEGIN:VEVENT{breaker}SUMMARY:forged"
+    raw = course_calendar(document, plan, name, calendar_id="course-3")
+    clean = course_calendar(document, plan, "Jo", calendar_id="course-3")
+    lines = raw.split(b"\r\n")
+    assert b"\r" not in raw.replace(b"\r\n", b"") and b"\n" not in raw.replace(b"\r\n", b"")
+    assert lines.count(b"BEGIN:VEVENT") == clean.split(b"\r\n").count(b"BEGIN:VEVENT") == 6
+    assert not any(line.startswith(b"SUMMARY:forged") for line in lines)
+    parsed = icalendar.Calendar.from_ical(raw)
+    assert len(list(parsed.walk("VEVENT"))) == 6
+    assert "forged" in str(parsed["X-WR-CALNAME"])
 
 
 def test_calendar_uids_are_stable_and_unique() -> None:
@@ -323,13 +359,15 @@ def test_schedule_moves_a_delayed_dose_to_the_engines_next_date() -> None:
 
 
 def test_handout_gives_contraception_date_symptoms_and_next_doses() -> None:
-    """Male patient, last dose 2026-05-04: contraception to 2026-10-04 (5 months)."""
+    """Male patient mid-cycle: contraception to 2026-11-08, 5 months after the last planned dose."""
     document = day8_document()
     plan, screen = plan_and_screen(document)
-    assert screen["reproductive"]["contraception_until"] == "2026-10-04"
+    # day 1 given 2026-05-04; planned: cycle 1 days 8, 15 and cycle 2 (05-25) days 1, 8, 15
+    # -> last planned dose 2026-06-08; + 5 months = 2026-11-08
+    assert screen["reproductive"]["contraception_until"] == "2026-11-08"
     page = patient_handout(document, screen, plan, patient_name="Jo Doe")
     for expected in (
-        "Sunday 4 October 2026",
+        "Sunday, November 8, 2026",
         "partner could become pregnant",
         "Fever, chills or shaking",
         "Bleeding or bruising",
@@ -337,28 +375,32 @@ def test_handout_gives_contraception_date_symptoms_and_next_doses() -> None:
         "belly",
         "Sudden weight gain",
         "trouble breathing",
-        "Monday 18 May 2026",  # cycle 1 day 15
+        "Monday, May 18, 2026",  # cycle 1 day 15
         "Who to call",
     ):
         assert expected in page, expected
 
 
 def test_handout_for_a_woman_gives_both_windows() -> None:
-    """Can become pregnant: 8 months (2027-01-04) and no breastfeeding for 2 (2026-07-04)."""
+    """Can become pregnant: 8 months (2027-02-08) and no breastfeeding for 2 (2026-08-08)."""
     document = day8_document(sex="female", can_become_pregnant=True)
     plan, screen = plan_and_screen(document)
     page = patient_handout(document, screen, plan)
-    assert "Monday 4 January 2027" in page and "Saturday 4 July 2026" in page
+    # last planned dose 2026-06-08 (cycle 2 day 15): + 8 months, + 2 months
+    assert "Monday, February 8, 2027" in page and "Saturday, August 8, 2026" in page
     assert "Do not breastfeed" in page
 
 
-def test_handout_before_the_first_dose_counts_from_the_last_dose() -> None:
-    """No dose yet: the windows are stated in months, without a date."""
+def test_handout_before_the_first_dose_counts_from_the_last_planned_dose() -> None:
+    """No dose yet: the windows count from cycle 1's last planned dose."""
     document = course([], today="2026-05-04", sex="female", can_become_pregnant=True)
     plan, screen = plan_and_screen(document)
     page = patient_handout(document, screen, plan)
-    assert "for 8 months after your last dose" in page
-    assert "Monday 4 May 2026" in page  # the first planned dose
+    # cycle 1 planned 05-04, 05-11, 05-18: + 8 months = 2027-01-18, + 2 months = 2026-07-18
+    assert "Monday, January 18, 2027" in page and "Saturday, July 18, 2026" in page
+    assert "(8 months after your last dose)" in page
+    assert "count from your last planned dose, on Monday, May 18, 2026" in page
+    assert "Monday, May 4, 2026" in page  # the first planned dose
 
 
 def test_handout_escapes_what_it_prints() -> None:
@@ -374,7 +416,7 @@ def test_handout_pdf_parses_and_has_the_dates() -> None:
     document = day8_document()
     plan, screen = plan_and_screen(document)
     text = pdf_text(handout_pdf(document, screen, plan, patient_name="Jo Doe"))
-    assert "Sunday 4 October 2026" in text and "Yellow skin" in text
+    assert "Sunday, November 8, 2026" in text and "Yellow skin" in text
 
 
 def test_handout_of_empty_data_does_not_crash() -> None:

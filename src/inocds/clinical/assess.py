@@ -11,19 +11,38 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from inocds.clinical.course import CourseState, LogEntry, build_course
+from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.dose import compute_dose, rounded_bsa_m2
-from inocds.clinical.episodes import raw_hepatic_episodes, stops
-from inocds.clinical.gates import (
-    counts_today,
-    cytoreduction_gate,
-    heme_gate,
-    interruption_gate,
+from inocds.clinical.episodes import stops
+from inocds.clinical.gates import GateResult, counts_today
+from inocds.clinical.notes import (
+    cycle1_extension,
+    day1_timing_notes,
+    days,
+    gap,
+    hepatic_notes,
+    infusion_reaction_notes,
+    low_counts_note,
+    omission_reasons,
+    omissions_since_last_dose,
+    omissions_today,
+    past_interruption_notes,
+    premedication_reason,
+    regimen_reasons,
+    stop_reasons,
 )
-from inocds.clinical.limits import cycle_allowance
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.regimen import CycleRegimen, cycle_regimen
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.cytoreduction import cytoreduction_gate
+from inocds.clinical.rules.duration import cycle_allowance
+from inocds.clinical.rules.heme import heme_gate
+from inocds.clinical.rules.history import history_warnings
+from inocds.clinical.rules.interruption import interruption_gate
+from inocds.clinical.rules.predose import first_dose_gate, labs_gate
+from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
+from inocds.clinical.rules.text import gap_days, ge14_days, window_days
 from inocds.protocol.loader import load_protocol
 
 __all__ = [
@@ -82,57 +101,17 @@ def dose_mg_for(amount_mg_per_m2: float, bsa_m2: float) -> float:
     return compute_dose(bsa_m2, amount_mg_per_m2).dose_mg
 
 
-def _days(n: int) -> dt.timedelta:
-    return dt.timedelta(days=n)
-
-
-def _gap() -> dt.timedelta:
-    return _days(load_protocol()["schedule.min_interval"].integer("min_days_between_doses"))
-
-
-def _regimen_reason(regimen: CycleRegimen, state: CourseState) -> list[Reason]:
-    reasons: list[Reason] = []
-    amounts = ", ".join(f"day {d}: {a:g}" for d, a in regimen.doses)
-    base = regimen.rules[0]
-    if base == "regimen.cycle1":
-        text = f"cycle 1: {amounts} mg/m2 over {regimen.length_days} days"
-    else:
-        latest = state.latest_response()
-        shown = f"{latest.status} on {latest.date}" if latest else "no response recorded"
-        text = f"cycle {regimen.cycle} ({shown}): {amounts} mg/m2 over {regimen.length_days} days"
-    reasons.append(cite(base, text))
-    if regimen.level != "full":
-        spans = state.ge14_spans()
-        shown = "; ".join(
-            f"{sp.start} to {sp.end or 'ongoing'} ({sp.length_days(state.today)} days)"
-            for sp in spans
-        )
-        reasons.append(cite("interruption.ge14", f"interruption(s) of 14 days or more: {shown}"))
-        reasons.append(
-            cite(
-                "reduction.level1",
-                f"{len(spans)} interruption(s) of 14 days or more: every dose cut by a quarter",
-            )
-        )
-        if regimen.level == "two_doses":
-            reasons.append(cite("reduction.level2", "second reduction: days 1 and 8 only"))
-        reasons.append(
-            cite("reduction.no_reescalation", f"the dose stays at the {regimen.level} level")
-        )
-    return reasons
-
-
 def _next_after_give(
     state: CourseState, regimen: CycleRegimen, start: dt.date, day: int, today: dt.date
 ) -> dt.date | None:
     later = [d for d in regimen.days if d > day]
-    window = _days(load_protocol()["schedule.window"].integer("window_days"))
+    window = days(load_protocol()[ids.SCHEDULE_WINDOW].integer("window_days"))
     if later:
-        scheduled = start + _days(later[0] - 1)
-        return max(scheduled - window, today + _gap())
+        scheduled = start + days(later[0] - 1)
+        return max(scheduled - window, today + gap())
     if cycle_allowance(state, regimen.cycle + 1).end is not None:
         return None
-    return max(start + _days(regimen.length_days), today + _gap())
+    return max(start + days(regimen.length_days), today + gap())
 
 
 def _stopped(state: CourseState, bsa: float) -> Decision | None:
@@ -140,18 +119,16 @@ def _stopped(state: CourseState, bsa: float) -> Decision | None:
     if not found:
         return None
     number, day = state.pointer
-    reasons = tuple(cite(s.rule, s.label) for s in found)
-    if found[0].rule != "course.discontinued":
-        reasons += (cite("course.discontinued", "treatment has ended for good"),)
-    return Decision("discontinue", number, day, None, None, bsa, reasons=reasons)
-
-
-def _omitted_today(state: CourseState) -> list[Reason]:
-    return [
-        cite(entry.rule, entry.message)
-        for entry in state.log
-        if entry.kind == "omitted" and entry.date == state.today
-    ]
+    return Decision(
+        "discontinue",
+        number,
+        day,
+        None,
+        None,
+        bsa,
+        reasons=stop_reasons(found),
+        needs_clinician_review=any(s.needs_review for s in found),
+    )
 
 
 @dataclass(frozen=True)
@@ -183,34 +160,25 @@ class _Frame:
         )
 
 
-def _premedication() -> Reason:
-    return cite(
-        "premedication",
-        "premedicate before the infusion: corticosteroid, antipyretic, antihistamine",
-    )
-
-
 def _not_tolerated(state: CourseState, frame: _Frame) -> Decision:
     count = len(state.ge14_spans())
     reason = cite(
-        "reduction.not_tolerated",
-        f"{count} interruptions of 14 days or more: a further reduction after the two-dose "
-        "level is not possible; treatment stops",
+        ids.REDUCTION_NOT_TOLERATED,
+        f"{count} interruptions of {ge14_days()} days or more: a further reduction after "
+        "the two-dose level is not possible; treatment stops",
     )
     return frame.decide("discontinue", (reason,), dose_level="two_doses", cycle_length_days=None)
 
 
-def _cycle1_extension(state: CourseState) -> tuple[Reason, ...]:
-    c1 = state.cycles.get(1)
-    extended = load_protocol()["regimen.cycle1_extension"].integer("extended_cycle_length_days")
-    if c1 and c1.start and (state.today - c1.start).days < extended:
-        return (
-            cite(
-                "regimen.cycle1_extension",
-                f"cycle 1 (from {c1.start}) may run up to {extended} days to allow recovery",
-            ),
-        )
-    return ()
+def _day1_gates(state: CourseState, number: int, due: dt.date) -> list[GateResult]:
+    """The gates of a day 1: interruptions; the first dose's own; labs; the count gates."""
+    gates = [interruption_gate(state, number, 1)]
+    if number == 1:
+        gates += [first_dose_gate(state), cytoreduction_gate(state)]
+    gates.append(labs_gate(state, number, 1))
+    if number > 1 and None not in counts_today(state):  # the gate needs the day's counts
+        gates.append(heme_gate(state, number, due))
+    return gates
 
 
 def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
@@ -241,7 +209,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
         return _not_tolerated(state, frame)
     regimen = cycle_regimen(number, state.cr_reached(today), level)
     frame = replace(frame, dose_level=level, cycle_length_days=regimen.length_days)
-    base = tuple(_regimen_reason(regimen, state)) + allowance.reasons
+    base = tuple(regimen_reasons(regimen, state)) + allowance.reasons
     review = allowance.needs_review
     if today < earliest:
         return frame.decide(
@@ -250,49 +218,35 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
             next_dose_date=earliest,
             needs_clinician_review=review,
         )
-    gates = [interruption_gate(state, number, 1)]
-    gates.append(cytoreduction_gate(state) if number == 1 else heme_gate(state, number, earliest))
+    gates = _day1_gates(state, number, earliest)
     gate_reasons = tuple(r for g in gates for r in g.reasons)
     review = review or any(g.needs_review for g in gates)
     blocked = [g for g in gates if not g.passed]
     if blocked:
         if any(g.discontinue for g in blocked):
             return frame.decide("discontinue", gate_reasons + base, needs_clinician_review=review)
-        action = "delay" if number == 1 else "hold"
-        extra = _cycle1_extension(state) if number == 2 else ()
+        # labs.missing holds day 1; the first dose otherwise waits (delay)
+        missing = any(r.rule == ids.LABS_MISSING for r in gate_reasons)
+        action = "delay" if number == 1 and not missing else "hold"
+        extra = cycle1_extension(state) if number == 2 else ()
         return frame.decide(
             action,
             gate_reasons + extra + base,
-            next_dose_date=today + _days(1),
+            next_dose_date=today + days(1),
             needs_clinician_review=review,
         )
     amount = regimen.amount(1)
-    notes = day1_timing_notes(state, number) + _past_interruption_notes(state)
-    review = review or any(r.rule == "interruption.gt28" for r in notes)
-    notes += _infusion_reaction_notes(state)
+    notes = day1_timing_notes(state, number) + past_interruption_notes(state)
+    review = review or any(r.rule == ids.INTERRUPTION_GT28 for r in notes)
+    notes += infusion_reaction_notes(state)
     return frame.decide(
         "give",
-        base + gate_reasons + tuple(notes) + (_premedication(),),
+        base + gate_reasons + tuple(notes) + (premedication_reason(),),
         dose_mg_per_m2=amount,
         dose_mg=dose_mg_for(amount, frame.bsa_m2),
         next_dose_date=_next_after_give(state, regimen, today, 1, today),
         needs_clinician_review=review,
     )
-
-
-def _low_counts_note(state: CourseState, day: int) -> list[Reason]:
-    p = load_protocol()
-    anc, plt = counts_today(state)
-    anc_low = anc is not None and anc < p["heme.anc_gate"].number("anc_per_mm3")
-    plt_low = plt is not None and plt < p["heme.platelet_gate"].number("platelets_per_mm3")
-    if not (anc_low or plt_low):
-        return []
-    shown = " and ".join(
-        text
-        for text, value in ((f"ANC {anc:g}/mm3", anc), (f"platelets {plt:g}/mm3", plt))
-        if value is not None
-    )
-    return [cite("heme.within_cycle", f"{shown}: low counts do not hold a day {day} dose")]
 
 
 def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> Decision:
@@ -303,22 +257,24 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
     assert cycle.start is not None
     frame = replace(frame, dose_level=regimen.level, cycle_length_days=regimen.length_days)
     earliest, scheduled, _ = state.due_window(number, day)
-    window = _days(load_protocol()["schedule.window"].integer("window_days"))
-    reasons = _regimen_reason(regimen, state)
+    window = days(load_protocol()[ids.SCHEDULE_WINDOW].integer("window_days"))
+    reasons = regimen_reasons(regimen, state)
     if day != 1 and earliest > scheduled - window:
         reasons.append(
             cite(
-                "schedule.min_interval",
+                ids.SCHEDULE_MIN_INTERVAL,
                 f"cycle {number} day {day} not before {earliest}: "
-                f"6 days after the last dose ({state.last_dose})",
+                f"{gap_days()} days after the last dose ({state.last_dose})",
             )
         )
-    omitted = _omission_reasons(_omissions_since_last_dose(state))
+    omitted = omission_reasons(omissions_since_last_dose(state))
     if today < earliest:
         return frame.decide("none_due", tuple(reasons), next_dose_date=earliest)
     gate = interruption_gate(state, number, day)
+    if gate.passed:
+        gate = labs_gate(state, number, day)
     if not gate.passed:
-        next_date = max(today + _days(1), earliest)
+        next_date = max(today + days(1), earliest)
         return frame.decide(
             "delay",
             gate.reasons + tuple(reasons),
@@ -331,61 +287,32 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
     if resumed:
         late = (today - scheduled).days
         extra.append(
-            cite("interruption.lt7", f"{resumed[-1].message}; given {late} day(s) after day {day}")
+            cite(
+                ids.INTERRUPTION_LT7, f"{resumed[-1].message}; given {late} day(s) after day {day}"
+            )
         )
     elif day != 1 and today != scheduled:
         extra.append(
             cite(
-                "schedule.window",
-                f"day {day} was scheduled for {scheduled}; up to 2 days either side is allowed",
+                ids.SCHEDULE_WINDOW,
+                f"day {day} was scheduled for {scheduled}; "
+                f"up to {window_days()} days either side is allowed",
             )
         )
     if day != 1:
-        extra.extend(_low_counts_note(state, day))
-    past = _past_interruption_notes(state)
+        extra.extend(low_counts_note(state, day))
+    past = past_interruption_notes(state)
     extra.extend(past)
-    extra.extend(_infusion_reaction_notes(state))
-    extra.append(_premedication())
+    extra.extend(infusion_reaction_notes(state))
+    extra.append(premedication_reason())
     return frame.decide(
         "give",
         tuple(reasons + extra),
-        needs_clinician_review=any(r.rule == "interruption.gt28" for r in past),
+        needs_clinician_review=any(r.rule == ids.INTERRUPTION_GT28 for r in past),
         dose_mg_per_m2=amount,
         dose_mg=dose_mg_for(amount, frame.bsa_m2),
         next_dose_date=_next_after_give(state, regimen, cycle.start, day, today),
     )
-
-
-def _infusion_reaction_notes(state: CourseState) -> list[Reason]:
-    severe = load_protocol()["infusion.severe"].integer("severe_grade")
-    notes = []
-    for e in state.doc.of_type("toxicity"):
-        if (
-            e.category == "infusion_reaction"
-            and (e.grade or 0) < severe
-            and (state.last_dose is None or e.date >= state.last_dose)
-        ):
-            notes.append(
-                cite(
-                    "infusion.reaction",
-                    f"infusion reaction grade {e.grade} on {e.date}: stop the infusion and treat "
-                    "it if it recurs; watch closely",
-                )
-            )
-    return notes
-
-
-def _hepatic_notes(state: CourseState) -> list[Reason]:
-    doc = state.doc
-    if doc.today.liver_abnormality_from_gilbert_or_hemolysis and raw_hepatic_episodes(doc):
-        return [
-            cite(
-                "hepatic.gilbert_hemolysis",
-                "liver tests meet the interruption limits but are due to Gilbert syndrome or "
-                "hemolysis: no interruption",
-            )
-        ]
-    return []
 
 
 def assess_course(doc: CourseDocument) -> Decision:
@@ -395,7 +322,7 @@ def assess_course(doc: CourseDocument) -> Decision:
     warnings = tuple(state.warnings)
     stopped = _stopped(state, bsa)
     if stopped is not None:
-        return replace(stopped, warnings=warnings)
+        return replace(stopped, warnings=warnings + tuple(history_warnings(state)))
     number, day = state.pointer
     frame = _Frame(number, day, None, None, bsa, warnings)
     cycle = state.cycles.get(number)
@@ -406,87 +333,35 @@ def assess_course(doc: CourseDocument) -> Decision:
     else:
         decision = _within_cycle(state, number, day, frame)
     decision = _report_omission(state, decision)
-    notes = _hepatic_notes(state)
-    if notes:
-        decision = replace(decision, reasons=decision.reasons + tuple(notes))
-    return decision
+    notes = hepatic_notes(state) + _review_notes(state, decision)
+    review = decision.needs_clinician_review or any(r.rule in REVIEW_RULES for r in notes)
+    return replace(
+        decision,
+        reasons=decision.reasons + tuple(notes),
+        needs_clinician_review=review,
+        warnings=warnings + tuple(history_warnings(state)),
+    )
 
 
-def _omissions_since_last_dose(state: CourseState) -> list[LogEntry]:
-    """Doses omitted since the last dose given (they explain which dose is due now)."""
-    last = state.last_dose
-    return [e for e in state.log if e.kind == "omitted" and (last is None or e.date > last)]
-
-
-def _omission_reasons(entries: list[LogEntry]) -> list[Reason]:
-    reasons: list[Reason] = []
-    for e in entries:
-        reasons.append(cite(e.rule, e.message))
-        if e.rule == "schedule.missed":
-            reasons.append(
-                cite("schedule.window", f"cycle {e.cycle} day {e.day} may move by 2 days at most")
-            )
-    return reasons
-
-
-def day1_timing_notes(state: CourseState, number: int) -> list[Reason]:
-    """Why a new cycle's day 1 falls where it does (min interval, cycle 1 extension)."""
-    previous = state.cycles.get(number - 1)
-    if previous is None or previous.start is None:
+def _review_notes(state: CourseState, decision: Decision) -> list[Reason]:
+    """The safety net's review triggers for this answer (rules.review)."""
+    if decision.action == "complete":
         return []
-    notes: list[Reason] = []
-    planned = previous.start + _days(previous.regimen.length_days)
-    due, _, _ = state.due_window(number, 1)
-    if due > planned:
-        notes.append(
-            cite(
-                "schedule.min_interval",
-                f"cycle {number} day 1 not before {due}: 6 days after the last dose "
-                f"({state.last_dose}), later than {planned}",
-            )
-        )
-    if number == 2 and state.today > planned:
-        extended = load_protocol()["regimen.cycle1_extension"].integer("extended_cycle_length_days")
-        notes.append(
-            cite(
-                "regimen.cycle1_extension",
-                f"cycle 1 (from {previous.start}) ran {(state.today - previous.start).days} days; "
-                f"it may run up to {extended}",
-            )
-        )
-    return notes
-
-
-def _past_interruption_notes(state: CourseState) -> list[Reason]:
-    """An interruption of more than 28 days since the last dose: the clinician reviews."""
-    limit = load_protocol()["interruption.gt28"].integer("days")
-    notes = []
-    for span in state.spans:
-        if span.end is not None and (state.last_dose is None or span.end > state.last_dose):
-            length = span.length_days(state.today)
-            if length > limit:
-                notes.append(
-                    cite(
-                        "interruption.gt28",
-                        f"dosing was interrupted {length} days ({span.start} to {span.end}): "
-                        "consider stopping for good — the clinician decides",
-                    )
-                )
-    return notes
-
-
-def _omissions_today(state: CourseState) -> list[LogEntry]:
-    """Doses the walk omitted on today.date (interruption.ge7 or schedule.missed)."""
-    return [e for e in state.log if e.kind == "omitted" and e.date == state.today]
+    cited = {r.rule for r in decision.reasons}
+    dosing = decision.action != "discontinue"
+    notes = answer_triggers(state, decision.cycle, decision.day, dosing)
+    if decision.action == "discontinue" and ids.DURATION_NO_CR_AFTER_3 in cited:
+        notes += response_missing_for_stop(state, decision.cycle or 0)
+    return [r for r in notes if r.rule not in cited]
 
 
 def _report_omission(state: CourseState, decision: Decision) -> Decision:
     """When a dose was omitted today and nothing can be given, the answer is that omission."""
-    omissions = _omissions_today(state)
+    omissions = omissions_today(state)
     if not omissions or decision.action not in ("none_due", "delay", "hold"):
         return decision
     last = omissions[-1]
-    kept = tuple(r for r in decision.reasons if r.rule != "interruption.lt7")
+    kept = tuple(r for r in decision.reasons if r.rule != ids.INTERRUPTION_LT7)
     regimen = state.cycles[last.cycle].regimen
     return replace(
         decision,
@@ -495,7 +370,7 @@ def _report_omission(state: CourseState, decision: Decision) -> Decision:
         day=last.day,
         dose_level=regimen.level,
         cycle_length_days=regimen.length_days,
-        reasons=tuple(_omission_reasons(omissions)) + kept,
+        reasons=tuple(omission_reasons(omissions)) + kept,
     )
 
 

@@ -13,196 +13,19 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from dataclasses import dataclass, field
-from functools import lru_cache
 
+from inocds.clinical.course_state import CourseState, Cycle, LogEntry, Span, timing
 from inocds.clinical.documents import CourseDocument, Event
-from inocds.clinical.episodes import Episode, interruption_episodes
-from inocds.clinical.regimen import CycleRegimen, cycle_regimen, level_for_interruptions
+from inocds.clinical.episodes import interruption_episodes
+from inocds.clinical.regimen import cycle_regimen
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.text import ge14_days, warning
 from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["CourseState", "LogEntry", "Span", "build_course"]
 
 DAY = dt.timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Span:
-    """A non-hematologic interruption: from the first blocked due day to recovery (or ongoing)."""
-
-    start: dt.date
-    end: dt.date | None
-    causes: tuple[str, ...]
-    rules: tuple[str, ...]
-
-    def length_days(self, today: dt.date) -> int:
-        """Days from start to recovery, or to today while ongoing."""
-        return ((self.end or today) - self.start).days
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One step of the course narrative."""
-
-    date: dt.date
-    kind: str  # started | given | omitted (today's decision) | skipped (history) | resumed
-    cycle: int
-    day: int
-    rule: str
-    message: str
-
-
-@dataclass
-class _Cycle:
-    number: int
-    start: dt.date | None
-    regimen: CycleRegimen
-    counts: tuple[float | None, float | None]
-    given: dict[int, tuple[dt.date, float]] = field(default_factory=dict)
-    omitted: dict[int, str] = field(default_factory=dict)
-
-
-@dataclass
-class CourseState:
-    """The course as of today.date."""
-
-    doc: CourseDocument
-    cycles: dict[int, _Cycle]
-    pointer: tuple[int, int]
-    pointer_since: dt.date
-    slot_interruption_start: dt.date | None
-    delayed_from: dt.date | None
-    spans: list[Span]
-    open_span: Span | None
-    last_dose: dt.date | None
-    log: list[LogEntry]
-    warnings: list[dict[str, str]]
-    episodes: list[Episode]
-
-    # ------------------------------------------------------------------ views
-    @property
-    def today(self) -> dt.date:
-        """The day of the decision."""
-        return self.doc.today.date
-
-    def ge14_spans(self, before: dt.date | None = None) -> list[Span]:
-        """Interruptions of >= 14 days that began before `before` (default: today).
-
-        A closed span counts by its length; the open one by its length up to `before`
-        (the reduction applies once the patient has recovered, to the cycles after it).
-        """
-        limit = load_protocol()["interruption.ge14"].integer("days")
-        until = before or self.today
-        found = [s for s in self.spans if s.start < until and s.length_days(until) >= limit]
-        span = self.open_span
-        if span is not None and span.start < until and (until - span.start).days >= limit:
-            found.append(span)
-        return found
-
-    def responses(self, until: dt.date | None = None) -> list[Event]:
-        """Response events up to a date, in date order."""
-        return [e for e in self.doc.of_type("response") if until is None or e.date <= until]
-
-    def latest_response(self, until: dt.date | None = None) -> Event | None:
-        """The most recent response on or before `until` (regimen.response_latest)."""
-        found = self.responses(until)
-        return found[-1] if found else None
-
-    def cr_reached(self, until: dt.date | None = None) -> bool:
-        """True when the latest response is CR or CRi."""
-        latest = self.latest_response(until)
-        return latest is not None and latest.status in ("CR", "CRi")
-
-    def ever_cr(self) -> bool:
-        """True when CR or CRi was recorded at any time."""
-        return any(e.status in ("CR", "CRi") for e in self.responses())
-
-    def active_episodes(self, day: dt.date) -> list[Episode]:
-        """Episodes interrupting dosing on `day` (toxicities before the first dose excluded)."""
-        first = self.first_dose_date
-        return [
-            e for e in self.episodes if e.active(day) and (first is not None and e.start >= first)
-        ]
-
-    @property
-    def first_dose_date(self) -> dt.date | None:
-        """The date of the course's first dose."""
-        c1 = self.cycles.get(1)
-        if c1 and 1 in c1.given:
-            return c1.given[1][0]
-        return None
-
-    def cycle_length(self, number: int) -> int:
-        """Length in days of cycle `number` (as planned)."""
-        cycle = self.cycles.get(number)
-        if cycle is not None:
-            return cycle.regimen.length_days
-        return cycle_regimen(number, False, "full").length_days
-
-    def level_for(self, number: int, start: dt.date) -> str | None:
-        """The dose level of a cycle starting on `start` (None: not tolerated)."""
-        if number == 1:
-            return "full"
-        previous = self.cycles.get(number - 1)
-        count = len(self.ge14_spans(before=start))
-        level = level_for_interruptions(count)
-        if level is None:
-            return None
-        if previous is not None:  # reduction.no_reescalation
-            order = ("full", "reduced_25", "two_doses")
-            level = order[max(order.index(level), order.index(previous.regimen.level))]
-        return level
-
-    def regimen_for(self, number: int, start: dt.date) -> CycleRegimen | None:
-        """The regimen of cycle `number` starting on `start` (None: not tolerated)."""
-        level = self.level_for(number, start)
-        if level is None:
-            return None
-        return cycle_regimen(number, self.cr_reached(start), level)
-
-    def due_window(self, number: int, day: int) -> tuple[dt.date, dt.date, dt.date]:
-        """(earliest, scheduled, latest) of a slot given what has happened so far."""
-        window, gap = _timing().window, _timing().gap
-        cycle = self.cycles.get(number)
-        if day == 1:
-            if cycle is not None and cycle.start is not None:
-                return cycle.start, cycle.start, cycle.start
-            previous = self.cycles.get(number - 1)
-            if previous is None or previous.start is None:
-                return self.pointer_since, self.pointer_since, self.pointer_since
-            due = previous.start + dt.timedelta(days=previous.regimen.length_days)
-            if self.last_dose is not None:
-                due = max(due, self.last_dose + gap)
-            return due, due, due
-        assert cycle is not None and cycle.start is not None
-        scheduled = cycle.start + dt.timedelta(days=day - 1)
-        earliest = scheduled - window
-        if self.last_dose is not None:
-            earliest = max(earliest, self.last_dose + gap)
-        latest = max(scheduled + window, earliest)
-        if self.delayed_from is not None:
-            latest = max(latest, self.delayed_from + window)
-        return earliest, scheduled, latest
-
-
-@dataclass(frozen=True)
-class _Timing:
-    """The schedule's numbers, read once from the protocol (the walk runs them every day)."""
-
-    window: dt.timedelta
-    gap: dt.timedelta
-    omit_after_days: int
-
-
-@lru_cache(maxsize=1)
-def _timing() -> _Timing:
-    p = load_protocol()
-    return _Timing(
-        window=dt.timedelta(days=p["schedule.window"].integer("window_days")),
-        gap=dt.timedelta(days=p["schedule.min_interval"].integer("min_days_between_doses")),
-        omit_after_days=p["interruption.ge7"].integer("days"),
-    )
 
 
 def _next_slot(state: CourseState, number: int, day: int) -> tuple[int, int]:
@@ -269,7 +92,7 @@ class _Walker:
                 {
                     "code": "cycle_after_not_tolerated",
                     "message": f"cycle {number} started on {day} although a third interruption "
-                    "of 14 days or more ends the course (reduction.not_tolerated)",
+                    f"of {ge14_days()} days or more ends the course (reduction.not_tolerated)",
                 }
             )
         counts = (
@@ -277,18 +100,18 @@ class _Walker:
             if event and event.labs
             else (None, None)
         )
-        s.cycles[number] = _Cycle(number, day, regimen, counts)
+        s.cycles[number] = Cycle(number, day, regimen, counts)
         # doses of earlier cycles never given are omitted for good
         for earlier in s.cycles.values():
             if earlier.number < number:
                 for d in earlier.regimen.days:
                     if d not in earlier.given and d not in earlier.omitted:
-                        earlier.omitted[d] = "schedule.missed"
+                        earlier.omitted[d] = ids.SCHEDULE_MISSED
                         self._log(
                             day,
                             "skipped",
                             (earlier.number, d),
-                            "schedule.missed",
+                            ids.SCHEDULE_MISSED,
                             f"cycle {earlier.number} day {d} was not given "
                             f"before cycle {number} began",
                         )
@@ -306,7 +129,9 @@ class _Walker:
         s = self.state
         assert e.cycle is not None and e.day is not None and e.dose_mg_per_m2 is not None
         if e.cycle not in s.cycles:
-            self._start_cycle(e.cycle, e.date, None)
+            # history.dose_without_cycle_start: the cycle is taken to start on its day 1
+            inferred = e.date - dt.timedelta(days=e.day - 1)
+            self._start_cycle(e.cycle, max(inferred, s.last_dose or inferred), None)
         cycle = s.cycles[e.cycle]
         if e.day not in cycle.regimen.days:
             self.errors.append(
@@ -318,15 +143,18 @@ class _Walker:
             )
             return
         allowed = cycle.regimen.amount(e.day)
-        tolerance = load_protocol()["reduction.dose_above_level"].number("tolerance_fraction")
+        tolerance = load_protocol()[ids.HISTORY_DOSE_ABOVE_LEVEL].number("tolerance_fraction")
         if e.dose_mg_per_m2 > allowed * (1 + tolerance):
             s.warnings.append(
-                {
-                    "code": "dose_above_level",
-                    "message": f"cycle {e.cycle} day {e.day} was recorded at "
-                    f"{e.dose_mg_per_m2:g} mg/m2, above the {allowed:g} mg/m2 of its level "
-                    f"({cycle.regimen.level}); kept as history",
-                }
+                warning(
+                    ids.HISTORY_DOSE_ABOVE_LEVEL,
+                    cycle=e.cycle,
+                    day=e.day,
+                    given=e.dose_mg_per_m2,
+                    date=e.date,
+                    allowed=allowed,
+                    level=cycle.regimen.level,
+                )
             )
         if e.day in cycle.omitted:
             del cycle.omitted[e.day]
@@ -340,12 +168,12 @@ class _Walker:
         cycle.given[e.day] = (e.date, e.dose_mg_per_m2)
         for d in cycle.regimen.days:
             if d < e.day and d not in cycle.given and d not in cycle.omitted:
-                cycle.omitted[d] = "schedule.missed"
+                cycle.omitted[d] = ids.SCHEDULE_MISSED
                 self._log(
                     e.date,
                     "skipped",
                     (e.cycle, d),
-                    "schedule.missed",
+                    ids.SCHEDULE_MISSED,
                     f"cycle {e.cycle} day {d} was not given before day {e.day}",
                 )
         self._close_span(e.date)
@@ -378,8 +206,8 @@ class _Walker:
         s = self.state
         if self._is_quiet(day):
             return  # nothing can change before the pending dose falls due
-        omit_after = _timing().omit_after_days
-        window = _timing().window
+        omit_after = timing().omit_after_days
+        window = timing().window
         if s.open_span is not None and not s.active_episodes(day):
             self._close_span(day)  # the interruption ends when the toxicity resolves
         for _ in range(4):  # an omission may make the next slot due the same day
@@ -406,7 +234,7 @@ class _Walker:
                 if slot_day != 1 and length >= omit_after:
                     self._omit(
                         day,
-                        "interruption.ge7",
+                        ids.INTERRUPTION_GE7,
                         f"cycle {number} day {slot_day} omitted: interrupted {length} days "
                         f"(since {s.slot_interruption_start}) by {active[0].label}",
                     )
@@ -419,7 +247,7 @@ class _Walker:
                 if slot_day != 1 and length >= omit_after:
                     self._omit(
                         day,
-                        "interruption.ge7",
+                        ids.INTERRUPTION_GE7,
                         f"cycle {number} day {slot_day} omitted: interrupted {length} days "
                         f"(from {since} to recovery on {day})",
                     )
@@ -428,7 +256,7 @@ class _Walker:
                     day,
                     "resumed",
                     s.pointer,
-                    "interruption.lt7" if slot_day != 1 else "nonheme.grade2",
+                    ids.INTERRUPTION_LT7 if slot_day != 1 else ids.NONHEME_GRADE2,
                     f"cycle {number} day {slot_day} may be given again after a "
                     f"{length}-day interruption (from {since})",
                 )
@@ -439,7 +267,7 @@ class _Walker:
             if slot_day != 1 and day > latest:
                 self._omit(
                     day,
-                    "schedule.missed",
+                    ids.SCHEDULE_MISSED,
                     f"cycle {number} day {slot_day} not given by {latest}, the end of its window",
                 )
                 continue

@@ -10,56 +10,35 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, NamedTuple
 
+from inocds.clinical.document_spec import (
+    BSA_FORMULAS,
+    MAX_AGE_YEARS,
+    SCHEDULED_DAYS,
+    TOXICITY_CATEGORIES,
+    course_spec,
+)
+from inocds.clinical.rules.plausibility import bmi_errors
 from inocds.clinical.validation import (
-    Bool,
-    Choice,
-    Date,
-    Enum,
     FieldError,
     InputError,
-    ListOf,
-    Num,
-    Obj,
-    Text,
-    Union,
     validate,
 )
-from inocds.protocol.loader import load_protocol
 
 __all__ = [
     "BSA_FORMULAS",
+    "SCHEDULED_DAYS",
+    "TOXICITY_CATEGORIES",
     "CourseDocument",
     "Event",
     "LabValue",
     "Labs",
     "Patient",
     "Today",
+    "course_spec",
     "parse_course",
 ]
-
-BSA_FORMULAS = ("mosteller", "dubois", "haycock", "gehan_george", "boyd")
-SCHEDULED_DAYS = (1, 8, 15)
-TOXICITY_CATEGORIES = (
-    "nonhematologic",
-    "hepatic",
-    "infusion_reaction",
-    "vod",
-    "bleeding",
-    "infection",
-)
-
-# Plausibility limits of input values (not protocol numbers: they only reject typos).
-MAX_ANC_PER_MM3 = 100_000.0
-MAX_PLATELETS_PER_MM3 = 2_000_000.0
-MAX_BLASTS_PER_MM3 = 1_000_000.0
-MAX_LAB_VALUE = 100_000.0
-MAX_AGE_YEARS = 120
-MAX_CYCLE = 12
-MAX_RECORDED_DOSE_MG_PER_M2 = 2.0
-MAX_SALVAGE_LINE = 20
 
 
 class LabValue(NamedTuple):
@@ -149,143 +128,6 @@ class CourseDocument:
         return tuple(e for e in self.events if e.type == kind)
 
 
-def _lab_value() -> Obj:
-    return Obj(
-        required={"value": Num(0, MAX_LAB_VALUE), "uln": Num(0, MAX_LAB_VALUE, lo_open=True)}
-    )
-
-
-def _lab_fields() -> dict[str, Any]:
-    return {
-        "anc_per_mm3": Num(0, MAX_ANC_PER_MM3),
-        "platelets_per_mm3": Num(0, MAX_PLATELETS_PER_MM3),
-        "bilirubin": _lab_value(),
-        "ast": _lab_value(),
-        "alt": _lab_value(),
-    }
-
-
-def _resolved_after_onset(obj: dict[str, Any], path: str, errors: list[FieldError]) -> None:
-    if obj.get("resolved") is not None and obj["resolved"] < obj["onset"]:
-        errors.append(FieldError(f"{path}.resolved", "must not be before onset"))
-
-
-@lru_cache(maxsize=1)
-def _course_spec() -> Obj:
-    bsa = load_protocol()["dose.bsa"]
-    cycle = Num(1, MAX_CYCLE, integer=True)
-    count = {
-        "anc_per_mm3": Num(0, MAX_ANC_PER_MM3),
-        "platelets_per_mm3": Num(0, MAX_PLATELETS_PER_MM3),
-    }
-    events = Union(
-        "type",
-        {
-            "cycle_start": Obj(
-                required={"type": Enum(("cycle_start",)), "date": Date(), "cycle": cycle},
-                optional=count,
-            ),
-            "dose": Obj(
-                required={
-                    "type": Enum(("dose",)),
-                    "date": Date(),
-                    "cycle": cycle,
-                    "day": Choice(SCHEDULED_DAYS),
-                    "dose_mg_per_m2": Num(0, MAX_RECORDED_DOSE_MG_PER_M2, lo_open=True),
-                }
-            ),
-            "toxicity": Obj(
-                required={
-                    "type": Enum(("toxicity",)),
-                    "category": Enum(TOXICITY_CATEGORIES),
-                    "grade": Num(1, 5, integer=True),
-                    "onset": Date(),
-                },
-                optional={"name": Text(200), "resolved": Date(), "cycle": cycle},
-                nullable=frozenset({"resolved", "name", "cycle"}),
-                checks=(_resolved_after_onset,),
-            ),
-            "response": Obj(
-                required={
-                    "type": Enum(("response",)),
-                    "date": Date(),
-                    "status": Enum(("CR", "CRi", "none")),
-                },
-                optional={"cycle": cycle, "mrd": Enum(("negative", "positive"))},
-                nullable=frozenset({"mrd", "cycle"}),
-            ),
-            "labs": Obj(
-                required={"type": Enum(("labs",)), "date": Date()},
-                optional=_lab_fields(),
-            ),
-            "discontinued": Obj(
-                required={"type": Enum(("discontinued",)), "date": Date()},
-                optional={"reason": Text(500)},
-                nullable=frozenset({"reason"}),
-            ),
-        },
-    )
-    flag = Bool()
-    patient = Obj(
-        required={
-            "birth_date": Date(),
-            "sex": Enum(("female", "male", "other", "unknown")),
-            "height_cm": Num(bsa.number("min_height_cm"), bsa.number("max_height_cm")),
-            "weight_kg": Num(bsa.number("min_weight_kg"), bsa.number("max_weight_kg")),
-            "hsct_planned": Bool(),
-            "pretreatment": Obj(
-                required=count,
-                optional={
-                    "peripheral_blasts_per_mm3": Num(0, MAX_BLASTS_PER_MM3),
-                    "bilirubin": _lab_value(),
-                    "ast": _lab_value(),
-                    "alt": _lab_value(),
-                },
-            ),
-        },
-        optional={
-            "can_become_pregnant": Bool(),
-            "history": Obj(
-                required={},
-                optional={
-                    "prior_hsct": flag,
-                    "liver_disease": flag,
-                    "prior_vod": flag,
-                    "salvage_line": Num(1, MAX_SALVAGE_LINE, integer=True),
-                },
-                nullable=frozenset({"salvage_line"}),
-            ),
-            "medications": ListOf(Text(200), max_items=200),
-            "bsa_formula": Enum(BSA_FORMULAS),
-            "diagnosis": Obj(
-                required={},
-                optional={
-                    "cd22_positive": flag,
-                    "b_cell_precursor_all": flag,
-                    "relapsed_or_refractory": flag,
-                },
-                nullable=frozenset(
-                    {"cd22_positive", "b_cell_precursor_all", "relapsed_or_refractory"}
-                ),
-            ),
-        },
-        nullable=frozenset({"can_become_pregnant"}),
-    )
-    today = Obj(
-        required={"date": Date()},
-        optional={
-            "labs": Obj(required={}, optional=_lab_fields()),
-            "vod": Bool(),
-            "liver_abnormality_from_gilbert_or_hemolysis": Bool(),
-            "cytopenia_from_disease_with_stable_marrow": Bool(),
-        },
-    )
-    return Obj(
-        required={"patient": patient, "today": today},
-        optional={"events": ListOf(events, max_items=500)},
-    )
-
-
 def _labs(raw: Mapping[str, Any] | None) -> Labs:
     raw = raw or {}
 
@@ -334,7 +176,7 @@ def _event(index: int, raw: Mapping[str, Any]) -> Event:
 
 def _consistency(doc: CourseDocument) -> list[FieldError]:
     """Contradictions that no single field shows."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = bmi_errors(doc.patient.height_cm, doc.patient.weight_kg, "patient.")
     today = doc.today.date
     birth = doc.patient.birth_date
     if birth > today:
@@ -373,8 +215,9 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
             doses[key] = e
             if stopped is not None and e.date > stopped.date:
                 errors.append(FieldError(f"{where}.date", "is after the course was discontinued"))
+    dosed = {c for c, _ in doses}
     for number, e in starts.items():
-        if number > 1 and number - 1 not in starts and (number - 1, 1) not in doses:
+        if number > 1 and number - 1 not in starts and number - 1 not in dosed:
             errors.append(
                 FieldError(f"events[{e.position}].cycle", f"cycle {number - 1} never started")
             )
@@ -387,8 +230,10 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
             )
     for (number, day), e in doses.items():
         start = starts.get(number)
-        if start is None and (number, 1) not in doses:
-            errors.append(FieldError(f"events[{e.position}].cycle", f"cycle {number} has no start"))
+        if number > 1 and number - 1 not in starts and number - 1 not in dosed:
+            errors.append(
+                FieldError(f"events[{e.position}].cycle", f"cycle {number - 1} never started")
+            )
         first = start.date if start else doses[(number, 1)].date if (number, 1) in doses else None
         if first is not None and e.date < first:
             errors.append(
@@ -406,7 +251,7 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
 
 def parse_course(raw: Any) -> CourseDocument:
     """Validates the contract's course document; raises InputError on any bad field."""
-    cleaned = validate(_course_spec(), raw)
+    cleaned = validate(course_spec(), raw)
     p = cleaned["patient"]
     history = p.get("history") or {}
     pre = p["pretreatment"]

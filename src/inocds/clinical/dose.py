@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 from inocds.clinical.bsa import FORMULAS, body_surface_area_m2
 from inocds.clinical.preparation import Infusion, plan_infusion, preparation_steps
+from inocds.clinical.rules.plausibility import bmi_errors
 from inocds.clinical.validation import (
     Enum,
     FieldError,
@@ -44,6 +45,7 @@ __all__ = [
     "collect_dose_request",
     "compute_dose",
     "dose_answer",
+    "dose_request_spec",
     "rounded_bsa_m2",
     "run_dose",
 ]
@@ -141,6 +143,30 @@ _BODY_FIELDS = ("height_cm", "weight_kg")
 _BSA_ONLY = "give either bsa_m2 or height_cm and weight_kg (with an optional bsa_formula), not both"
 
 
+def dose_request_spec(
+    extra_required: Mapping[str, Spec] | None = None,
+    extra_optional: Mapping[str, Spec] | None = None,
+) -> Obj:
+    """The fields of a `dose` request (plus a caller's extra fields) and their limits."""
+    protocol = load_protocol()
+    limits = protocol["dose.bsa"]
+    request_limits = protocol["dose.request_limits"]
+    min_dose = request_limits.number("min_dose_mg_per_m2")
+    max_override = request_limits.number("max_dose_with_override_mg_per_m2")
+    min_bsa, max_bsa = limits.number("min_bsa_m2"), limits.number("max_bsa_m2")
+    return Obj(
+        required={"dose_mg_per_m2": Num(min_dose, max_override), **(extra_required or {})},
+        optional={
+            "height_cm": Num(limits.number("min_height_cm"), limits.number("max_height_cm")),
+            "weight_kg": Num(limits.number("min_weight_kg"), limits.number("max_weight_kg")),
+            "bsa_m2": Num(min_bsa, max_bsa),
+            "bsa_formula": Enum(tuple(FORMULAS)),
+            "override_reason": Text(),
+            **(extra_optional or {}),
+        },
+    )
+
+
 def collect_dose_request(
     raw: Any,
     errors: list[FieldError],
@@ -159,17 +185,7 @@ def collect_dose_request(
     min_dose = request_limits.number("min_dose_mg_per_m2")
     max_override = request_limits.number("max_dose_with_override_mg_per_m2")
     min_bsa, max_bsa = limits.number("min_bsa_m2"), limits.number("max_bsa_m2")
-    spec = Obj(
-        required={"dose_mg_per_m2": Num(min_dose, max_override), **(extra_required or {})},
-        optional={
-            "height_cm": Num(limits.number("min_height_cm"), limits.number("max_height_cm")),
-            "weight_kg": Num(limits.number("min_weight_kg"), limits.number("max_weight_kg")),
-            "bsa_m2": Num(min_bsa, max_bsa),
-            "bsa_formula": Enum(tuple(FORMULAS)),
-            "override_reason": Text(),
-            **(extra_optional or {}),
-        },
-    )
+    spec = dose_request_spec(extra_required, extra_optional)
     start = len(errors)
     cleaned = spec.check(raw, "", errors)
     if not isinstance(raw, Mapping) or not isinstance(cleaned, dict):
@@ -214,7 +230,9 @@ def collect_dose_request(
     bsa: float | None = None
     if "bsa_m2" not in raw and height is not None and weight is not None:
         bsa = rounded_bsa_m2(height, weight, formula)
-        if not min_bsa <= bsa <= max_bsa:
+        implausible = bmi_errors(height, weight)  # data.bmi: inches, pounds, typos
+        errors.extend(implausible)
+        if not implausible and not min_bsa <= bsa <= max_bsa:
             for name in _BODY_FIELDS:
                 errors.append(
                     FieldError(

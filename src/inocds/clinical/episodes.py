@@ -12,6 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from inocds.clinical.documents import CourseDocument, Event, Labs
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.hepatic import first_dose_date, liver_series, severe_tests
+from inocds.clinical.rules.text import render
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["Episode", "Stop", "hepatic_state", "interruption_episodes", "stops"]
@@ -39,6 +42,21 @@ class Stop:
     date: dt.date
     rule: str
     label: str
+    needs_review: bool = False
+
+
+def _severe_lab_stops(doc: CourseDocument) -> list[Stop]:
+    """hepatic.severe_labs: the first liver tests of grade 3+ measured after the first dose."""
+    first = first_dose_date(doc)
+    if first is None:
+        return []
+    waived = doc.today.liver_abnormality_from_gilbert_or_hemolysis
+    for date, labs in liver_series(doc):
+        tests = severe_tests(labs, bilirubin_waived=waived)
+        if date > first and tests:
+            message = render(ids.HEPATIC_SEVERE_LABS, "during", tests=tests, date=date)
+            return [Stop(date, ids.HEPATIC_SEVERE_LABS, message, needs_review=True)]
+    return []
 
 
 def _grade_label(e: Event) -> str:
@@ -51,28 +69,32 @@ def _grade_label(e: Event) -> str:
 def stops(doc: CourseDocument) -> list[Stop]:
     """Every course-ending event, in date order."""
     p = load_protocol()
-    severe_liver = p["hepatic.vod"].integer("severe_grade")
-    severe_infusion = p["infusion.severe"].integer("severe_grade")
+    severe_liver = p[ids.HEPATIC_VOD].integer("severe_grade")
+    severe_infusion = p[ids.INFUSION_SEVERE].integer("severe_grade")
     found: list[Stop] = []
+    first = first_dose_date(doc)
     for e in doc.events:
         grade = e.grade or 0
+        if e.type == "toxicity" and e.category != "vod" and (first is None or e.date < first):
+            continue  # before the first dose: data.toxicity_before_first_dose (the dose waits)
         if e.type == "discontinued":
             why = f": {e.reason}" if e.reason else ""
             found.append(
-                Stop(e.date, "course.discontinued", f"course discontinued on {e.date}{why}")
+                Stop(e.date, ids.COURSE_DISCONTINUED, f"course discontinued on {e.date}{why}")
             )
         elif e.type == "toxicity" and e.category == "vod":
-            found.append(Stop(e.date, "hepatic.vod", f"VOD/SOS: {_grade_label(e)}"))
+            found.append(Stop(e.date, ids.HEPATIC_VOD, f"VOD/SOS: {_grade_label(e)}"))
         elif e.type == "toxicity" and e.category == "hepatic" and grade >= severe_liver:
-            found.append(Stop(e.date, "hepatic.vod", f"severe liver toxicity: {_grade_label(e)}"))
+            found.append(Stop(e.date, ids.HEPATIC_VOD, f"severe liver toxicity: {_grade_label(e)}"))
         elif (
             e.type == "toxicity" and e.category == "infusion_reaction" and grade >= severe_infusion
         ):
             found.append(
-                Stop(e.date, "infusion.severe", f"severe infusion reaction: {_grade_label(e)}")
+                Stop(e.date, ids.INFUSION_SEVERE, f"severe infusion reaction: {_grade_label(e)}")
             )
     if doc.today.vod:
-        found.append(Stop(doc.today.date, "hepatic.vod", f"VOD/SOS reported on {doc.today.date}"))
+        found.append(Stop(doc.today.date, ids.HEPATIC_VOD, f"VOD/SOS reported on {doc.today.date}"))
+    found.extend(_severe_lab_stops(doc))
     return sorted(found, key=lambda s: s.date)
 
 
@@ -82,7 +104,7 @@ def hepatic_state(labs: Labs) -> str | None:
     Interrupt: bilirubin > 1.5 x ULN together with AST or ALT > 2.5 x ULN.
     Recovered: bilirubin <= 1.5 x ULN and AST and ALT <= 2.5 x ULN (the values present).
     """
-    rule = load_protocol()["hepatic.interrupt"]
+    rule = load_protocol()[ids.HEPATIC_INTERRUPT]
     bili_limit = rule.number("bilirubin_x_uln")
     amin_limit = rule.number("transaminase_x_uln")
     amins = [v.x_uln for v in (labs.ast, labs.alt) if v is not None]
@@ -124,10 +146,10 @@ def _hepatic_episodes(doc: CourseDocument) -> list[Episode]:
         if state == "interrupt" and start is None:
             start, label = date, f"liver tests on {date}: {describe_liver(labs)}"
         elif state == "recovered" and start is not None:
-            episodes.append(Episode(start, date, "hepatic.interrupt", label))
+            episodes.append(Episode(start, date, ids.HEPATIC_INTERRUPT, label))
             start = None
     if start is not None:
-        episodes.append(Episode(start, None, "hepatic.interrupt", label))
+        episodes.append(Episode(start, None, ids.HEPATIC_INTERRUPT, label))
     return episodes
 
 
@@ -144,16 +166,16 @@ def raw_hepatic_episodes(doc: CourseDocument) -> list[Episode]:
 def interruption_episodes(doc: CourseDocument) -> list[Episode]:
     """Every episode that interrupts dosing, in start order."""
     p = load_protocol()
-    interrupting = p["nonheme.grade2"].integer("interrupting_grade")
-    severe = p["nonheme.bleeding_infection"].integer("severe_grade")
-    severe_liver = p["hepatic.vod"].integer("severe_grade")
+    interrupting = p[ids.NONHEME_GRADE2].integer("interrupting_grade")
+    severe = p[ids.NONHEME_BLEEDING_INFECTION].integer("severe_grade")
+    severe_liver = p[ids.HEPATIC_VOD].integer("severe_grade")
     found: list[Episode] = []
     for e in doc.events:
         if e.type != "toxicity" or (e.grade or 0) < interrupting:
             continue
         grade = e.grade or 0
         if e.category == "nonhematologic":
-            found.append(Episode(e.date, e.resolved, "nonheme.grade2", _grade_label(e)))
+            found.append(Episode(e.date, e.resolved, ids.NONHEME_GRADE2, _grade_label(e)))
         elif e.category in ("bleeding", "infection"):
             # bleeding: "may require" interruption, reduction or discontinuation at any grade;
             # infection: the same only when severe (000, non-hematologic table)
@@ -162,13 +184,13 @@ def interruption_episodes(doc: CourseDocument) -> list[Episode]:
                 Episode(
                     e.date,
                     e.resolved,
-                    "nonheme.bleeding_infection" if review else "nonheme.grade2",
+                    ids.NONHEME_BLEEDING_INFECTION if review else ids.NONHEME_GRADE2,
                     _grade_label(e),
                     needs_review=review,
                 )
             )
         elif e.category == "hepatic" and grade < severe_liver:
-            found.append(Episode(e.date, e.resolved, "hepatic.interrupt", _grade_label(e)))
+            found.append(Episode(e.date, e.resolved, ids.HEPATIC_INTERRUPT, _grade_label(e)))
     if not hepatic_waived(doc):
         found.extend(_hepatic_episodes(doc))
     return sorted(found, key=lambda x: x.start)

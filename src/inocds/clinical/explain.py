@@ -7,9 +7,21 @@ from typing import Any
 from inocds.clinical.assess import assess_course
 from inocds.clinical.course import build_course
 from inocds.clinical.documents import CourseDocument, parse_course
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.review import REVIEW_RULES
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["explain_course", "run_explain"]
+
+# rules of the label's tables that leave the decision to the clinician ("consider", "may")
+_CLINICIAN = frozenset(
+    {
+        ids.DURATION_HSCT,
+        ids.HEME_PERSISTING_28D,
+        ids.INTERRUPTION_GT28,
+        ids.NONHEME_BLEEDING_INFECTION,
+    }
+)
 
 _ACTIONS = {
     "give": "give the dose today",
@@ -60,7 +72,9 @@ def explain_course(doc: CourseDocument) -> dict[str, Any]:
     if decision.next_dose_date:
         lines.append(f"Next dose not before {decision.next_dose_date}")
     if decision.needs_clinician_review:
-        lines.append("The sources leave this decision to the clinician: review required.")
+        why = [r.rule for r in decision.reasons if r.rule in REVIEW_RULES or r.rule in _CLINICIAN]
+        shown = f" ({', '.join(dict.fromkeys(why))})" if why else ""
+        lines.append(f"The sources leave this decision to the clinician: review required{shown}.")
     lines += ["", "Rules applied, in order:"]
     for step in steps:
         lines.append(f"  {step['order']}. {step['rule']}: {step['finding']}")

@@ -30,6 +30,8 @@ from inocds.clinical.validation import Bool, FieldError, InputError, Spec, Times
 from inocds.protocol.loader import Rule, load_protocol
 
 __all__ = [
+    "PREPARE_OPTIONAL",
+    "PREPARE_REQUIRED",
     "BeyondUse",
     "Infusion",
     "Limit",
@@ -477,11 +479,11 @@ def beyond_use(
 
 # ------------------------------------------------------------------ the `prepare` command
 
-_PREPARE_REQUIRED: dict[str, Spec] = {
+PREPARE_REQUIRED: dict[str, Spec] = {
     "reconstituted_at": Timestamp(),
     "diluted_refrigerated": Bool(),
 }
-_PREPARE_OPTIONAL: dict[str, Spec] = {"diluted_at": Timestamp()}
+PREPARE_OPTIONAL: dict[str, Spec] = {"diluted_at": Timestamp()}
 
 
 def run_prepare(raw: Any) -> dict[str, Any]:
@@ -494,7 +496,7 @@ def run_prepare(raw: Any) -> dict[str, Any]:
     from inocds.clinical.dose import collect_dose_request, dose_answer
 
     errors: list[FieldError] = []
-    request, extra = collect_dose_request(raw, errors, _PREPARE_REQUIRED, _PREPARE_OPTIONAL)
+    request, extra = collect_dose_request(raw, errors, PREPARE_REQUIRED, PREPARE_OPTIONAL)
     reconstituted = extra.get("reconstituted_at")
     diluted = extra.get("diluted_at")
     if isinstance(reconstituted, dt.datetime) and isinstance(diluted, dt.datetime):

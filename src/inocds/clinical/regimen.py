@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from inocds.clinical.rules import ids
 from inocds.protocol.loader import load_protocol
 
 __all__ = [
@@ -52,11 +53,11 @@ class CycleRegimen:
 def level_for_interruptions(count_ge14: int) -> str | None:
     """The dose level after `count_ge14` interruptions of >= 14 days; None: not tolerated."""
     p = load_protocol()
-    if count_ge14 >= p["reduction.not_tolerated"].integer("interruptions_ge14"):
+    if count_ge14 >= p[ids.REDUCTION_NOT_TOLERATED].integer("interruptions_ge14"):
         return None
-    if count_ge14 >= p["reduction.level2"].integer("interruptions_ge14"):
+    if count_ge14 >= p[ids.REDUCTION_LEVEL2].integer("interruptions_ge14"):
         return "two_doses"
-    if count_ge14 >= p["reduction.level1"].integer("interruptions_ge14"):
+    if count_ge14 >= p[ids.REDUCTION_LEVEL1].integer("interruptions_ge14"):
         return "reduced_25"
     return "full"
 
@@ -65,22 +66,22 @@ def cycle_regimen(cycle: int, cr_or_cri: bool, level: str) -> CycleRegimen:
     """The doses of `cycle` at `level`, given whether CR/CRi has been reached."""
     p = load_protocol()
     if cycle == 1:
-        base_id = "regimen.cycle1"
+        base_id = ids.REGIMEN_CYCLE1
     elif cr_or_cri:
-        base_id = "regimen.subsequent_cr"
+        base_id = ids.REGIMEN_SUBSEQUENT_CR
     else:
-        base_id = "regimen.subsequent_no_cr"
+        base_id = ids.REGIMEN_SUBSEQUENT_NO_CR
     base = p[base_id]
     doses = base.day_doses()
     rules: list[str] = [base_id]
     if level in ("reduced_25", "two_doses"):
-        factor = p["reduction.level1"].number("dose_factor")
+        factor = p[ids.REDUCTION_LEVEL1].number("dose_factor")
         doses = tuple((day, round(amount * factor, 6)) for day, amount in doses)
-        rules.append("reduction.level1")
+        rules.append(ids.REDUCTION_LEVEL1)
     if level == "two_doses":
-        kept = set(p["reduction.level2"].integers("days"))
+        kept = set(p[ids.REDUCTION_LEVEL2].integers("days"))
         doses = tuple((day, amount) for day, amount in doses if day in kept)
-        rules.append("reduction.level2")
+        rules.append(ids.REDUCTION_LEVEL2)
     return CycleRegimen(
         cycle=cycle,
         length_days=base.integer("cycle_length_days"),

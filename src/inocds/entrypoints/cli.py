@@ -43,12 +43,15 @@ def _read_document(path: str | None) -> Any:
                 text = handle.read()
     except OSError as error:
         _bad_input([{"field": "--input", "message": f"cannot read {path}: {error.strerror}"}])
+    except UnicodeDecodeError as error:
+        _bad_input([{"field": "(body)", "message": f"not valid UTF-8: {error.reason}"}])
+    from inocds.clinical.json_limits import loads
+    from inocds.clinical.validation import InputError
+
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        _bad_input(
-            [{"field": "(body)", "message": f"not valid JSON: {error.msg} at line {error.lineno}"}]
-        )
+        return loads(text)
+    except InputError as error:  # bad JSON, too deep, too long a number, control characters
+        _bad_input([e.to_dict() for e in error.errors])
 
 
 def _run_json_command(name: str, args: argparse.Namespace) -> int:
@@ -102,14 +105,26 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _interactions(args: argparse.Namespace) -> int:
     from inocds.clinical.interactions import match_medications
+    from inocds.clinical.screen.alerts import medication_alerts
+    from inocds.clinical.screen.common import Collector
     from inocds.protocol.interactions import load_interactions
+    from inocds.protocol.loader import load_protocol
 
-    result = match_medications(args.drugs, load_interactions())
+    knowledge = load_interactions()
+    result = match_medications(args.drugs, knowledge)
+    alerts = medication_alerts(result, knowledge, Collector(load_protocol()))
     _emit(
         {
             "interactions": [hit.to_dict() for hit in result.interactions],
+            "alerts": [alert.to_dict() for alert in alerts],
             "unmatched": list(result.unmatched),
+            "unmatched_details": [u.to_dict() for u in result.unmatched_details],
             "listed_only": [hit.to_dict() for hit in result.listed_only],
+            "duplicates": [
+                {"drug": d.canonical, "names": list(d.names)} for d in result.duplicates
+            ],
+            "qt_drugs": list(result.qt_drugs),
+            "inexact": [r.to_dict() for r in result.inexact],
         }
     )
     return 0
@@ -118,9 +133,24 @@ def _interactions(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from inocds.adapters.db.migrate import upgrade
     from inocds.entrypoints.api import create_app
+    from inocds.settings import load_settings
 
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    if args.workers < 1:
+        _bad_input([{"field": "--workers", "message": "must be 1 or more"}])
+    if args.workers == 1:
+        uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+        return 0
+    upgrade(load_settings().database_url)  # once, before the workers start
+    uvicorn.run(
+        "inocds.entrypoints.api:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
     return 0
 
 
@@ -145,6 +175,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="Start the HTTP service.")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (each with its own database pool; see NOTES.md)",
+    )
     add_storage_parsers(sub)
     add_user_parsers(sub)
     return parser

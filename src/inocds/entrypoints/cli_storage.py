@@ -1,4 +1,4 @@
-"""The storage commands of `inocds`: `db upgrade` and `audit verify`.
+"""The storage commands of `inocds`: `db upgrade`, `audit verify` and `audit anchor`.
 
 Both act on `INOCDS_DATABASE_URL` (default: the settings' SQLite file in the current
 directory). Heavy imports happen inside the commands, so `inocds --help` stays fast.
@@ -7,6 +7,7 @@ directory). Heavy imports happen inside the commands, so `inocds --help` stays f
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
@@ -20,10 +21,20 @@ def add_storage_parsers(sub: Any) -> None:
     db = sub.add_parser("db", help="Database schema: apply migrations.")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="Apply every pending migration to INOCDS_DATABASE_URL.")
-    audit = sub.add_parser("audit", help="The audit trail: check its hash chain.")
+    audit = sub.add_parser("audit", help="The audit trail: check it, print its head.")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = audit_sub.add_parser(
+        "verify",
+        help="Report any edited, inserted or deleted audit entry, and any order, event, "
+        "patient or user row changed outside the application (exit 1 if any).",
+    )
+    verify.add_argument(
+        "--anchor",
+        metavar="HEAD",
+        help="a head printed earlier by `inocds audit anchor`: reports newest entries deleted",
+    )
     audit_sub.add_parser(
-        "verify", help="Report any edited, inserted or deleted audit entry (exit 1 if any)."
+        "anchor", help="Print the chain's head (ID:HASH) to keep outside the database."
     )
 
 
@@ -41,14 +52,19 @@ def _db_upgrade() -> int:
     return 0
 
 
-def _audit_verify() -> int:
+def _audit_verify(anchor_text: str | None) -> int:
     from inocds.adapters.db.engine import make_engine, make_session_factory
-    from inocds.services.audit import count, verify
+    from inocds.services.audit import count
+    from inocds.services.audit_verify import parse_anchor, verify_all
 
+    if anchor_text is not None and parse_anchor(anchor_text) is None:
+        message = "expected ID:HASH as printed by `inocds audit anchor`"
+        sys.stdout.write(json.dumps({"errors": [{"field": "anchor", "message": message}]}) + "\n")
+        return 2
     engine = make_engine(_database_url())
     try:
         with make_session_factory(engine)() as session:
-            problems = verify(session)
+            problems = verify_all(session, anchor_text)
             entries = count(session)
     finally:
         engine.dispose()
@@ -61,8 +77,23 @@ def _audit_verify() -> int:
     return 0
 
 
+def _audit_anchor() -> int:
+    from inocds.adapters.db.engine import make_engine, make_session_factory
+    from inocds.services.audit_verify import anchor
+
+    engine = make_engine(_database_url())
+    try:
+        with make_session_factory(engine)() as session:
+            sys.stdout.write(anchor(session) + "\n")
+    finally:
+        engine.dispose()
+    return 0
+
+
 def run_storage_command(args: argparse.Namespace) -> int:
     """Runs `db …` or `audit …`; the exit status."""
     if args.command == "db":
         return _db_upgrade()
-    return _audit_verify()
+    if args.audit_command == "anchor":
+        return _audit_anchor()
+    return _audit_verify(args.anchor)

@@ -64,6 +64,8 @@ class InteractionEntry:
     effect: str
     management: str
     source: str
+    qt_prolonging: bool = False
+    """Seed 000 files the entry under a QTc interaction (counts for the QT alert)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class GroupMember:
     aliases: tuple[str, ...]
     source: str
     note: str = ""
+    listed_as: str = ""
+    """The seed-001 name that covers this drug although its words differ."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ class ListNote:
     effect: str
     management: str
     source: str
+    equivalent_risk: Risk | None = None
+    """The seed-000 risk the list stands for (not recommended ~ X); None: not compared."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +197,10 @@ def _parse_entries(doc: Mapping[str, Any], problems: _Problems) -> tuple[Interac
     required = ("id", "name", "kind", "risk", "effect", "management", "source")
     for i, table in enumerate(_tables(doc, "entry", problems)):
         where = f"entry #{i + 1} ({table.get('id', '?')})"
-        _check_keys(where, table, required, (), problems)
+        _check_keys(where, table, required, ("qt_prolonging",), problems)
+        qt = table.get("qt_prolonging", False)
+        if not isinstance(qt, bool):
+            problems.add(f"{where}: 'qt_prolonging' must be true or false")
         entry_id, name = _text(table, "id"), _text(table, "name")
         kind, risk = _text(table, "kind"), _text(table, "risk")
         if entry_id and not _ID.match(entry_id):
@@ -215,6 +224,7 @@ def _parse_entries(doc: Mapping[str, Any], problems: _Problems) -> tuple[Interac
                 effect=_text(table, "effect"),
                 management=_text(table, "management"),
                 source=_text(table, "source"),
+                qt_prolonging=qt is True,
             )
         )
     if not entries:
@@ -269,7 +279,9 @@ def _parse_members(
     seen: set[tuple[str, str]] = set()
     for i, table in enumerate(_tables(doc, "member", problems)):
         where = f"member #{i + 1} ({table.get('drug', '?')})"
-        _check_keys(where, table, ("drug", "entry", "source"), ("aliases", "note"), problems)
+        _check_keys(
+            where, table, ("drug", "entry", "source"), ("aliases", "note", "listed_as"), problems
+        )
         drug, entry = _text(table, "drug"), _text(table, "entry")
         if entry and entry not in ids:
             problems.add(f"{where}: entry {entry!r} is not an [[entry]] id")
@@ -284,6 +296,7 @@ def _parse_members(
                 aliases=_aliases(where, table, problems),
                 source=_text(table, "source"),
                 note=_text(table, "note"),
+                listed_as=_text(table, "listed_as"),
             )
         )
     return tuple(members)
@@ -303,7 +316,16 @@ def _parse_notes(doc: Mapping[str, Any], problems: _Problems) -> tuple[ListNote,
         if not isinstance(table, Mapping):
             problems.add(f"{where} is missing")
             continue
-        _check_keys(where, table, ("label", "effect", "management", "source"), (), problems)
+        _check_keys(
+            where,
+            table,
+            ("label", "effect", "management", "source"),
+            ("equivalent_risk",),
+            problems,
+        )
+        equivalent = _text(table, "equivalent_risk") or None
+        if equivalent is not None and equivalent not in RISKS:
+            problems.add(f"{where}: equivalent_risk must be one of {', '.join(RISKS)}")
         notes.append(
             ListNote(
                 list=list_name,
@@ -311,6 +333,7 @@ def _parse_notes(doc: Mapping[str, Any], problems: _Problems) -> tuple[ListNote,
                 effect=_text(table, "effect"),
                 management=_text(table, "management"),
                 source=_text(table, "source"),
+                equivalent_risk=cast("Risk | None", equivalent),
             )
         )
     return tuple(notes)
@@ -331,6 +354,10 @@ def parse_interactions(doc: Mapping[str, Any]) -> InteractionKnowledge:
     ids = {e.id for e in entries}
     listed = _parse_listed(doc, ids, problems)
     members = _parse_members(doc, ids, problems)
+    listed_names = {row.name for row in listed}
+    for member in members:
+        if member.listed_as and member.listed_as not in listed_names:
+            problems.add(f"member {member.drug!r}: listed_as {member.listed_as!r} is not listed")
     notes = _parse_notes(doc, problems)
     problems.raise_if_any()
     return InteractionKnowledge(entries=entries, listed=listed, members=members, list_notes=notes)

@@ -33,6 +33,10 @@ class Rule(NamedTuple):
     source: str
     status: str
     params: Mapping[str, ParamValue]
+    messages: Mapping[str, str] = {}
+    """Message and recheck templates with `{param}` placeholders (filled by clinical.rules)."""
+    informational: bool = False
+    """True for a rule the engine states but never decides by (no logic, no fixtures needed)."""
 
     def number(self, name: str) -> float:
         """The numeric parameter `name` (int or float in the file)."""
@@ -61,6 +65,15 @@ class Rule(NamedTuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ProtocolError(f"{self.id}.{name} is not a list of strings")
         return tuple(value)
+
+    def numbers(self, name: str) -> tuple[float, ...]:
+        """The list-of-numbers parameter `name` (integers or decimals)."""
+        value = self._param(name)
+        if not isinstance(value, list) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        ):
+            raise ProtocolError(f"{self.id}.{name} is not a list of numbers")
+        return tuple(float(v) for v in value)
 
     def integers(self, name: str) -> tuple[int, ...]:
         """The list-of-integers parameter `name`."""
@@ -121,7 +134,15 @@ def parse_rules(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> Protocol:
             problems.append(f"{file_name}: unknown top-level keys {sorted(unknown)}")
         for index, raw in enumerate(document.get("rule", [])):
             where = f"{file_name} rule #{index + 1}"
-            extra = set(raw) - {"id", "statement", "source", "status", "params"}
+            extra = set(raw) - {
+                "id",
+                "statement",
+                "source",
+                "status",
+                "params",
+                "messages",
+                "informational",
+            }
             if extra:
                 problems.append(f"{where}: unknown keys {sorted(extra)}")
             rule_id = raw.get("id")
@@ -135,12 +156,22 @@ def parse_rules(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> Protocol:
                 problems.append(f"{rule_id}: status must be one of {sorted(STATUSES)}")
             if rule_id in rules:
                 problems.append(f"{rule_id}: duplicate id")
+            messages = raw.get("messages", {})
+            if not isinstance(messages, dict) or not all(
+                isinstance(v, str) for v in messages.values()
+            ):
+                problems.append(f"{rule_id}: messages must be a table of text templates")
+                messages = {}
+            if not isinstance(raw.get("informational", False), bool):
+                problems.append(f"{rule_id}: informational must be true or false")
             rules[rule_id] = Rule(
                 id=rule_id,
                 statement=str(raw.get("statement", "")),
                 source=str(raw.get("source", "")),
                 status=str(raw.get("status", "")),
                 params=dict(raw.get("params", {})),
+                messages=dict(messages),
+                informational=raw.get("informational") is True,
             )
     if problems:
         raise ProtocolError("; ".join(problems))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import ROLES, ApiToken, User, WebSession
@@ -32,14 +32,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TOKEN_TTL",
-    "LOCKOUT_PERIOD",
-    "MAX_FAILED_LOGINS",
     "MIN_PASSWORD_LENGTH",
     "WEB_SESSION_TTL",
     "AccountLocked",
     "InvalidCredentials",
     "SessionLogin",
     "authenticate",
+    "check_account_fields",
+    "check_password",
     "close_web_session",
     "create_user",
     "get_user",
@@ -47,6 +47,7 @@ __all__ = [
     "issue_token",
     "list_users",
     "open_web_session",
+    "revoke_credentials",
     "revoke_token",
     "token_expiry",
     "update_user",
@@ -56,14 +57,14 @@ __all__ = [
     "verify_password",
 ]
 
-# The numbers of the login policy, in one place. Five consecutive wrong passwords lock the
-# account for fifteen minutes (refused even with the right password meanwhile); a success
-# resets the count. Bearer tokens live twelve hours unless asked otherwise; a browser
-# session eight hours (one shift). Passwords have at least twelve characters (NIST
-# SP 800-63B asks for at least eight; we ask for more because accounts order chemotherapy),
+# The numbers of the login policy, in one place. Wrong passwords are counted on the account
+# (and audited) but never lock it: an anonymous client could otherwise lock anyone out.
+# Guessing is slowed by the throttle in front of the login routes (services/login_throttle.py).
+# `locked_until`, when set, still refuses logins until then (423). Bearer tokens live twelve
+# hours unless asked otherwise; a browser session eight hours (one shift). Passwords have
+# at least twelve characters (NIST SP 800-63B asks for at least eight; we ask for more
+# because accounts order chemotherapy),
 # and at most 1024 so that hashing stays cheap.
-MAX_FAILED_LOGINS = 5
-LOCKOUT_PERIOD = dt.timedelta(minutes=15)
 DEFAULT_TOKEN_TTL = dt.timedelta(hours=12)
 WEB_SESSION_TTL = dt.timedelta(hours=8)
 MIN_PASSWORD_LENGTH = 12
@@ -84,14 +85,13 @@ class InvalidCredentials(ServiceError):
 
 
 class AccountLocked(ServiceError):
-    """Too many consecutive failed logins: refused until `locked_until` (423)."""
+    """The account's `locked_until` is in the future: refused until then (423)."""
 
     status_code = 423
 
     def __init__(self, locked_until: dt.datetime) -> None:
         super().__init__(
-            f"the account is locked after {MAX_FAILED_LOGINS} failed logins "
-            f"until {locked_until.isoformat(timespec='seconds')}",
+            f"the account is locked until {locked_until.isoformat(timespec='seconds')}",
             "username",
         )
         self.locked_until = locked_until
@@ -161,9 +161,8 @@ def authenticate(
 ) -> User:
     """The user whose password this is; raises InvalidCredentials or AccountLocked.
 
-    A failure is counted (and audited) on the user: the caller must commit even though it
-    answers with an error. The lock is lifted once `LOCKOUT_PERIOD` has passed, with a fresh
-    count.
+    A failure is counted (and audited) on the user, never locking it: the caller must
+    commit even though it answers with an error. A success resets the count.
     """
     moment = _now(now)
     user = _user_by_name(session, username)
@@ -171,27 +170,19 @@ def authenticate(
         verify_password(_dummy_hash(), password)
         raise InvalidCredentials()
     before = user_json(user)
-    if user.locked_until is not None:
-        if _aware(user.locked_until) > moment:
-            raise AccountLocked(_aware(user.locked_until))
-        user.locked_until = None
-        user.failed_logins = 0
+    if user.locked_until is not None and _aware(user.locked_until) > moment:
+        raise AccountLocked(_aware(user.locked_until))
     if not user.active:
         verify_password(user.password_hash, password)
         raise InvalidCredentials()
     if not verify_password(user.password_hash, password):
         user.failed_logins = (user.failed_logins or 0) + 1
-        locked = user.failed_logins >= MAX_FAILED_LOGINS
-        if locked:
-            user.locked_until = moment + LOCKOUT_PERIOD
-        action = "user.lock" if locked else "user.login_failed"
-        record(session, None, action, "user", user.id, before, user_json(user))
-        if user.locked_until is not None:
-            raise AccountLocked(_aware(user.locked_until))
+        record(session, None, "user.login_failed", "user", user.id, before, user_json(user))
         raise InvalidCredentials()
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins = 0
+    user.locked_until = None
     record(session, user.id, "user.login", "user", user.id, before, user_json(user))
     return user
 
@@ -244,6 +235,29 @@ def revoke_token(session: Session, token: str) -> None:
     record(session, row.user_id, "token.revoke", "api_token", row.id, before, after)
 
 
+def revoke_credentials(session: Session, actor_id: int | None, user_id: int, why: str) -> None:
+    """Revokes every bearer token and ends every browser session of the user (audited)."""
+    tokens = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked.is_(False))
+            .values(revoked=True)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    sessions = cast(
+        "CursorResult[Any]",
+        session.execute(
+            delete(WebSession)
+            .where(WebSession.user_id == user_id)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    after = {"why": why, "tokens_revoked": tokens.rowcount, "sessions_ended": sessions.rowcount}
+    record(session, actor_id, "user.credentials_revoked", "user_credentials", user_id, None, after)
+
+
 def open_web_session(
     session: Session, user: User, now: dt.datetime | None = None
 ) -> tuple[str, str]:
@@ -287,7 +301,7 @@ def close_web_session(session: Session, cookie: str) -> None:
     record(session, row.user_id, "web_session.close", "web_session", row.id, before, None)
 
 
-def _check_account(
+def check_account_fields(
     username: str | None, full_name: str | None, role: str | None, password: str | None
 ) -> None:
     """Raises InputError naming every bad field among those given (None: not given)."""
@@ -315,6 +329,11 @@ def _check_account(
         raise InputError(errors)
 
 
+def check_password(password: str) -> None:
+    """Raises InputError (field "password") unless `password` meets the policy."""
+    check_account_fields(None, None, None, password)
+
+
 def create_user(
     session: Session,
     actor: User | None,
@@ -331,7 +350,7 @@ def create_user(
     if actor is not None:
         require_role(actor, "admin")
     username = username.strip().lower()
-    _check_account(username, full_name, role, password)
+    check_account_fields(username, full_name, role, password)
     if _user_by_name(session, username) is not None:
         raise Conflict(f"the username {username!r} is taken", "username")
     user = User(
@@ -380,10 +399,11 @@ def update_user(
     """Changes role, active or full name (admin only) if `version` is current, else Conflict.
 
     Nothing is written on a stale version. The last active admin can be neither demoted nor
-    deactivated (nobody could manage accounts any more).
+    deactivated (nobody could manage accounts any more). A change of role or activity
+    revokes every token and session of the user: a reactivated user logs in again.
     """
     user = get_user(session, actor, user_id)
-    _check_account(None, full_name, role, None)
+    check_account_fields(None, full_name, role, None)
     stale = Conflict(
         f"user {user_id} has changed since version {version}; reload it and try again",
         "version",
@@ -419,4 +439,6 @@ def update_user(
         raise stale
     session.refresh(user)
     record(session, actor.id, "user.update", "user", user.id, before, user_json(user))
+    if "role" in changes or "active" in changes:
+        revoke_credentials(session, actor.id, user.id, "role or activity changed")
     return user

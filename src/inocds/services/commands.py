@@ -28,6 +28,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "The course so far and today's decision, rule by rule.",
     ),
     "screen": ("inocds.clinical.screen", "run_screen", "The patient's safety screen."),
+    "vial-plan": (
+        "inocds.clinical.vials",
+        "run_vial_plan",
+        "The pharmacy day's vials: the fewest the sharing policy allows.",
+    ),
 }
 
 

@@ -3,7 +3,14 @@
 A correction is a new event that supersedes the old one; a retraction is a new row
 that withdraws it. Nothing is updated in place, so what a user entered is never lost.
 Every new event is checked against the whole course (the same strict validation
-as the CLI) before it is stored.
+as the CLI) before it is stored, under a lock on the course (`lock_row`), so that the
+check and the write are one step; a dose event in force holds its course's cycle and day
+(`dose_slot`, unique in the database).
+
+Correction rights (issue 10): superseding or retracting an event needs a role that may
+record the replaced event's type as well as the new one; a clinical judgement recorded
+by a physician is corrected by a physician only; a dose event written by an
+administration is corrected only through the order workflow (void the administration).
 """
 
 from __future__ import annotations
@@ -11,18 +18,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from inocds.adapters.db.models import Course, CourseEvent, Patient, User
+from inocds.adapters.db.engine import lock_row
+from inocds.adapters.db.models import Administration, Course, CourseEvent, Patient, User
 from inocds.clinical.assess import assess_course
 from inocds.clinical.course import build_course
 from inocds.clinical.documents import parse_course
 from inocds.clinical.plan import plan_course
 from inocds.clinical.validation import FieldError, InputError
 from inocds.services.access import require_role
+from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
-from inocds.services.errors import Conflict, NotFound
+from inocds.services.errors import Conflict, Forbidden, NotFound
 from inocds.services.patients import CLINICAL_ROLES, get_patient, latest_measurement
 
 __all__ = [
@@ -47,6 +57,8 @@ EVENT_ROLES: dict[str, tuple[str, ...]] = {
     "labs": ("physician", "nurse", "pharmacist"),
     "discontinued": ("physician",),
 }
+JUDGEMENTS = ("toxicity", "response", "discontinued")
+"""Clinical judgements: when a physician recorded one, only a physician corrects it."""
 
 
 def create_course(
@@ -81,6 +93,7 @@ def get_course(session: Session, actor: User, course_id: int) -> Course:
     course = session.get(Course, course_id)
     if course is None:
         raise NotFound(f"no course {course_id}", "course_id")
+    note_read(actor.id, course.patient_id)
     return course
 
 
@@ -108,8 +121,14 @@ def effective_events(session: Session, course_id: int) -> list[CourseEvent]:
     return [r for r in rows if r.id not in replaced and not r.retracted and r.payload is not None]
 
 
-def _patient_block(session: Session, patient: Patient, course: Course) -> dict[str, Any]:
-    measurement = latest_measurement(session, patient.id)
+def _patient_block(
+    session: Session, patient: Patient, course: Course, on: dt.date | None = None
+) -> dict[str, Any]:
+    """The course document's patient, measured as of `on` (the latest before it, if any)."""
+    try:
+        measurement = latest_measurement(session, patient.id, on_or_before=on)
+    except NotFound:
+        measurement = latest_measurement(session, patient.id)
     block: dict[str, Any] = {
         "birth_date": patient.birth_date.isoformat(),
         "sex": patient.sex,
@@ -140,7 +159,7 @@ def course_document(
     patient = get_patient(session, actor, course.patient_id)
     events = [dict(r.payload or {}) for r in effective_events(session, course_id)]
     return {
-        "patient": _patient_block(session, patient, course),
+        "patient": _patient_block(session, patient, course, today),
         "events": events,
         "today": {"date": today.isoformat(), **(today_extra or {})},
     }
@@ -155,7 +174,7 @@ def _check(
 ) -> None:
     """Validates the course with `events` as the contract does (raises InputError)."""
     document = {
-        "patient": _patient_block(session, patient, course),
+        "patient": _patient_block(session, patient, course, today),
         "events": events,
         "today": {"date": today.isoformat()},
     }
@@ -185,17 +204,23 @@ def append_event(
     (the nurse's administration writes the dose event).
     """
     kind = payload.get("type")
-    if kind not in EVENT_ROLES:
+    if not isinstance(kind, str) or kind not in EVENT_ROLES:
         raise InputError([FieldError("type", f"must be one of {', '.join(EVENT_ROLES)}")])
     if not by_workflow:
         require_role(actor, *EVENT_ROLES[kind])
     course = get_course(session, actor, course_id)
     patient = get_patient(session, actor, course.patient_id)
+    lock_row(session, Course, course_id)
     current = effective_events(session, course_id)
-    if supersedes_id is not None and supersedes_id not in {r.id for r in current}:
-        raise Conflict(
-            f"event {supersedes_id} is not in force in course {course_id}", "supersedes_id"
-        )
+    replaced = None
+    if supersedes_id is not None:
+        replaced = next((r for r in current if r.id == supersedes_id), None)
+        if replaced is None:
+            raise Conflict(
+                f"event {supersedes_id} is not in force in course {course_id}", "supersedes_id"
+            )
+        if not by_workflow:
+            require_correction_rights(session, actor, replaced)
     kept = [dict(r.payload or {}) for r in current if r.id != supersedes_id]
     try:
         _check(session, patient, course, [*kept, payload], today)
@@ -207,32 +232,97 @@ def append_event(
                 for e in error.errors
             ]
         ) from None
+    if replaced is not None:
+        _free_dose_slot(session, replaced)
     row = CourseEvent(
         course_id=course_id,
         type=kind,
         payload=payload,
         supersedes_id=supersedes_id,
+        dose_slot=_dose_slot(payload),
         recorded_by=actor.id,
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"cycle {payload.get('cycle')} day {payload.get('day')} already has a dose in force",
+            "event.day",
+        ) from None
     record(session, actor.id, "event.append", "course_event", row.id, None, to_json(row))
     return row
 
 
+def _dose_slot(payload: dict[str, Any]) -> str | None:
+    """The cycle and day a dose event holds ("1:8"); None for any other event."""
+    if payload.get("type") != "dose":
+        return None
+    return f"{payload.get('cycle')}:{payload.get('day')}"
+
+
+def _free_dose_slot(session: Session, event: CourseEvent) -> None:
+    """A superseded or retracted dose event no longer holds its cycle and day."""
+    if event.type == "dose":
+        session.execute(
+            update(CourseEvent).where(CourseEvent.id == event.id).values(dose_slot=None)
+        )
+        session.flush()
+
+
+def require_correction_rights(session: Session, actor: User, original: CourseEvent) -> None:
+    """May `actor` supersede or retract `original`? (Forbidden with the reason if not.)"""
+    written_by = session.scalar(
+        select(Administration.order_id).where(Administration.dose_event_id == original.id)
+    )
+    if written_by is not None:
+        raise Forbidden(
+            f"event {original.id} is the dose given under order {written_by}: correct it "
+            "through the order (a physician voids the administration with a reason)",
+            "supersedes_id",
+        )
+    allowed = EVENT_ROLES.get(original.type, ())
+    if actor.role not in allowed:
+        raise Forbidden(
+            f"event {original.id} is a {original.type} event: only "
+            f"{' or '.join(allowed)} may correct it; you are {actor.role}",
+            "role",
+        )
+    if original.type in JUDGEMENTS and actor.role != "physician":
+        recorder = session.get(User, original.recorded_by)
+        if recorder is not None and recorder.role == "physician":
+            raise Forbidden(
+                f"event {original.id} is a physician's {original.type} judgement: only a "
+                "physician may correct it",
+                "role",
+            )
+
+
 def retract_event(
-    session: Session, actor: User, course_id: int, event_id: int, reason: str, today: dt.date
+    session: Session,
+    actor: User,
+    course_id: int,
+    event_id: int,
+    reason: str,
+    today: dt.date,
+    by_workflow: bool = False,
 ) -> CourseEvent:
-    """Withdraws an event entered in error (a new row; the original stays in history)."""
+    """Withdraws an event entered in error (a new row; the original stays in history).
+
+    `by_workflow` is set only by the order workflow (voiding an administration).
+    """
+    course = get_course(session, actor, course_id)
+    patient = get_patient(session, actor, course.patient_id)
+    lock_row(session, Course, course_id)
     current = {r.id: r for r in effective_events(session, course_id)}
     if event_id not in current:
         raise Conflict(f"event {event_id} is not in force in course {course_id}", "event_id")
     original = current[event_id]
-    require_role(actor, *EVENT_ROLES[original.type])
-    course = get_course(session, actor, course_id)
-    patient = get_patient(session, actor, course.patient_id)
+    if not by_workflow:
+        require_correction_rights(session, actor, original)
     remaining = [dict(r.payload or {}) for r in current.values() if r.id != event_id]
     _check(session, patient, course, remaining, today)
+    _free_dose_slot(session, original)
     row = CourseEvent(
         course_id=course_id,
         type=original.type,

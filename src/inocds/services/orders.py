@@ -10,7 +10,11 @@
 - Preparation records the beyond-use clock; an administration started past it is refused.
 - The nurse's administration becomes the course's `dose` event.
 Every transition is checked against the role (Forbidden, 403) and the order's state
-(Conflict, 409), with an optimistic version check on the order.
+(Conflict, 409), and written as one conditional UPDATE on the state and version read
+(`transition`): of two concurrent transitions (cancel and administer) exactly one
+matches, the other gets 409. One live order per course, cycle and day (a unique index
+over the live states); a second sign answers 409 naming the first, unless the new
+order names it in `replaces_order_id`, which cancels it explicitly.
 """
 
 from __future__ import annotations
@@ -23,16 +27,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from inocds.adapters.db.engine import lock_row
 from inocds.adapters.db.models import Administration, Course, Order, Preparation, User, Verification
 from inocds.clinical.assess import dose_mg_for
 from inocds.clinical.dose import rounded_bsa_m2
 from inocds.clinical.preparation import beyond_use
 from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
-from inocds.services import courses
+from inocds.services import courses, order_times, waste
 from inocds.services.access import require_role
+from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, Forbidden, NotFound
+from inocds.services.order_state import make_room, transition
 from inocds.services.patients import CLINICAL_ROLES, get_patient, latest_measurement
 
 __all__ = [
@@ -65,6 +72,7 @@ class OrderInput:
     scheduled_on: dt.date
     override_reason: str | None = None
     weight_change_acknowledged: bool = False
+    replaces_order_id: int | None = None
 
 
 def weight_change_fraction(course: Course, weight_kg: float) -> float:
@@ -78,6 +86,8 @@ def get_order(session: Session, actor: User, order_id: int) -> Order:
     order = session.get(Order, order_id)
     if order is None:
         raise NotFound(f"no order {order_id}", "order_id")
+    course = session.get(Course, order.course_id)
+    note_read(actor.id, None if course is None else course.patient_id)
     return order
 
 
@@ -86,6 +96,7 @@ def list_orders(
 ) -> list[Order]:
     """Orders, newest first, optionally by status or course."""
     require_role(actor, *CLINICAL_ROLES)
+    note_read(actor.id, None)
     query = select(Order).order_by(Order.id.desc())
     if status:
         query = query.where(Order.status == status)
@@ -101,23 +112,21 @@ def _check_version(order: Order, version: int | None) -> None:
         )
 
 
-def _transition(
-    session: Session, actor: User, order: Order, status: str, reason: str | None = None
-) -> None:
-    before = to_json(order)
-    order.status = status
-    order.status_reason = reason
-    order.version += 1
-    session.flush()
-    record(session, actor.id, f"order.{status}", "order", order.id, before, to_json(order))
-
-
-def sign(session: Session, actor: User, course_id: int, data: OrderInput, today: dt.date) -> Order:
+def sign(
+    session: Session,
+    actor: User,
+    course_id: int,
+    data: OrderInput,
+    today: dt.date,
+    now: dt.datetime | None = None,
+) -> Order:
     """A physician signs an order; the engine's decision is attached and differences flagged."""
     require_role(actor, "physician")
     course = courses.get_course(session, actor, course_id)
     patient = get_patient(session, actor, course.patient_id)
-    measurement = latest_measurement(session, patient.id)
+    lock_row(session, Course, course_id)
+    make_room(session, actor, course_id, data.cycle, data.day, data.replaces_order_id)
+    measurement = latest_measurement(session, patient.id, on_or_before=data.scheduled_on)
     decision = courses.assess(session, actor, course_id, data.scheduled_on or today)
     bsa = rounded_bsa_m2(measurement.height_cm, measurement.weight_kg, patient.bsa_formula)
     dose_mg = dose_mg_for(data.dose_mg_per_m2, bsa)
@@ -169,9 +178,15 @@ def sign(session: Session, actor: User, course_id: int, data: OrderInput, today:
         override_reason=data.override_reason if problems else None,
         flagged=bool(problems),
         prescriber_id=actor.id,
+        signed_at=(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC),
     )
     session.add(order)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"cycle {data.cycle} day {data.day} already has a live order", "replaces_order_id"
+        ) from None
     record(session, actor.id, "order.sign", "order", order.id, None, to_json(order))
     return order
 
@@ -183,6 +198,7 @@ def verify(
     height_cm: float,
     weight_kg: float,
     version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Verification | None:
     """A pharmacist other than the prescriber reproduces the dose from their own entry.
 
@@ -203,7 +219,7 @@ def verify(
     acknowledged = bool(order.engine_decision.get("weight_change_acknowledged"))
     change = weight_change_fraction(course, weight_kg)
     if change >= WEIGHT_CHANGE_FRACTION and not acknowledged:
-        _transition(
+        transition(
             session,
             actor,
             order,
@@ -232,6 +248,7 @@ def verify(
         height_cm=height_cm,
         weight_kg=weight_kg,
         dose_mg=dose_mg,
+        verified_at=(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC),
     )
     _complete_step(session, actor, order, verification, "verified")
     return verification
@@ -246,6 +263,7 @@ def prepare(
     diluted_at: dt.datetime | None = None,
     vial_lots: tuple[str, ...] = (),
     version: int | None = None,
+    ledger_remainder: bool = True,
 ) -> Preparation:
     """A pharmacist records the compounding; the beyond-use clock is stored with it."""
     require_role(actor, "pharmacist")
@@ -255,6 +273,7 @@ def prepare(
         raise Conflict(
             f"order {order_id} is {order.status}; only a verified order is prepared", "status"
         )
+    order_times.check_preparation_times(session, order, reconstituted_at, diluted_at)
     try:
         clock = beyond_use(reconstituted_at, refrigerated, diluted_at)
     except ValueError as error:
@@ -271,6 +290,8 @@ def prepare(
         worksheet=clock.to_dict(),
     )
     _complete_step(session, actor, order, preparation, "prepared")
+    if ledger_remainder:  # vials not recorded on the pharmacy day: their rest is waste
+        waste.record_untracked_remainder(session, actor, order, preparation)
     return preparation
 
 
@@ -301,8 +322,8 @@ def administer(
             f"{latest_start.astimezone(started_at.tzinfo).isoformat()}",
             "started_at",
         )
-    if ended_at is not None and ended_at < started_at:
-        raise InputError([FieldError("ended_at", "must not be before started_at")])
+    order_times.check_administration_times(order, preparation, started_at, ended_at)
+    transition(session, actor, order, "administered")
     payload = {
         "type": "dose",
         "date": started_at.date().isoformat(),
@@ -335,14 +356,20 @@ def administer(
         reaction=reaction,
         dose_event_id=event.id,
     )
-    _complete_step(session, actor, order, administration, "administered")
+    _store_step(session, actor, order, administration, "administered")
     return administration
 
 
 def _complete_step(
     session: Session, actor: User, order: Order, record_row: Any, status: str
 ) -> None:
-    """Stores the step's record (one per order: a duplicate is a Conflict), audits it, moves on."""
+    """Moves the order on (conditional on its state), then stores and audits the step's record."""
+    transition(session, actor, order, status)
+    _store_step(session, actor, order, record_row, status)
+
+
+def _store_step(session: Session, actor: User, order: Order, record_row: Any, status: str) -> None:
+    """Stores the step's record (one per order: a duplicate is a Conflict) and audits it."""
     session.add(record_row)
     try:
         session.flush()
@@ -350,7 +377,6 @@ def _complete_step(
         raise Conflict(f"order {order.id} is already {status}", "order_id") from None
     entity = type(record_row).__tablename__.removesuffix("s")
     record(session, actor.id, f"{entity}.create", entity, record_row.id, None, to_json(record_row))
-    _transition(session, actor, order, status)
 
 
 def cancel(
@@ -362,7 +388,9 @@ def cancel(
     _check_version(order, version)
     if order.status in ("administered", "cancelled"):
         raise Conflict(f"order {order_id} is {order.status}", "status")
-    _transition(session, actor, order, "cancelled", reason)
+    if order.status == "prepared":  # the bag made for it is waste (issue 15)
+        waste.record_cancelled_bag(session, actor, order, dt.datetime.now(dt.UTC))
+    transition(session, actor, order, "cancelled", reason)
     return order
 
 

@@ -89,7 +89,27 @@ def browser(chromium_executable: str) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def new_context(browser: Any, web_server: str) -> Iterator[Callable[..., Any]]:
+def csp_violations() -> list[str]:
+    """Every Content-Security-Policy violation chromium reported, in any page of the session."""
+    return []
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a browser test during which a page broke the CSP (an inline script or style)."""
+    if "new_context" not in request.fixturenames:
+        yield
+        return
+    seen: list[str] = request.getfixturevalue("csp_violations")
+    before = len(seen)
+    yield
+    assert seen[before:] == [], "Content-Security-Policy violations:\n" + "\n".join(seen[before:])
+
+
+@pytest.fixture(scope="session")
+def new_context(
+    browser: Any, web_server: str, csp_violations: list[str]
+) -> Iterator[Callable[..., Any]]:
     """Makes browser contexts (separate cookies, like separate tablets) on the server.
 
     The ward's clock is UTC on both sides (server `TZ`/`INOCDS_TIMEZONE`, browser
@@ -106,6 +126,14 @@ def new_context(browser: Any, web_server: str) -> Iterator[Callable[..., Any]]:
             locale="en-GB",
         )
         context.set_default_timeout(10_000)
+        context.on(
+            "console",
+            lambda message: (
+                csp_violations.append(f"{message.location}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         contexts.append(context)
         return context
 

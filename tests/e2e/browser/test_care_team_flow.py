@@ -4,8 +4,8 @@ One shared tablet (one page): each member logs in, works, logs out. The story, d
 back from today (T) so that today's dose is the one that goes through the whole
 order workflow:
 
-    D0 = T-33  cycle 1 starts; days 1, 8, 15 given (each through sign, verify,
-               prepare, administer, back-dated)
+    D0 = T-33  cycle 1 starts; days 1, 8, 15 given (recorded as history: an order
+               signed today cannot be given on an earlier day)
     T-12       cycle 2 due, ANC 800/mm3 -> hold (heme.anc_gate)
     T-10       ANC 1500: cycle 2 starts, day 1 given
     T-3        cycle 2 day 8 due; grade 2 diarrhea that day -> delay (interruption.lt7)
@@ -235,14 +235,32 @@ def give_past_dose(
     dose_day: int,
     mg_per_m2: str,
 ) -> None:
-    """A dose of the course's history through the whole workflow, back-dated to `day`."""
+    """A dose of the course's history, recorded as given on `day` (the course page's history
+    form): an order signed today cannot carry an earlier administration (times follow each
+    other: signed, verified, prepared, started)."""
     switch_user(page, team["physician"], f"/courses/{course_id}")
-    order_id = sign_due_dose(page, course_id, day, cycle, dose_day, mg_per_m2)
-    switch_user(page, team["pharmacist"], f"/orders/{order_id}")
-    verify(page)
-    prepare(page, f"{day.isoformat()}T08:00")
-    switch_user(page, team["nurse"], f"/orders/{order_id}")
-    administer(page, f"{day.isoformat()}T09:00")
+    course_on(page, course_id, day)
+    panel = record_panel(page, "Dose given outside this system (history)")
+    panel.get_by_label("Given on").fill(day.isoformat())
+    panel.get_by_label("Cycle", exact=False).first.fill(str(cycle))
+    panel.get_by_label("Day", exact=False).first.select_option(str(dose_day))
+    panel.get_by_label("Dose (mg/m²)").fill(mg_per_m2)
+    panel.get_by_role("button", name="Record the dose").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "The dose given outside this system is recorded."
+    )
+
+
+def record_liver_tests(page: Page, team: dict[str, Any], course_id: int, on: dt.date) -> None:
+    """The physician records the liver tests drawn before a dose (labs.missing: every dose
+    needs bilirubin, AST and ALT measured since the previous dose)."""
+    switch_user(page, team["physician"], f"/courses/{course_id}")
+    course_on(page, course_id, on)
+    panel = record_panel(page, "Lab values")
+    expect(panel.get_by_label("Date of the sample")).to_have_value(on.isoformat())
+    fill_liver_tests(panel)
+    panel.get_by_role("button", name="Record the labs").click()
+    expect(page.get_by_role("status")).to_have_text("The lab values are recorded.")
 
 
 def timeline_row(page: Page, css_class: str) -> Any:
@@ -308,7 +326,9 @@ def test_care_team_course_with_hold_delay_and_one_dose_end_to_end(
     expect(page.get_by_role("status")).to_have_text("The start of the cycle is recorded.")
 
     give_past_dose(page, team, course_id, day(0), 1, 1, "0.8")
+    record_liver_tests(page, team, course_id, day(7))
     give_past_dose(page, team, course_id, day(7), 1, 8, "0.5")
+    record_liver_tests(page, team, course_id, day(14))
     give_past_dose(page, team, course_id, day(14), 1, 15, "0.5")
 
     # --- cycle 2 is due on D0+21 (T-12): ANC 800 -> hematologic hold
@@ -402,7 +422,8 @@ def test_care_team_course_with_hold_delay_and_one_dose_end_to_end(
         f"resolved {day(32).isoformat()}"
     )
 
-    # --- today: give cycle 2 day 8, after the delay
+    # --- today: give cycle 2 day 8, after the delay (liver tests drawn this morning)
+    record_liver_tests(page, team, course_id, today)
     page.goto(f"/courses/{course_id}")
     headline = decision(page).locator(".headline")
     expect(headline).to_contain_text("Give the dose")

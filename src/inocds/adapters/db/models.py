@@ -18,15 +18,18 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "ROLES",
+    "AccessLogEntry",
     "Administration",
     "ApiToken",
     "AuditEntry",
@@ -37,14 +40,29 @@ __all__ = [
     "Measurement",
     "Order",
     "Patient",
+    "PharmacyVial",
     "Preparation",
     "User",
     "Verification",
+    "VialDraw",
+    "WasteEntry",
     "WebSession",
 ]
 
 ROLES = ("physician", "pharmacist", "nurse", "admin")
 ORDER_STATUSES = ("signed", "verified", "prepared", "administered", "returned", "cancelled")
+LIVE_ORDER_STATUSES = ("signed", "verified", "prepared", "administered")
+"""An order in one of these states holds its course's cycle and day: one such order per dose."""
+_LIVE_ORDER = text(f"status IN {LIVE_ORDER_STATUSES!r}")
+_DOSE_IN_FORCE = text("dose_slot IS NOT NULL")
+WASTE_REASONS = (
+    "unused_vial_remainder",
+    "expired_bag",
+    "unused_bag",
+    "cancelled_after_preparation",
+    "spill",
+)
+VERIFICATION_METHODS = ("measurements", "dose")
 
 
 def utcnow() -> dt.datetime:
@@ -119,6 +137,8 @@ class Patient(Base):
     history: Mapped[dict[str, Any]] = mapped_column(default=dict)
     diagnosis: Mapped[dict[str, Any]] = mapped_column(default=dict)
     medications: Mapped[list[Any]] = mapped_column(default=list)
+    allergies: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    """Allergies as entered (drug or other, one per item); empty: none recorded."""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -157,6 +177,16 @@ class CourseEvent(Base):
     """A contract event as entered (append-only; a correction supersedes, never updates)."""
 
     __tablename__ = "course_events"
+    __table_args__ = (
+        Index(
+            "uq_course_events_dose_slot",
+            "course_id",
+            "dose_slot",
+            unique=True,
+            sqlite_where=_DOSE_IN_FORCE,
+            postgresql_where=_DOSE_IN_FORCE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
@@ -164,6 +194,8 @@ class CourseEvent(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("course_events.id"))
     retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    dose_slot: Mapped[str | None] = mapped_column(String(20), default=None)
+    """"<cycle>:<day>" while this is a dose event in force; null once superseded or retracted."""
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -172,7 +204,18 @@ class Order(Base):
     """A signed order for one dose, with the engine's decision attached."""
 
     __tablename__ = "orders"
-    __table_args__ = (CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="ck_orders_status"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="ck_orders_status"),
+        Index(
+            "uq_orders_live_slot",
+            "course_id",
+            "cycle",
+            "day",
+            unique=True,
+            sqlite_where=_LIVE_ORDER,
+            postgresql_where=_LIVE_ORDER,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
@@ -195,15 +238,22 @@ class Order(Base):
 
 
 class Verification(Base):
-    """The pharmacist's independent check: one per order (unique), own height and weight."""
+    """The pharmacist's independent check: one per order (unique), made blind.
+
+    `method` "measurements": the pharmacist's own height and weight reproduce the dose;
+    "dose": the pharmacist's own dose in mg (height and weight then stay empty).
+    """
 
     __tablename__ = "verifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
     pharmacist_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    height_cm: Mapped[float] = mapped_column(Float)
-    weight_kg: Mapped[float] = mapped_column(Float)
+    height_cm: Mapped[float | None] = mapped_column(Float)
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(
+        String(20), default="measurements", server_default="measurements"
+    )
     dose_mg: Mapped[float] = mapped_column(Float)
     verified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -237,7 +287,61 @@ class Administration(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     reaction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    volume_ml: Mapped[float | None] = mapped_column(Float)
+    """Volume infused, recorded when the infusion ends (may be completed later)."""
     dose_event_id: Mapped[int] = mapped_column(ForeignKey("course_events.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PharmacyVial(Base):
+    """A reconstituted vial of the pharmacy day: its lot, when, and what was left."""
+
+    __tablename__ = "pharmacy_vials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot: Mapped[str] = mapped_column(String(100))
+    reconstituted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    vial_mg: Mapped[float] = mapped_column(Float)
+    price_usd: Mapped[float] = mapped_column(Float)
+    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    remainder_mg: Mapped[float | None] = mapped_column(Float)
+
+
+class VialDraw(Base):
+    """Milligrams drawn from one vial into one order's bag (which lot went to which bag)."""
+
+    __tablename__ = "vial_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vial_id: Mapped[int] = mapped_column(ForeignKey("pharmacy_vials.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    mg: Mapped[float] = mapped_column(Float)
+    ml: Mapped[float] = mapped_column(Float)
+    drawn_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    bag_discarded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WasteEntry(Base):
+    """Milligrams discarded, with the reason and their cost (the waste ledger)."""
+
+    __tablename__ = "waste_entries"
+    __table_args__ = (CheckConstraint(f"reason IN {WASTE_REASONS!r}", name="ck_waste_reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    mg: Mapped[float] = mapped_column(Float)
+    cost_usd: Mapped[float] = mapped_column(Float)
+    price_per_vial_usd: Mapped[float] = mapped_column(Float)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    vial_id: Mapped[int | None] = mapped_column(ForeignKey("pharmacy_vials.id"))
+    lot: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -256,6 +360,21 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC of the audited row's stored state after this write (orders, events, patients,
+    # users): `audit verify` compares every row with it (revision 0003)
+    state_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class AccessLogEntry(Base):
+    """One read of patient data: who, which patient, what, when (written in batches)."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    patient_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(200))
 
 
 class IdempotencyRecord(Base):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from inocds.adapters.reports.handout import handout_pdf, patient_handout
 from inocds.adapters.reports.ics import course_calendar
-from inocds.adapters.reports.pdf import order_pdf, worksheet_pdf
+from inocds.adapters.reports.order_document import order_pdf
 from inocds.adapters.reports.plots import lab_plots_svg
 from inocds.adapters.reports.schedule import ScheduledDose, dose_schedule
 from inocds.adapters.reports.worksheet import build_worksheet
+from inocds.adapters.reports.worksheet_document import worksheet_pdf
 
 __all__ = [
     "ScheduledDose",

@@ -1,11 +1,13 @@
-"""The patient's treatment calendar as an iCalendar file (RFC 5545).
+"""The patient's treatment calendar as an iCalendar file (RFC 5545), written by `icalendar`.
 
 One all-day VEVENT per dose of the course (`schedule.dose_schedule`): doses given
 (STATUS:CONFIRMED) and doses ahead (STATUS:TENTATIVE, with the earliest and latest
 date the dose may move to in the description). UIDs are stable across downloads —
 built from the calendar id and the dose's cycle and day — so importing the file
 again updates the events instead of duplicating them, and a planned dose becomes
-the given one. Lines end in CRLF and are folded at 75 octets (RFC 5545 3.1).
+the given one. The `icalendar` library escapes every text value (a CR or LF in a
+patient's name becomes `\\n` inside its value, never a new line), folds lines at 75
+octets and ends them in CRLF.
 """
 
 from __future__ import annotations
@@ -15,41 +17,14 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from icalendar import Calendar, Event, vText
+
 from inocds.adapters.reports.schedule import ScheduledDose, dose_schedule
 
 __all__ = ["course_calendar"]
 
 _DRUG = "Inotuzumab ozogamicin (Besponsa)"
 _PRODID = "-//inocds//patient treatment calendar//EN"
-
-
-def _text(value: str) -> str:
-    """An iCalendar TEXT value: backslash, semicolon, comma and newline escaped."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """Folds a content line into chunks of at most 75 octets, never inside a character."""
-    encoded = line.encode("utf-8")
-    if len(encoded) <= 75:
-        return line
-    chunks: list[str] = []
-    current, size, limit = "", 0, 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            chunks.append(current)
-            current, size, limit = "", 0, 74  # continuation lines start with one space
-        current += char
-        size += width
-    chunks.append(current)
-    return "\r\n ".join(chunks)
 
 
 def _day(value: dt.date) -> str:
@@ -67,7 +42,7 @@ def _calendar_id(document: Mapping[str, Any], patient_name: str) -> str:
     return f"course-{digest[:16]}"
 
 
-def _event(dose: ScheduledDose, calendar_id: str, stamp: str) -> list[str]:
+def _event(dose: ScheduledDose, calendar_id: str, stamp: dt.datetime) -> Event:
     slot = f"c{dose.cycle}d{dose.day}" if dose.cycle else f"{_day(dose.date)}"
     if dose.given:
         summary = f"Treatment given: {_DRUG}, {dose.label}"
@@ -90,18 +65,16 @@ def _event(dose: ScheduledDose, calendar_id: str, stamp: str) -> list[str]:
             "stay afterwards to be watched."
         )
         status = "TENTATIVE"
-    return [
-        "BEGIN:VEVENT",
-        f"UID:{calendar_id}-{slot}@inocds",
-        f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{_day(dose.date)}",
-        f"DTEND;VALUE=DATE:{_day(dose.date + dt.timedelta(days=1))}",
-        f"SUMMARY:{_text(summary)}",
-        f"DESCRIPTION:{_text(description)}",
-        f"STATUS:{status}",
-        "TRANSP:TRANSPARENT",
-        "END:VEVENT",
-    ]
+    event = Event()
+    event.add("uid", f"{calendar_id}-{slot}@inocds")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", dose.date)
+    event.add("dtend", dose.date + dt.timedelta(days=1))
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("status", status)
+    event.add("transp", "TRANSPARENT")
+    return event
 
 
 def course_calendar(
@@ -118,18 +91,16 @@ def course_calendar(
     `calendar_id` keeps UIDs stable (e.g. "course-12"); by default it is derived from
     the patient's name and birth date. `now` sets DTSTAMP (default: the current time).
     """
-    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     ident = calendar_id or _calendar_id(document, patient_name)
     name = f"Treatment calendar - {patient_name}" if patient_name else "Treatment calendar"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{_PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_text(name)}",
-    ]
+    calendar = Calendar()
+    calendar.add("prodid", _PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", vText(name))  # an X- property: say it is TEXT, to be escaped
     for dose in dose_schedule(document, plan):
-        lines.extend(_event(dose, ident, stamp))
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+        calendar.add_component(_event(dose, ident, stamp))
+    written: bytes = calendar.to_ical()
+    return written

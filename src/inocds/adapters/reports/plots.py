@@ -347,7 +347,7 @@ def _svg(chart: _Chart, doses: Sequence[_Dose], id_prefix: str) -> str:
         f'width="{_WIDTH}" height="{_HEIGHT}" role="img" class="lab-plot" '
         f'aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
         f'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" '
-        f'font-size="12" style="max-width:100%;height:auto">',
+        f'font-size="12">',  # sized by the page's style sheet (.lab-plot): CSP forbids style=
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{escape(_description(chart, doses))}</desc>',
         f'<text x="{_LEFT}" y="18" font-size="14" font-weight="bold" fill="{_TEXT}">'

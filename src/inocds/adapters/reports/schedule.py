@@ -3,10 +3,12 @@
 Shared by the calendar and the handout. Recorded doses come from the course
 document's `dose` events. Ahead come the engine's plan (`plan` answer: the next
 cycle, with each dose's earliest and latest date) and the days of the cycle in
-progress that the plan does not cover, dated as the course engine dates them
-(`CourseState.due_window` for the next slot, no earlier than the `next_dose_date`
-of today's delay; later days at their nominal day, moved by schedule.window and
-schedule.min_interval). Nothing lies ahead once the course is discontinued.
+progress that the plan does not cover, dated as the course engine dates them: the
+due dose on the date `assess` gives it (today for give, `next_dose_date` for a
+delay or hold), later days at their nominal day, moved by schedule.window and
+schedule.min_interval. The next cycle's dates are the plan's, never recomputed
+(the plan already starts it no earlier than `assess` allows). Nothing lies ahead
+once the course is discontinued.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from inocds.protocol.loader import load_protocol
 
 __all__ = ["ScheduledDose", "dose_schedule"]
 
-_POSTPONED = ("delay", "hold")
-"""Today's decisions that move the due dose to `next_dose_date` (or later)."""
+_DATED = ("give", "delay", "hold")
+"""Today's decisions that date the due dose: today (give) or `next_dose_date` (delay, hold)."""
 
 
 @dataclass(frozen=True)
@@ -146,9 +148,12 @@ def _rest_of_current_cycle(document: Mapping[str, Any]) -> list[ScheduledDose]:
             if previous is not None:
                 earliest = max(earliest, previous + gap)
             latest = max(scheduled + window if day != 1 else scheduled, earliest)
-        postponed = decision.next_dose_date if decision.action in _POSTPONED else None
-        if postponed is not None and (decision.cycle, decision.day) == (number, day):
-            earliest = max(earliest, postponed)  # today's decision moves this dose
+        if (decision.cycle, decision.day) == (number, day) and decision.action in _DATED:
+            # the engine dates this dose: today (give) or when it may be given (delay, hold)
+            when = today if decision.action == "give" else (decision.next_dose_date or today)
+            rest.append(ScheduledDose(when, number, day, False, amount, when, max(latest, when)))
+            previous = when
+            continue
         if latest < max(earliest, today):
             continue
         date = min(max(scheduled, earliest, today), latest)

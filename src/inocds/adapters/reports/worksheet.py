@@ -16,6 +16,7 @@ from typing import Any
 
 from inocds.clinical.dose import compute_dose
 from inocds.clinical.preparation import preparation_steps
+from inocds.clinical.withdraw import withdraw_plan
 
 __all__ = ["build_worksheet"]
 
@@ -91,6 +92,7 @@ def build_worksheet(
             "container_rule": infusion.rule,
         },
         "steps": preparation_steps(result.vials, result.volume_ml, result.dose_mg, infusion),
+        "withdraw": withdraw_plan(result.volume_ml, result.concentration_mg_per_ml).to_dict(),
         "preparation": None if preparation is None else dict(preparation),
         "beyond_use": None if preparation is None else preparation.get("beyond_use"),
         "warnings": warnings,

@@ -8,21 +8,38 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from inocds import __version__
-from inocds.adapters.db.engine import make_engine, make_session_factory
+from inocds.adapters.db.engine import make_engine, make_session_factory, pool_settings
 from inocds.adapters.db.migrate import upgrade
+from inocds.adapters.reports.handout import handout_style_hash
+from inocds.entrypoints.api.access_middleware import AccessLogMiddleware
 from inocds.entrypoints.api.audit_router import audit_router
 from inocds.entrypoints.api.auth_router import auth_router
 from inocds.entrypoints.api.calculations_router import calculations_router
 from inocds.entrypoints.api.contract_asgi import ContractFastPath
 from inocds.entrypoints.api.courses_router import courses_router
-from inocds.entrypoints.api.deps import document_security
+from inocds.entrypoints.api.deps import ERROR_BODY, SESSION_COOKIE, document_security
 from inocds.entrypoints.api.error_handlers import install_error_handlers
+from inocds.entrypoints.api.guard import RequestGuard, RetryGuard
 from inocds.entrypoints.api.idempotency import IdempotencyMiddleware
+from inocds.entrypoints.api.login_guard import LoginGuardMiddleware
+from inocds.entrypoints.api.order_steps_router import order_steps_api
 from inocds.entrypoints.api.orders_router import orders_router
 from inocds.entrypoints.api.patients_router import patients_router
+from inocds.entrypoints.api.request_schemas import document_error_answers
+from inocds.entrypoints.api.security import SecurityMiddleware
 from inocds.entrypoints.api.users_router import users_router
+from inocds.entrypoints.api.waste_router import waste_router
+from inocds.entrypoints.cds_hooks import cds_hooks_router
+from inocds.entrypoints.fhir import fhir_router
+from inocds.entrypoints.web.audit_pages import audit_pages
 from inocds.entrypoints.web.documents_router import documents_router
+from inocds.entrypoints.web.order_pages import order_steps_router
+from inocds.entrypoints.web.patient_edit_pages import patient_edit_pages
+from inocds.entrypoints.web.pharmacy_pages import pharmacy_router
 from inocds.entrypoints.web.router import install_web
+from inocds.entrypoints.web.user_admin_pages import user_admin_pages
+from inocds.services.access_log import AccessLogWriter
+from inocds.services.login_throttle import LoginThrottle
 from inocds.settings import Settings, load_settings
 
 __all__ = ["create_app"]
@@ -37,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         upgrade(settings.database_url)  # the service applies pending migrations at start
         yield
+        access_log.stop()  # the reads still queued are written before the engine closes
         engine.dispose()
 
     app = FastAPI(
@@ -48,9 +66,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    access_log = AccessLogWriter(app.state.session_factory)
+    app.state.access_log = access_log
     install_error_handlers(app)
+    app.add_middleware(RetryGuard)  # innermost: re-runs a transaction that met a passing error
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(AccessLogMiddleware, writer=access_log)
+    app.state.login_throttle = LoginThrottle()
+    app.add_middleware(LoginGuardMiddleware, throttle=app.state.login_throttle)
+    # refuses cross-site writes first and heads every answer, 429s included
+    app.add_middleware(
+        SecurityMiddleware,
+        settings=settings,
+        session_cookie=SESSION_COOKIE,
+        style_hashes=(handout_style_hash(),),
+    )
+    pool = pool_settings()
+    in_flight = pool["pool_size"] + pool["max_overflow"]  # one connection per request at most
+    app.add_middleware(RequestGuard, max_in_flight=in_flight)  # never a traceback
     document_security(app)
+    document_error_answers(app, ERROR_BODY)
     app.include_router(calculations_router())
     app.include_router(auth_router())
     app.include_router(users_router())
@@ -58,7 +93,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(patients_router())
     app.include_router(courses_router())
     app.include_router(orders_router())
+    app.include_router(waste_router())
+    app.include_router(order_steps_api())
     app.include_router(documents_router())
+    app.include_router(patient_edit_pages())  # /patients/{id}/edit
+    app.include_router(user_admin_pages())  # /users/{id}/active, unlock, password, role
+    app.include_router(audit_pages())  # /audit, /audit/verify
+    app.include_router(cds_hooks_router())  # CDS Hooks 2.0 (client JWT)
+    app.include_router(fhir_router())  # FHIR R4 at /fhir
+    app.include_router(pharmacy_router())  # the pharmacist's day and the waste ledger
+    app.include_router(order_steps_router())  # blind check, return, re-sign, completion
     install_web(app)  # the care team's pages and /static
     app.add_middleware(ContractFastPath)  # outermost: the stateless commands skip the stack
 

@@ -1,18 +1,29 @@
-"""The audit trail under /api/v1/audit: a page of entries, and the chain's check (admin)."""
+"""The audit trail under /api/v1/audit: entries, the check, the head; the access log (admin)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from inocds.adapters.db.models import AuditEntry, User
 from inocds.entrypoints.api.deps import SessionDep, require_roles
-from inocds.services import audit
+from inocds.services import access_log, audit, audit_verify
 
-__all__ = ["AuditEntryPublic", "AuditPage", "AuditVerification", "audit_router"]
+__all__ = [
+    "AccessPage",
+    "AccessPublic",
+    "AuditAnchor",
+    "AuditEntryPublic",
+    "AuditPage",
+    "AuditVerification",
+    "audit_router",
+]
+
+_log = logging.getLogger(__name__)
 
 Admin = Annotated[User, Depends(require_roles("admin"))]
 """The logged-in user, who must be an admin."""
@@ -60,11 +71,35 @@ class AuditPage(BaseModel):
 
 
 class AuditVerification(BaseModel):
-    """The result of checking the hash chain: intact, or every problem found."""
+    """The check of the chain, the anchor (if given) and every audited row's state."""
 
     intact: bool
     entries: int
     problems: list[str]
+
+
+class AuditAnchor(BaseModel):
+    """The chain's head, `ID:HASH`, to keep outside the database."""
+
+    anchor: str
+
+
+class AccessPublic(BaseModel):
+    """One read of patient data: when, by whom, which patient (null: a list), what."""
+
+    id: int
+    at: dt.datetime
+    user_id: int | None
+    patient_id: int | None
+    action: str
+
+
+class AccessPage(BaseModel):
+    """A page of the access log, newest first."""
+
+    offset: int
+    limit: int
+    entries: list[AccessPublic]
 
 
 def audit_router() -> APIRouter:
@@ -91,10 +126,55 @@ def audit_router() -> APIRouter:
         summary="Check the hash chain for edited, inserted or deleted entries",
         response_model=AuditVerification,
     )
-    def verify(session: SessionDep, _admin: Admin) -> AuditVerification:
-        problems = audit.verify(session)
+    def verify(
+        session: SessionDep,
+        _admin: Admin,
+        anchor: Annotated[
+            str | None,
+            Query(
+                max_length=100, pattern=r"^\d{1,19}:[0-9a-fA-F]{64}$", examples=["42:" + "0" * 64]
+            ),
+        ] = None,
+    ) -> AuditVerification:
+        problems = audit_verify.verify_all(session, anchor)
         return AuditVerification(
             intact=not problems, entries=audit.count(session), problems=problems
+        )
+
+    @router.get("/anchor", summary="The chain's head (ID:HASH)", response_model=AuditAnchor)
+    def anchor(session: SessionDep, _admin: Admin) -> AuditAnchor:
+        return AuditAnchor(anchor=audit_verify.anchor(session))
+
+    @router.get("/access", summary="Reads of patient data, newest first", response_model=AccessPage)
+    def accesses(
+        request: Request,
+        session: SessionDep,
+        _admin: Admin,
+        patient_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+        user_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+        offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> AccessPage:
+        try:
+            request.app.state.access_log.flush()  # the reads still queued (not this one)
+        except Exception:  # the writer retries on its own; answer with what is stored
+            _log.exception("could not flush the access log before reading it")
+        rows = access_log.list_accesses(
+            session, patient_id=patient_id, user_id=user_id, offset=offset, limit=limit
+        )
+        return AccessPage(
+            offset=offset,
+            limit=limit,
+            entries=[
+                AccessPublic(
+                    id=r.id,
+                    at=r.at if r.at.tzinfo else r.at.replace(tzinfo=dt.UTC),
+                    user_id=r.user_id,
+                    patient_id=r.patient_id,
+                    action=r.action,
+                )
+                for r in rows
+            ],
         )
 
     return router

@@ -1,7 +1,8 @@
 """Logging in and out under /api/v1/auth: bearer tokens, the current user.
 
 `POST /auth/token` is open (it is how one logs in): wrong credentials get 401, a
-locked account 423 Locked. A failed attempt is counted even though the answer is an
+locked account 423 Locked, too many attempts 429 with `Retry-After` (answered by
+`login_guard.py` before this handler runs). A failed attempt is counted even though the answer is an
 error, so the handler answers the refusal itself instead of raising (raising would
 roll the count back).
 """
@@ -16,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from inocds.entrypoints.api.deps import CurrentUser, SessionDep, clear_session_cookie
 from inocds.entrypoints.api.users_router import UserPublic
-from inocds.services import auth
+from inocds.services import account_security, auth
 
-__all__ = ["TokenRequest", "TokenResponse", "auth_router"]
+__all__ = ["PasswordChange", "TokenRequest", "TokenResponse", "auth_router"]
 
 
 class TokenRequest(BaseModel):
@@ -40,9 +41,19 @@ class TokenResponse(BaseModel):
     user: UserPublic
 
 
+class PasswordChange(BaseModel):
+    """The current password and the new one (at least 12 characters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=1024, json_schema_extra={"format": "password"})
+    new_password: str = Field(max_length=1024, json_schema_extra={"format": "password"})
+
+
 _REFUSALS = {
     401: {"description": "Wrong username or password"},
-    423: {"description": "The account is locked after too many failed logins"},
+    423: {"description": "The account is locked (until `locked_until`)"},
+    429: {"description": "Too many login attempts: wait `Retry-After` seconds"},
 }
 
 
@@ -79,6 +90,19 @@ def auth_router() -> APIRouter:
         else:
             auth.close_web_session(session, credential.secret)
             clear_session_cookie(response)
+        return response
+
+    @router.post(
+        "/password",
+        summary="Change one's own password (ends every token and session, this one too)",
+        status_code=204,
+    )
+    def change_password(body: PasswordChange, session: SessionDep, user: CurrentUser) -> Response:
+        account_security.change_own_password(
+            session, user, body.current_password, body.new_password
+        )
+        response = Response(status_code=204)
+        clear_session_cookie(response)
         return response
 
     @router.get("/me", summary="The logged-in user", response_model=UserPublic)

@@ -6,26 +6,28 @@ the same answer, and the same named errors (HTTP 422), over either transport.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from inocds.clinical.json_limits import loads
 from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.deps import ERROR_BODY
+from inocds.entrypoints.api.request_schemas import command_request_schema
 from inocds.protocol.loader import load_protocol
 from inocds.services.commands import COMMANDS, run_command
 
 __all__ = ["calculations_router"]
 
-_OBJECT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    },
-    "responses": {"422": {"description": "Bad input: every bad field named", **ERROR_BODY}},
-}
+
+def _described_body(name: str) -> dict[str, Any]:
+    """The command's request body (from its validator) and its 422 answer, for OpenAPI."""
+    schema = command_request_schema(name)
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+        "responses": {"422": {"description": "Bad input: every bad field named", **ERROR_BODY}},
+    }
 
 
 def _unprocessable(errors: list[dict[str, str]]) -> JSONResponse:
@@ -33,11 +35,7 @@ def _unprocessable(errors: list[dict[str, str]]) -> JSONResponse:
 
 
 async def _json_body(request: Request) -> Any:
-    raw = await request.body()
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InputError.single("(body)", f"not valid JSON: {error}") from None
+    return loads(await request.body())
 
 
 def _add_command(app: APIRouter, name: str, summary: str) -> None:
@@ -55,7 +53,7 @@ def _add_command(app: APIRouter, name: str, summary: str) -> None:
         methods=["POST"],
         summary=summary,
         tags=["calculations"],
-        openapi_extra=_OBJECT_BODY,
+        openapi_extra=_described_body(name),
         response_class=JSONResponse,
     )
 

@@ -2,25 +2,29 @@
 
 These answers need no login, no database and no idempotency record, so the request
 goes straight from the socket to the clinical command: read the body (bounded), parse
-it (orjson), run the command, write the answer. Everything else passes on to the
-application unchanged. The routes stay in the OpenAPI document (calculations_router);
-this layer only answers them first. Profiled in bench/http_bench.py: FastAPI's routing,
-dependency resolution and the middleware stack cost more than a small `assess`.
+it within the JSON limits the CLI applies (`clinical.json_limits`), run the command,
+write the answer (orjson) with the security headers every answer carries. Everything
+else passes on to the application unchanged. The routes stay in the OpenAPI document
+(calculations_router); this layer only answers them first. Measured in
+bench/http_bench.py: FastAPI's routing, dependency resolution and the middleware stack
+cost more than a small `assess`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
 
+from inocds.clinical.json_limits import MAX_BYTES, loads
 from inocds.clinical.validation import InputError
+from inocds.entrypoints.api.security import BASE_HEADERS, CONTENT_SECURITY_POLICY
 from inocds.services.commands import COMMANDS, run_command
 
-__all__ = ["MAX_BODY_BYTES", "ContractFastPath", "parse_json_body"]
+__all__ = ["ContractFastPath"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -28,41 +32,23 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-MAX_BODY_BYTES = 1_000_000
-"""A course document of 6 cycles is about 6 kB; a megabyte is far beyond any real one."""
-
 _PREFIX = "/api/v1/"
-_SECURITY_HEADERS = [
+_HEADERS = [
     (b"content-type", b"application/json"),
-    (b"x-content-type-options", b"nosniff"),
     (b"cache-control", b"no-store"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    *BASE_HEADERS,
 ]
-_log = logging.getLogger(__name__)
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+_log = logging.getLogger("inocds.errors")
 
 
 class _TooLarge(Exception):
     pass
 
 
-def parse_json_body(raw: bytes) -> Any:
-    """The parsed body, or InputError naming `(body)`.
-
-    orjson first (fast); what it refuses goes to the standard parser, which the CLI uses,
-    so both transports agree: NaN and Infinity parse there and the validator then names
-    the field; nesting too deep or an integer too long is refused as bad JSON.
-    """
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        pass
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError) as error:
-        raise InputError.single("(body)", f"not valid JSON: {error}") from None
-
-
-def _answer(document: Any) -> bytes:
-    return orjson.dumps(document)
+def _errors(field: str, message: str) -> bytes:
+    return orjson.dumps({"errors": [{"field": field, "message": message}]})
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -72,28 +58,23 @@ async def _read_body(receive: Receive) -> bytes:
         message = await receive()
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > MAX_BYTES:
             raise _TooLarge
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
 
 
-async def _send(send: Send, status: int, payload: bytes) -> None:
-    headers = [*_SECURITY_HEADERS, (b"content-length", str(len(payload)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
-
-
 def _decide(name: str, raw: bytes) -> tuple[int, bytes]:
+    """The command's answer (200), its named refusal (422), or a logged failure (500)."""
     try:
-        return 200, _answer(run_command(name, parse_json_body(raw)))
+        return 200, orjson.dumps(run_command(name, loads(raw)))
     except InputError as error:
-        return 422, _answer(error.to_dict())
+        return 422, orjson.dumps(error.to_dict())
     except Exception:  # a defect of ours: logged with its traceback, answered without it
-        _log.exception("POST /api/v1/%s failed", name)
-        message = "the server failed on this request; it has been logged"
-        return 500, _answer({"errors": [{"field": "(server)", "message": message}]})
+        reference = secrets.token_hex(4)
+        _log.exception("POST /api/v1/%s failed (reference %s)", name, reference)
+        return 500, _errors("(server)", f"the server failed on this request (ref {reference})")
 
 
 class ContractFastPath:
@@ -109,12 +90,13 @@ class ContractFastPath:
             await self.app(scope, receive, send)
             return
         try:
-            raw = await _read_body(receive)
+            status, payload = _decide(name, await _read_body(receive))
         except _TooLarge:
-            message = f"the body is over {MAX_BODY_BYTES} bytes"
-            await _send(send, 413, _answer({"errors": [{"field": "(body)", "message": message}]}))
-            return
+            status, payload = 413, _errors("(body)", f"larger than {MAX_BYTES} bytes")
         # Decided on the event loop, as the FastAPI route did: a thread hop buys nothing
         # under the GIL for a computation of a few milliseconds.
-        status, payload = _decide(name, raw)
-        await _send(send, status, payload)
+        headers = [*_HEADERS, (b"content-length", str(len(payload)).encode())]
+        if scope.get("scheme") == "https":
+            headers.append(_HSTS)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})

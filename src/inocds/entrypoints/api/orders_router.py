@@ -15,10 +15,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from inocds.adapters.db.models import Administration, Order, Preparation, User, Verification
-from inocds.entrypoints.api.clock import Today
+from inocds.entrypoints.api.clock import Now, Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.protocol.loader import load_protocol
-from inocds.services import orders
+from inocds.services import order_state, orders
 
 _LIMITS = load_protocol()["dose.bsa"]
 """Plausible heights and weights, from the protocol data (dose.bsa)."""
@@ -42,6 +42,9 @@ class OrderCreate(BaseModel):
     scheduled_on: dt.date
     override_reason: str | None = Field(None, max_length=500)
     weight_change_acknowledged: bool = False
+    replaces_order_id: int | None = Field(
+        None, ge=1, description="the live order of this dose that the new one replaces"
+    )
 
 
 class VerificationCreate(BaseModel):
@@ -147,9 +150,15 @@ def orders_router() -> APIRouter:
 
     @router.post("/api/v1/courses/{course_id}/orders", status_code=201, summary="Sign an order")
     def sign(
-        course_id: int, body: OrderCreate, session: SessionDep, user: Physician, today: Today
+        course_id: int,
+        body: OrderCreate,
+        session: SessionDep,
+        user: Physician,
+        today: Today,
+        now: Now,
     ) -> dict[str, Any]:
-        order = orders.sign(session, user, course_id, orders.OrderInput(**body.model_dump()), today)
+        data = orders.OrderInput(**body.model_dump())
+        order = orders.sign(session, user, course_id, data, today, now=now)
         return order_json(session, order)
 
     @router.get("/api/v1/orders", summary="Orders, newest first")
@@ -174,9 +183,11 @@ def orders_router() -> APIRouter:
         summary="Verify independently (pharmacist, not the prescriber)",
     )
     def verify(
-        order_id: int, body: VerificationCreate, session: SessionDep, user: Pharmacist
+        order_id: int, body: VerificationCreate, session: SessionDep, user: Pharmacist, now: Now
     ) -> Any:
-        done = orders.verify(session, user, order_id, body.height_cm, body.weight_kg, body.version)
+        done = orders.verify(
+            session, user, order_id, body.height_cm, body.weight_kg, body.version, now
+        )
         order = orders.get_order(session, user, order_id)
         if done is None:  # sent back for recalculation: stored, then answered 409
             return JSONResponse(
@@ -224,5 +235,17 @@ def orders_router() -> APIRouter:
         return order_json(
             session, orders.cancel(session, user, order_id, body.reason, body.version)
         )
+
+    @router.post(
+        "/api/v1/orders/{order_id}/void",
+        summary="Void an administration recorded in error (physician); its dose is retracted",
+    )
+    def void(
+        order_id: int, body: Cancellation, session: SessionDep, user: Physician, today: Today
+    ) -> dict[str, Any]:
+        order = order_state.void_administration(
+            session, user, order_id, body.reason, today, body.version
+        )
+        return order_json(session, order)
 
     return router

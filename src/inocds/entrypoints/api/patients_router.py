@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from inocds.adapters.db.models import Measurement, Patient, User
+from inocds.entrypoints.api.clock import Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.protocol.loader import load_protocol
 from inocds.services import patients
@@ -20,6 +22,10 @@ __all__ = ["patients_router"]
 
 Clinician = Annotated[User, Depends(require_roles("physician", "pharmacist", "nurse"))]
 Recorder = Annotated[User, Depends(require_roles("physician", "nurse"))]
+
+
+Allergy = Annotated[str, Field(min_length=1, max_length=200)]
+"""One allergy as entered: the substance and, if known, the reaction."""
 
 
 class History(BaseModel):
@@ -61,6 +67,12 @@ class PatientCreate(BaseModel):
     history: History = Field(default_factory=lambda: History(salvage_line=None))
     diagnosis: Diagnosis = Field(default_factory=lambda: Diagnosis())
     medications: list[str] = Field(default_factory=list, max_length=200)
+    allergies: list[Allergy] = Field(
+        default_factory=list,
+        max_length=100,
+        description="allergies as entered, one per item (e.g. 'penicillin: rash'); "
+        "empty: none recorded",
+    )
 
 
 class PatientUpdate(BaseModel):
@@ -69,12 +81,25 @@ class PatientUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = Field(ge=1)
+    mrn: str | None = Field(None, min_length=1, max_length=64)
     family_name: str | None = Field(None, min_length=1, max_length=100)
     given_name: str | None = Field(None, min_length=1, max_length=100)
+    birth_date: dt.date | None = None
+    sex: Literal["female", "male", "other", "unknown"] | None = None
+    bsa_formula: Literal["mosteller", "dubois", "haycock", "gehan_george", "boyd"] | None = None
     can_become_pregnant: bool | None = None
     history: History | None = None
     diagnosis: Diagnosis | None = None
     medications: list[str] | None = Field(None, max_length=200)
+    allergies: list[Allergy] | None = Field(None, max_length=100)
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> PatientUpdate:
+        """Only `can_become_pregnant` may be set to null (not known); others need a value."""
+        for name in self.model_fields_set - {"version", "can_become_pregnant"}:
+            if getattr(self, name) is None:
+                raise PydanticCustomError("missing", f"{name} needs a value, not null")
+        return self
 
 
 class MeasurementCreate(BaseModel):
@@ -101,6 +126,7 @@ def patient_json(patient: Patient, measurement: Measurement | None = None) -> di
         "history": patient.history,
         "diagnosis": patient.diagnosis,
         "medications": patient.medications,
+        "allergies": list(patient.allergies or []),
         "version": patient.version,
     }
     if measurement is not None:
@@ -128,14 +154,17 @@ def patients_router() -> APIRouter:
         return [patient_json(p) for p in patients.list_patients(session, user)]
 
     @router.post("", status_code=201, summary="Register a patient (physician or nurse)")
-    def create(body: PatientCreate, session: SessionDep, user: Recorder) -> dict[str, Any]:
+    def create(
+        body: PatientCreate, session: SessionDep, user: Recorder, today: Today
+    ) -> dict[str, Any]:
         data = patients.PatientInput(
-            **body.model_dump(exclude={"history", "diagnosis", "medications"}),
+            **body.model_dump(exclude={"history", "diagnosis", "medications", "allergies"}),
             history=body.history.model_dump(),
             diagnosis=body.diagnosis.model_dump(),
             medications=tuple(body.medications),
+            allergies=tuple(body.allergies),
         )
-        patient = patients.create_patient(session, user, data)
+        patient = patients.create_patient(session, user, data, today)
         return patient_json(patient, patients.latest_measurement(session, patient.id))
 
     @router.get("/{patient_id}", summary="One patient with the latest measurement")
@@ -157,10 +186,14 @@ def patients_router() -> APIRouter:
 
     @router.post("/{patient_id}/measurements", status_code=201, summary="Record height and weight")
     def measure(
-        patient_id: int, body: MeasurementCreate, session: SessionDep, user: Clinician
+        patient_id: int,
+        body: MeasurementCreate,
+        session: SessionDep,
+        user: Clinician,
+        today: Today,
     ) -> dict[str, Any]:
         m = patients.add_measurement(
-            session, user, patient_id, body.measured_on, body.height_cm, body.weight_kg
+            session, user, patient_id, body.measured_on, body.height_cm, body.weight_kg, today
         )
         return measurement_json(m)
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from inocds.adapters.db.models import ROLES, User
 from inocds.entrypoints.api.deps import SessionDep, require_roles
-from inocds.services import auth
+from inocds.services import account_security, auth
 
-__all__ = ["UserCreate", "UserPublic", "UserUpdate", "users_router"]
+__all__ = ["PasswordReset", "UserCreate", "UserPublic", "UserUpdate", "users_router"]
 
 _ROLE_SCHEMA: JsonDict = {"enum": list(ROLES)}
 
@@ -81,6 +81,14 @@ class UserUpdate(BaseModel):
     full_name: str | None = Field(None, max_length=200)
 
 
+class PasswordReset(BaseModel):
+    """The account's new password (at least 12 characters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(max_length=1024, json_schema_extra={"format": "password"})
+
+
 def users_router() -> APIRouter:
     """The user-management routes (admin only)."""
     router = APIRouter(prefix="/api/v1/users", tags=["users"])
@@ -117,6 +125,28 @@ def users_router() -> APIRouter:
             active=body.active,
             full_name=body.full_name,
         )
+        return UserPublic.of(user)
+
+    @router.post(
+        "/{user_id}/password",
+        summary="Set an account's password (ends every token and session of the account)",
+        response_model=UserPublic,
+    )
+    def reset_password(
+        user_id: int, body: PasswordReset, session: SessionDep, admin: Admin
+    ) -> UserPublic:
+        return UserPublic.of(
+            account_security.reset_password(session, admin, user_id, body.password)
+        )
+
+    @router.post(
+        "/{user_id}/unlock",
+        summary="Clear the account's failed logins, lock and login throttle",
+        response_model=UserPublic,
+    )
+    def unlock(request: Request, user_id: int, session: SessionDep, admin: Admin) -> UserPublic:
+        user = account_security.unlock_user(session, admin, user_id)
+        request.app.state.login_throttle.unlock(user.username)
         return UserPublic.of(user)
 
     return router

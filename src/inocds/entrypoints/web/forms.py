@@ -327,6 +327,7 @@ PATIENT_INPUTS = frozenset(
         "diagnosis_b_cell_precursor_all",
         "diagnosis_relapsed_or_refractory",
         "medications",
+        "allergies",
     }
 )
 MEASUREMENT_INPUTS = frozenset({"measured_on", "height_cm", "weight_kg"})
@@ -404,6 +405,7 @@ def patient_payload(form: Form) -> dict[str, Any]:
         line.strip() for line in v.get("medications", "").replace(",", "\n").splitlines()
     ]
     data["medications"] = [m for m in data["medications"] if m]
+    data["allergies"] = [a.strip() for a in v.get("allergies", "").splitlines() if a.strip()]
     return data
 
 

@@ -89,6 +89,8 @@ _NOTICES = {
     "administered": "The administration is recorded as the course's dose.",
     "cancelled": "The order is cancelled.",
     "user": "The account is created.",
+    "patient_updated": "The patient's details are saved.",
+    "user_updated": "The account is changed.",
 }
 
 
@@ -966,7 +968,12 @@ def _course_routes(router: APIRouter) -> None:
                 session,
                 form,
                 lambda: orders.sign(
-                    session, login.user, course_id, orders.OrderInput(**body.model_dump()), today
+                    session,
+                    login.user,
+                    course_id,
+                    orders.OrderInput(**body.model_dump()),
+                    today,
+                    now=now,
                 ),
             )
             if order is not None:
@@ -1050,7 +1057,7 @@ def _order_routes(router: APIRouter) -> None:
             return refused_page(request, session, login, order_id, now, form, None)
         try:
             done = orders.verify(
-                session, login.user, order_id, body.height_cm, body.weight_kg, body.version
+                session, login.user, order_id, body.height_cm, body.weight_kg, body.version, now
             )
         except (ServiceError, InputError) as refusal:
             return refused_page(request, session, login, order_id, now, form, refusal)

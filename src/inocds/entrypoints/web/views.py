@@ -29,11 +29,12 @@ from inocds.clinical.documents import TOXICITY_CATEGORIES, parse_course
 from inocds.clinical.dose import DoseRequest, dose_answer
 from inocds.clinical.explain import explain_course
 from inocds.clinical.plan import plan_course
+from inocds.clinical.rules.text import recheck
 from inocds.clinical.screen import screen_course
 from inocds.clinical.validation import InputError
 from inocds.entrypoints.web.forms import to_local
 from inocds.protocol.loader import load_protocol
-from inocds.services import courses, orders, patients
+from inocds.services import courses, orders, patients, waste
 from inocds.services.courses import EVENT_ROLES
 
 __all__ = [
@@ -415,7 +416,6 @@ def recheck_conditions(decision: dict[str, Any] | None) -> list[dict[str, str]]:
             "the counts are back to the previous cycle's starting counts "
             f"(or ANC ≥ {anc:,g}/mm³ and platelets ≥ {plt:,g}/mm³)"
         ),
-        "heme.counts_missing": "that day's ANC and platelet count are recorded",
         "hepatic.interrupt": f"bilirubin is ≤ {bili:g} × ULN and AST and ALT ≤ {trans:g} × ULN",
         "nonheme.grade2": grade_back,
         "nonheme.bleeding_infection": grade_back,
@@ -424,7 +424,7 @@ def recheck_conditions(decision: dict[str, Any] | None) -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
     seen: set[str] = set()
     for reason in decision.get("reasons", []):
-        text = texts.get(str(reason.get("rule")))
+        text = texts.get(str(reason.get("rule"))) or recheck(str(reason.get("rule")))
         if text and text not in seen:
             seen.add(text)
             found.append({"text": text, "rule": str(reason["rule"])})
@@ -663,6 +663,8 @@ def course_view(
         "uln": _latest_uln(stored),
         "weight_change": orders.weight_change_fraction(course, measurement.weight_kg),
         "weight_change_limit": orders.WEIGHT_CHANGE_FRACTION,
+        "waste": waste.course_waste(session, user, course_id),
+        "waste_labels": waste.REASON_LABELS,
     }
     try:
         parsed = parse_course(document)

@@ -1,0 +1,196 @@
+"""The course state the walk leaves: cycles, doses, interruption spans, the narrative log.
+
+`clinical.course` builds it (the day-by-day walk); every decision module reads it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from inocds.clinical.documents import CourseDocument, Event
+from inocds.clinical.episodes import Episode
+from inocds.clinical.regimen import CycleRegimen, cycle_regimen, level_for_interruptions
+from inocds.clinical.rules import ids
+from inocds.protocol.loader import load_protocol
+
+__all__ = ["CourseState", "Cycle", "LogEntry", "Span", "Timing", "timing"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A non-hematologic interruption: from the first blocked due day to recovery (or ongoing)."""
+
+    start: dt.date
+    end: dt.date | None
+    causes: tuple[str, ...]
+    rules: tuple[str, ...]
+
+    def length_days(self, today: dt.date) -> int:
+        """Days from start to recovery, or to today while ongoing."""
+        return ((self.end or today) - self.start).days
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One step of the course narrative."""
+
+    date: dt.date
+    kind: str  # started | given | omitted (today's decision) | skipped (history) | resumed
+    cycle: int
+    day: int
+    rule: str
+    message: str
+
+
+@dataclass
+class Cycle:
+    number: int
+    start: dt.date | None
+    regimen: CycleRegimen
+    counts: tuple[float | None, float | None]
+    given: dict[int, tuple[dt.date, float]] = field(default_factory=dict)
+    omitted: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class CourseState:
+    """The course as of today.date."""
+
+    doc: CourseDocument
+    cycles: dict[int, Cycle]
+    pointer: tuple[int, int]
+    pointer_since: dt.date
+    slot_interruption_start: dt.date | None
+    delayed_from: dt.date | None
+    spans: list[Span]
+    open_span: Span | None
+    last_dose: dt.date | None
+    log: list[LogEntry]
+    warnings: list[dict[str, str]]
+    episodes: list[Episode]
+
+    # ------------------------------------------------------------------ views
+    @property
+    def today(self) -> dt.date:
+        """The day of the decision."""
+        return self.doc.today.date
+
+    def ge14_spans(self, before: dt.date | None = None) -> list[Span]:
+        """Interruptions of >= 14 days that began before `before` (default: today).
+
+        A closed span counts by its length; the open one by its length up to `before`
+        (the reduction applies once the patient has recovered, to the cycles after it).
+        """
+        limit = load_protocol()[ids.INTERRUPTION_GE14].integer("days")
+        until = before or self.today
+        found = [s for s in self.spans if s.start < until and s.length_days(until) >= limit]
+        span = self.open_span
+        if span is not None and span.start < until and (until - span.start).days >= limit:
+            found.append(span)
+        return found
+
+    def responses(self, until: dt.date | None = None) -> list[Event]:
+        """Response events up to a date, in date order."""
+        return [e for e in self.doc.of_type("response") if until is None or e.date <= until]
+
+    def latest_response(self, until: dt.date | None = None) -> Event | None:
+        """The most recent response on or before `until` (regimen.response_latest)."""
+        found = self.responses(until)
+        return found[-1] if found else None
+
+    def cr_reached(self, until: dt.date | None = None) -> bool:
+        """True when the latest response is CR or CRi."""
+        latest = self.latest_response(until)
+        return latest is not None and latest.status in ("CR", "CRi")
+
+    def ever_cr(self) -> bool:
+        """True when CR or CRi was recorded at any time."""
+        return any(e.status in ("CR", "CRi") for e in self.responses())
+
+    def active_episodes(self, day: dt.date) -> list[Episode]:
+        """Episodes interrupting dosing on `day` (toxicities before the first dose excluded)."""
+        first = self.first_dose_date
+        return [
+            e for e in self.episodes if e.active(day) and (first is not None and e.start >= first)
+        ]
+
+    @property
+    def first_dose_date(self) -> dt.date | None:
+        """The date of the course's first dose."""
+        c1 = self.cycles.get(1)
+        if c1 and 1 in c1.given:
+            return c1.given[1][0]
+        return None
+
+    def cycle_length(self, number: int) -> int:
+        """Length in days of cycle `number` (as planned)."""
+        cycle = self.cycles.get(number)
+        if cycle is not None:
+            return cycle.regimen.length_days
+        return cycle_regimen(number, False, "full").length_days
+
+    def level_for(self, number: int, start: dt.date) -> str | None:
+        """The dose level of a cycle starting on `start` (None: not tolerated)."""
+        if number == 1:
+            return "full"
+        previous = self.cycles.get(number - 1)
+        count = len(self.ge14_spans(before=start))
+        level = level_for_interruptions(count)
+        if level is None:
+            return None
+        if previous is not None:  # reduction.no_reescalation
+            order = ("full", "reduced_25", "two_doses")
+            level = order[max(order.index(level), order.index(previous.regimen.level))]
+        return level
+
+    def regimen_for(self, number: int, start: dt.date) -> CycleRegimen | None:
+        """The regimen of cycle `number` starting on `start` (None: not tolerated)."""
+        level = self.level_for(number, start)
+        if level is None:
+            return None
+        return cycle_regimen(number, self.cr_reached(start), level)
+
+    def due_window(self, number: int, day: int) -> tuple[dt.date, dt.date, dt.date]:
+        """(earliest, scheduled, latest) of a slot given what has happened so far."""
+        window, gap = timing().window, timing().gap
+        cycle = self.cycles.get(number)
+        if day == 1:
+            if cycle is not None and cycle.start is not None:
+                return cycle.start, cycle.start, cycle.start
+            previous = self.cycles.get(number - 1)
+            if previous is None or previous.start is None:
+                return self.pointer_since, self.pointer_since, self.pointer_since
+            due = previous.start + dt.timedelta(days=previous.regimen.length_days)
+            if self.last_dose is not None:
+                due = max(due, self.last_dose + gap)
+            return due, due, due
+        assert cycle is not None and cycle.start is not None
+        scheduled = cycle.start + dt.timedelta(days=day - 1)
+        earliest = scheduled - window
+        if self.last_dose is not None:
+            earliest = max(earliest, self.last_dose + gap)
+        latest = max(scheduled + window, earliest)
+        if self.delayed_from is not None:
+            latest = max(latest, self.delayed_from + window)
+        return earliest, scheduled, latest
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The schedule's numbers, read once from the protocol (the walk runs them every day)."""
+
+    window: dt.timedelta
+    gap: dt.timedelta
+    omit_after_days: int
+
+
+@lru_cache(maxsize=1)
+def timing() -> Timing:
+    p = load_protocol()
+    return Timing(
+        window=dt.timedelta(days=p[ids.SCHEDULE_WINDOW].integer("window_days")),
+        gap=dt.timedelta(days=p[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses")),
+        omit_after_days=p[ids.INTERRUPTION_GE7].integer("days"),
+    )

@@ -1,0 +1,191 @@
+"""The JSON shape of the course document: field specs, ranges and plausibility.
+
+`documents.parse_course` validates against `course_spec()`; the limits below only reject
+typos (they are not protocol numbers); counts and BMI follow clinical.rules.plausibility.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from inocds.clinical.rules.plausibility import Count
+from inocds.clinical.validation import (
+    Bool,
+    Choice,
+    Date,
+    Enum,
+    FieldError,
+    ListOf,
+    Num,
+    Obj,
+    Text,
+    Union,
+)
+from inocds.protocol.loader import load_protocol
+
+__all__ = [
+    "BSA_FORMULAS",
+    "MAX_AGE_YEARS",
+    "SCHEDULED_DAYS",
+    "TOXICITY_CATEGORIES",
+    "course_spec",
+]
+
+BSA_FORMULAS = ("mosteller", "dubois", "haycock", "gehan_george", "boyd")
+SCHEDULED_DAYS = (1, 8, 15)
+TOXICITY_CATEGORIES = (
+    "nonhematologic",
+    "hepatic",
+    "infusion_reaction",
+    "vod",
+    "bleeding",
+    "infection",
+)
+
+# Plausibility limits of input values (not protocol numbers: they only reject typos).
+MAX_ANC_PER_MM3 = 100_000.0
+MAX_PLATELETS_PER_MM3 = 2_000_000.0
+MAX_BLASTS_PER_MM3 = 1_000_000.0
+MAX_LAB_VALUE = 100_000.0
+MAX_AGE_YEARS = 120
+MAX_CYCLE = 12
+MAX_RECORDED_DOSE_MG_PER_M2 = 2.0
+MAX_SALVAGE_LINE = 20
+
+
+def _lab_value() -> Obj:
+    return Obj(
+        required={"value": Num(0, MAX_LAB_VALUE), "uln": Num(0, MAX_LAB_VALUE, lo_open=True)}
+    )
+
+
+def _lab_fields() -> dict[str, Any]:
+    return {
+        "anc_per_mm3": Count("anc", MAX_ANC_PER_MM3),
+        "platelets_per_mm3": Count("platelets", MAX_PLATELETS_PER_MM3),
+        "bilirubin": _lab_value(),
+        "ast": _lab_value(),
+        "alt": _lab_value(),
+    }
+
+
+def _resolved_after_onset(obj: dict[str, Any], path: str, errors: list[FieldError]) -> None:
+    if obj.get("resolved") is not None and obj["resolved"] < obj["onset"]:
+        errors.append(FieldError(f"{path}.resolved", "must not be before onset"))
+
+
+@lru_cache(maxsize=1)
+def course_spec() -> Obj:
+    bsa = load_protocol()["dose.bsa"]
+    cycle = Num(1, MAX_CYCLE, integer=True)
+    count = {
+        "anc_per_mm3": Count("anc", MAX_ANC_PER_MM3),
+        "platelets_per_mm3": Count("platelets", MAX_PLATELETS_PER_MM3),
+    }
+    events = Union(
+        "type",
+        {
+            "cycle_start": Obj(
+                required={"type": Enum(("cycle_start",)), "date": Date(), "cycle": cycle},
+                optional=count,
+            ),
+            "dose": Obj(
+                required={
+                    "type": Enum(("dose",)),
+                    "date": Date(),
+                    "cycle": cycle,
+                    "day": Choice(SCHEDULED_DAYS),
+                    "dose_mg_per_m2": Num(0, MAX_RECORDED_DOSE_MG_PER_M2, lo_open=True),
+                }
+            ),
+            "toxicity": Obj(
+                required={
+                    "type": Enum(("toxicity",)),
+                    "category": Enum(TOXICITY_CATEGORIES),
+                    "grade": Num(1, 5, integer=True),
+                    "onset": Date(),
+                },
+                optional={"name": Text(200), "resolved": Date(), "cycle": cycle},
+                nullable=frozenset({"resolved", "name", "cycle"}),
+                checks=(_resolved_after_onset,),
+            ),
+            "response": Obj(
+                required={
+                    "type": Enum(("response",)),
+                    "date": Date(),
+                    "status": Enum(("CR", "CRi", "none")),
+                },
+                optional={"cycle": cycle, "mrd": Enum(("negative", "positive"))},
+                nullable=frozenset({"mrd", "cycle"}),
+            ),
+            "labs": Obj(
+                required={"type": Enum(("labs",)), "date": Date()},
+                optional=_lab_fields(),
+            ),
+            "discontinued": Obj(
+                required={"type": Enum(("discontinued",)), "date": Date()},
+                optional={"reason": Text(500)},
+                nullable=frozenset({"reason"}),
+            ),
+        },
+    )
+    flag = Bool()
+    patient = Obj(
+        required={
+            "birth_date": Date(),
+            "sex": Enum(("female", "male", "other", "unknown")),
+            "height_cm": Num(bsa.number("min_height_cm"), bsa.number("max_height_cm")),
+            "weight_kg": Num(bsa.number("min_weight_kg"), bsa.number("max_weight_kg")),
+            "hsct_planned": Bool(),
+            "pretreatment": Obj(
+                required=count,
+                optional={
+                    "peripheral_blasts_per_mm3": Count("blasts", MAX_BLASTS_PER_MM3),
+                    "bilirubin": _lab_value(),
+                    "ast": _lab_value(),
+                    "alt": _lab_value(),
+                },
+            ),
+        },
+        optional={
+            "can_become_pregnant": Bool(),
+            "history": Obj(
+                required={},
+                optional={
+                    "prior_hsct": flag,
+                    "liver_disease": flag,
+                    "prior_vod": flag,
+                    "salvage_line": Num(1, MAX_SALVAGE_LINE, integer=True),
+                },
+                nullable=frozenset({"salvage_line"}),
+            ),
+            "medications": ListOf(Text(200), max_items=200),
+            "bsa_formula": Enum(BSA_FORMULAS),
+            "diagnosis": Obj(
+                required={},
+                optional={
+                    "cd22_positive": flag,
+                    "b_cell_precursor_all": flag,
+                    "relapsed_or_refractory": flag,
+                },
+                nullable=frozenset(
+                    {"cd22_positive", "b_cell_precursor_all", "relapsed_or_refractory"}
+                ),
+            ),
+        },
+        nullable=frozenset({"can_become_pregnant"}),
+    )
+    today = Obj(
+        required={"date": Date()},
+        optional={
+            "labs": Obj(required={}, optional=_lab_fields()),
+            "vod": Bool(),
+            "liver_abnormality_from_gilbert_or_hemolysis": Bool(),
+            "cytopenia_from_disease_with_stable_marrow": Bool(),
+        },
+    )
+    return Obj(
+        required={"patient": patient, "today": today},
+        optional={"events": ListOf(events, max_items=500)},
+    )

@@ -1,0 +1,98 @@
+"""JSON read within limits: size, nesting depth, integer length, no control characters.
+
+The CLI and the HTTP service read request documents through `loads`, so the same
+hostile input gets the same named refusal (exit 2 / HTTP 422) instead of a crash:
+Python's json parser recurses once per nesting level (1,000 levels raise
+RecursionError) and `int()` refuses literals of 4,300 digits and more (ValueError).
+NaN, Infinity and 1e999 are left to the validators, which name the field they are in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from inocds.clinical.validation import FieldError, InputError
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_INT_DIGITS",
+    "control_character_problems",
+    "has_control_characters",
+    "loads",
+]
+
+MAX_BYTES = 1_048_576
+"""A request document larger than 1 MiB is refused (a long course is a few kilobytes)."""
+MAX_DEPTH = 32
+"""Arrays and objects nested deeper than this are refused (the contract nests 4 deep)."""
+MAX_INT_DIGITS = 30
+"""An integer literal longer than this is refused (ids and counts need at most 19 digits)."""
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters; tab, line feed and carriage return are allowed in free text."""
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for bracket in _BRACKETS.finditer(_STRINGS.sub('""', text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _parse_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of more than {MAX_INT_DIGITS} digits")
+    return int(literal)
+
+
+def has_control_characters(value: str) -> bool:
+    """Whether `value` holds a control character other than tab, line feed, carriage return."""
+    return _CONTROL.search(value) is not None
+
+
+def control_character_problems(document: Any, path: str = "") -> list[FieldError]:
+    """Every string (key or value) of `document` holding a control character, by path."""
+    errors: list[FieldError] = []
+    if isinstance(document, str):
+        if has_control_characters(document):
+            errors.append(FieldError(path or "(body)", "must not contain control characters"))
+    elif isinstance(document, dict):
+        for key, value in document.items():
+            where = f"{path}.{key}" if path else str(key)
+            if has_control_characters(str(key)):
+                errors.append(FieldError(path or "(body)", "a key holds a control character"))
+            errors.extend(control_character_problems(value, where))
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            errors.extend(control_character_problems(value, f"{path}[{index}]"))
+    return errors
+
+
+def loads(raw: str | bytes) -> Any:
+    """The JSON document in `raw`, or InputError naming what breaks the limits."""
+    if len(raw) > MAX_BYTES:
+        raise InputError.single("(body)", f"larger than {MAX_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as error:
+        raise InputError.single("(body)", f"not valid UTF-8: {error.reason}") from None
+    if _depth(text) > MAX_DEPTH:
+        raise InputError.single("(body)", f"nested more than {MAX_DEPTH} levels deep")
+    try:
+        document = json.loads(text, parse_int=_parse_int)
+    except json.JSONDecodeError as error:
+        raise InputError.single(
+            "(body)", f"not valid JSON: {error.msg} at line {error.lineno}"
+        ) from None
+    except (ValueError, RecursionError) as error:
+        raise InputError.single("(body)", f"not accepted: {error}") from None
+    problems = control_character_problems(document)
+    if problems:
+        raise InputError(problems)
+    return document

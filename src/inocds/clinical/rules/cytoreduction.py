@@ -1,0 +1,29 @@
+"""cytoreduction: circulating blasts above the limit are brought down before the first dose."""
+
+from __future__ import annotations
+
+from inocds.clinical.course import CourseState
+from inocds.clinical.gates import GateResult
+from inocds.clinical.reasons import cite
+from inocds.clinical.rules import ids
+from inocds.protocol.loader import load_protocol
+
+__all__ = ["cytoreduction_gate"]
+
+
+def cytoreduction_gate(state: CourseState) -> GateResult:
+    """The cytoreduction rule before the first dose."""
+    limit = load_protocol()[ids.CYTOREDUCTION].number("max_peripheral_blasts_per_mm3")
+    blasts = state.doc.patient.pretreatment_blasts_per_mm3
+    if blasts is not None and blasts > limit:
+        return GateResult(
+            False,
+            (
+                cite(
+                    ids.CYTOREDUCTION,
+                    f"circulating blasts {blasts:g}/mm3 exceed {limit:g}: reduce them "
+                    "(hydroxyurea, steroids and/or vincristine) before the first dose",
+                ),
+            ),
+        )
+    return GateResult(True)

@@ -1,0 +1,90 @@
+"""Liver tests beyond the interruption table: hepatic.severe_labs, hepatic.pretreatment_limits.
+
+Severe liver toxicity is read from the values (CTCAE grade 3 or more: bilirubin
+above 3 x ULN, or AST/ALT above 5 x ULN), not only from a recorded toxicity event.
+Values measured after the first dose are toxicity during treatment (hepatic.vod's
+"other severe liver toxicity"); values up to the first dose's day are pretreatment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from inocds.clinical.documents import CourseDocument, Labs, LabValue
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.text import render
+from inocds.protocol.loader import load_protocol
+
+__all__ = [
+    "first_dose_date",
+    "latest_liver",
+    "liver_series",
+    "pretreatment_above_limits",
+    "severe_tests",
+]
+
+
+def first_dose_date(doc: CourseDocument) -> dt.date | None:
+    """The date of the first recorded dose."""
+    return min((e.date for e in doc.of_type("dose")), default=None)
+
+
+def liver_series(doc: CourseDocument) -> list[tuple[dt.date, Labs]]:
+    """Every dated set of labs: labs events and today's labs, in date order."""
+    series = [(e.date, e.labs) for e in doc.events if e.type == "labs" and e.labs is not None]
+    series.append((doc.today.date, doc.today.labs))
+    return series
+
+
+def latest_liver(doc: CourseDocument, since: dt.date | None, until: dt.date) -> Labs:
+    """The latest bilirubin, AST and ALT dated after `since` (None: any) and up to `until`."""
+    found: dict[str, LabValue] = {}
+    for date, labs in liver_series(doc):
+        if date > until or (since is not None and date <= since):
+            continue
+        for name in ("bilirubin", "ast", "alt"):
+            value = getattr(labs, name)
+            if value is not None:
+                found[name] = value
+    return Labs(bilirubin=found.get("bilirubin"), ast=found.get("ast"), alt=found.get("alt"))
+
+
+def _describe(labs: Labs, names: tuple[str, ...]) -> str:
+    shown = {"bilirubin": "bilirubin", "ast": "AST", "alt": "ALT"}
+    parts = []
+    for name in names:
+        value: LabValue | None = getattr(labs, name)
+        if value is not None:
+            parts.append(f"{shown[name]} {value.value:g} ({value.x_uln:.2f} x ULN)")
+    return ", ".join(parts)
+
+
+def severe_tests(labs: Labs, bilirubin_waived: bool = False) -> str | None:
+    """The tests of grade 3 or more, described (None when none is)."""
+    rule = load_protocol()[ids.HEPATIC_SEVERE_LABS]
+    bili_limit = rule.number("bilirubin_x_uln")
+    amin_limit = rule.number("transaminase_x_uln")
+    names: list[str] = []
+    if labs.bilirubin is not None and labs.bilirubin.x_uln > bili_limit and not bilirubin_waived:
+        names.append("bilirubin")
+    names += [n for n in ("ast", "alt") if (v := getattr(labs, n)) and v.x_uln > amin_limit]
+    return _describe(labs, tuple(names)) if names else None
+
+
+def pretreatment_above_limits(doc: CourseDocument) -> str | None:
+    """Pretreatment liver tests (or those before the first dose) above the interruption limits."""
+    rule = load_protocol()[ids.HEPATIC_PRETREATMENT_LIMITS]
+    bili_limit = rule.number("bilirubin_x_uln")
+    amin_limit = rule.number("transaminase_x_uln")
+    first = first_dose_date(doc)
+    sets = [doc.patient.pretreatment]
+    if first is None:
+        sets.append(latest_liver(doc, None, doc.today.date))
+    for labs in sets:
+        names = []
+        if labs.bilirubin is not None and labs.bilirubin.x_uln > bili_limit:
+            names.append("bilirubin")
+        names += [n for n in ("ast", "alt") if (v := getattr(labs, n)) and v.x_uln > amin_limit]
+        if names:
+            return render(ids.HEPATIC_PRETREATMENT_LIMITS, tests=_describe(labs, tuple(names)))
+    return None

@@ -1,0 +1,118 @@
+"""History checks (history.*): a recorded history that breaks the protocol is reported.
+
+The walk keeps the history as recorded (it is what happened); these checks turn
+each break into a `{"code", "message"}` warning of assess and plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import pairwise
+
+from inocds.clinical.course import CourseState
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.heme import count_gate_closed
+from inocds.clinical.rules.text import warning
+from inocds.protocol.loader import load_protocol
+
+__all__ = ["history_warnings"]
+
+
+def _min_interval(state: CourseState) -> list[dict[str, str]]:
+    gap = load_protocol()[ids.HISTORY_MIN_INTERVAL].integer("min_days_between_doses")
+    doses = state.doc.of_type("dose")
+    found = []
+    for before, after in pairwise(doses):
+        days = (after.date - before.date).days
+        if days < gap:
+            found.append(
+                warning(
+                    ids.HISTORY_MIN_INTERVAL,
+                    cycle=after.cycle,
+                    day=after.day,
+                    date=after.date,
+                    days=days,
+                    previous=before.date,
+                )
+            )
+    return found
+
+
+def _start_counts(
+    state: CourseState, start: dt.date, recorded: tuple[float | None, float | None]
+) -> tuple[float | None, float | None]:
+    """A cycle's starting counts: its cycle_start event's, else a labs event of that day."""
+    anc, plt = recorded
+    for e in state.doc.of_type("labs"):
+        if e.date == start and e.labs is not None:
+            anc = anc if anc is not None else e.labs.anc_per_mm3
+            plt = plt if plt is not None else e.labs.platelets_per_mm3
+    return anc, plt
+
+
+def _cycles(state: CourseState) -> list[dict[str, str]]:
+    found = []
+    pre = state.doc.patient.pretreatment
+    for number, cycle in sorted(state.cycles.items()):
+        previous = state.cycles.get(number - 1)
+        if number < 2 or cycle.start is None or previous is None or previous.start is None:
+            continue
+        due = previous.start + dt.timedelta(days=previous.regimen.length_days)
+        if cycle.start < due:
+            found.append(
+                warning(
+                    ids.HISTORY_CYCLE_BEFORE_DUE,
+                    cycle=number,
+                    date=cycle.start,
+                    due=due,
+                    previous=number - 1,
+                    previous_start=previous.start,
+                    length=previous.regimen.length_days,
+                )
+            )
+        anc, plt = _start_counts(state, cycle.start, cycle.counts)
+        if anc is None or plt is None:
+            continue
+        prior = previous.counts
+        if number == 2:
+            prior = (
+                prior[0] if prior[0] is not None else pre.anc_per_mm3,
+                prior[1] if prior[1] is not None else pre.platelets_per_mm3,
+            )
+        gate = count_gate_closed((pre.anc_per_mm3, pre.platelets_per_mm3), (anc, plt), prior)
+        if gate is not None and 1 in cycle.given:
+            found.append(
+                warning(
+                    ids.HISTORY_GATE_NOT_MET,
+                    cycle=number,
+                    date=cycle.start,
+                    anc=f"{anc:g}",
+                    platelets=f"{plt:g}",
+                    gate=gate,
+                )
+            )
+    return found
+
+
+def _without_start(state: CourseState) -> list[dict[str, str]]:
+    started = {e.cycle for e in state.doc.of_type("cycle_start")}
+    found = []
+    for e in state.doc.of_type("dose"):
+        if e.cycle not in started and e.cycle is not None:
+            cycle = state.cycles.get(e.cycle)
+            start = cycle.start if cycle else e.date
+            found.append(
+                warning(
+                    ids.HISTORY_DOSE_WITHOUT_CYCLE_START,
+                    cycle=e.cycle,
+                    day=e.day,
+                    date=e.date,
+                    start=start,
+                )
+            )
+    return found
+
+
+def history_warnings(state: CourseState) -> list[dict[str, str]]:
+    """Every break of the protocol in the recorded history, in a stable order."""
+    return _min_interval(state) + _cycles(state) + _without_start(state)

@@ -1,0 +1,99 @@
+"""Plausibility of input (exit 2 / 422): counts per mm3 (data.count_units), BMI (data.bmi).
+
+A count such as platelets 80 or ANC 1.5 is a count in 10^3/uL (10^9/L) read as
+per mm3; the refusal says what was probably meant. Height and weight must fit one
+person; the refusal suggests inches or pounds where that explains the slip.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.text import render
+from inocds.clinical.validation import FieldError, Num, Spec
+from inocds.protocol.loader import load_protocol
+
+__all__ = ["Count", "bmi_errors"]
+
+_NAMES = {"platelets": "platelets", "anc": "ANC", "blasts": "blasts"}
+
+
+class Count(Spec):
+    """A cell count per mm3: a whole number within [0, hi], 0 or at least the family's minimum."""
+
+    __slots__ = ("hi", "kind")
+
+    def __init__(self, kind: str, hi: float) -> None:
+        self.kind = kind
+        self.hi = hi
+
+    def _minimum(self) -> float:
+        rule = load_protocol()[ids.DATA_COUNT_UNITS]
+        if self.kind == "platelets":
+            return rule.number("min_platelets_per_mm3")
+        if self.kind == "anc":
+            return rule.number("min_anc_per_mm3")
+        return 0.0
+
+    def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
+        cleaned = Num(0, self.hi).check(value, path, errors)
+        if cleaned is None:
+            return None
+        name = _NAMES[self.kind]
+        minimum = self._minimum()
+        if 0 < cleaned < minimum:
+            factor = load_protocol()[ids.DATA_COUNT_UNITS].number("per_mm3_per_10e3_per_ul")
+            message = render(
+                ids.DATA_COUNT_UNITS,
+                "small",
+                name=name,
+                value=cleaned,
+                suggested=cleaned * factor,
+                minimum=minimum,
+            )
+            errors.append(FieldError(path, message))
+            return None
+        if cleaned != math.floor(cleaned):
+            errors.append(
+                FieldError(path, render(ids.DATA_COUNT_UNITS, "fraction", name=name, value=cleaned))
+            )
+            return None
+        return float(cleaned)
+
+
+def _hint(height_cm: float, weight_kg: float, low: float, high: float) -> str:
+    rule = load_protocol()[ids.DATA_BMI]
+    inch, pound = rule.number("cm_per_inch"), rule.number("lb_per_kg")
+    hints = []
+    as_cm = height_cm * inch
+    if (
+        low <= weight_kg / (as_cm / 100) ** 2 <= high
+        or low <= (weight_kg / pound) / (as_cm / 100) ** 2 <= high
+    ):
+        hints.append(render(ids.DATA_BMI, "inches", height=height_cm, converted=as_cm))
+    as_kg = weight_kg / pound
+    if any(low <= as_kg / (h / 100) ** 2 <= high for h in (height_cm, as_cm)):
+        hints.append(render(ids.DATA_BMI, "pounds", weight=weight_kg, converted=as_kg))
+    return "".join(hints)
+
+
+def bmi_errors(height_cm: float, weight_kg: float, prefix: str = "") -> list[FieldError]:
+    """Errors naming height and weight when their BMI is outside the plausible range."""
+    rule = load_protocol()[ids.DATA_BMI]
+    low, high = rule.number("min_kg_per_m2"), rule.number("max_kg_per_m2")
+    bmi = weight_kg / (height_cm / 100) ** 2
+    if low <= bmi <= high:
+        return []
+    message = render(
+        ids.DATA_BMI,
+        height=height_cm,
+        weight=weight_kg,
+        bmi=bmi,
+        hint=_hint(height_cm, weight_kg, low, high),
+    )
+    return [
+        FieldError(f"{prefix}height_cm", message),
+        FieldError(f"{prefix}weight_kg", message),
+    ]

@@ -1,0 +1,66 @@
+"""Message templates of the protocol, filled with the rule's params and the case's values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inocds.clinical.reasons import Reason, cite
+from inocds.protocol.loader import ProtocolError, load_protocol
+
+__all__ = [
+    "gap_days",
+    "ge14_days",
+    "param",
+    "recheck",
+    "render",
+    "say",
+    "warning",
+    "window_days",
+]
+
+
+def render(rule_id: str, key: str = "message", **values: Any) -> str:
+    """The rule's template `key` with `{param}` from its params and `{name}` from `values`."""
+    rule = load_protocol()[rule_id]
+    template = rule.messages.get(key)
+    if template is None:
+        raise ProtocolError(f"{rule_id} has no message template {key!r}")
+    return template.format(**{**rule.params, **values})
+
+
+def say(rule_id: str, key: str = "message", **values: Any) -> Reason:
+    """A Reason for `rule_id` with its rendered template."""
+    return cite(rule_id, render(rule_id, key, **values))
+
+
+def warning(rule_id: str, key: str = "message", **values: Any) -> dict[str, str]:
+    """A `{"code", "message"}` warning whose code is the rule id."""
+    return {"code": rule_id, "message": render(rule_id, key, **values)}
+
+
+def param(rule_id: str, name: str) -> str:
+    """A numeric param of a rule as message text (`14`, `0.75`), read from the protocol."""
+    return f"{load_protocol()[rule_id].number(name):g}"
+
+
+def ge14_days() -> str:
+    """interruption.ge14's length in days, as message text."""
+    return param("interruption.ge14", "days")
+
+
+def gap_days() -> str:
+    """schedule.min_interval's days between doses, as message text."""
+    return param("schedule.min_interval", "min_days_between_doses")
+
+
+def window_days() -> str:
+    """schedule.window's days either side, as message text."""
+    return param("schedule.window", "window_days")
+
+
+def recheck(rule_id: str) -> str | None:
+    """The rule's recheck condition (what must be true before the dose goes ahead), if any."""
+    protocol = load_protocol()
+    if rule_id not in protocol or "recheck" not in protocol[rule_id].messages:
+        return None
+    return render(rule_id, "recheck")

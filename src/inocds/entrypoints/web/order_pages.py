@@ -1,0 +1,197 @@
+"""Order steps on the order page (issue 11, item 4), beside the order routes of router.py.
+
+- POST /orders/{id}/verify-dose: a blind verification from the pharmacist's own dose.
+- POST /orders/{id}/return: after a mismatch, the pharmacist confirms sending it back.
+- POST /orders/{id}/resign: a returned order signed again with the latest measurements.
+- POST /orders/{id}/administration: the infusion's end, volume or a later reaction.
+Each refused form comes back on the order page with what was typed and its errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from inocds.clinical.validation import InputError
+from inocds.entrypoints.api.clock import Now, Today
+from inocds.entrypoints.api.deps import SessionDep
+from inocds.entrypoints.web.forms import Form
+from inocds.entrypoints.web.router import (
+    Login,
+    PageRoute,
+    PostedForm,
+    WebLogin,
+    _order_page,
+    templates,
+)
+from inocds.services import order_steps
+from inocds.services.errors import NotFound, ServiceError
+
+__all__ = ["order_steps_router"]
+
+templates.env.globals.setdefault("Form", Form)  # order.html builds its extra forms' blanks
+
+
+def _refused(
+    request: Request,
+    session: Any,
+    login: Login,
+    order_id: int,
+    now: Any,
+    form: Form,
+    refusal: ServiceError | InputError | None,
+) -> HTMLResponse:
+    if isinstance(refusal, NotFound):
+        raise refusal
+    status = 422
+    if refusal is not None:
+        session.rollback()
+        form.refuse(refusal)
+        status = refusal.status_code if isinstance(refusal, ServiceError) else 422
+    return _order_page(request, session, login, order_id, now, {form.name: form}, status)
+
+
+def _done(order_id: int, saved: str) -> RedirectResponse:
+    return RedirectResponse(f"/orders/{order_id}?saved={saved}", status_code=303)
+
+
+def _version(form: Form) -> int | None:
+    value = form.number("version", integer=True, low=1)
+    return None if value is None else int(value)
+
+
+def _verification_routes(router: APIRouter) -> None:
+    @router.post("/orders/{order_id}/verify-dose", response_class=HTMLResponse)
+    def verify_dose(
+        request: Request,
+        session: SessionDep,
+        login: WebLogin,
+        posted: PostedForm,
+        order_id: int,
+        now: Now,
+    ) -> Response:
+        form = Form("verify_dose", values=posted, inputs=frozenset({"dose_mg"}))
+        dose = form.number("dose_mg", required=True, low=0.01, high=20)
+        version = _version(form)
+        if dose is None:
+            return _refused(request, session, login, order_id, now, form, None)
+        try:
+            order_steps.verify_own_dose(session, login.user, order_id, dose, version, now)
+        except (ServiceError, InputError) as refusal:
+            return _refused(request, session, login, order_id, now, form, refusal)
+        return _done(order_id, "verified")
+
+    @router.post("/orders/{order_id}/return", response_class=HTMLResponse)
+    def return_order(
+        request: Request,
+        session: SessionDep,
+        login: WebLogin,
+        posted: PostedForm,
+        order_id: int,
+        now: Now,
+    ) -> Response:
+        form = Form("return", values=posted, inputs=frozenset({"dose_mg"}))
+        values = {
+            name: form.number(name, low=0.01, high=400)
+            for name in ("height_cm", "weight_kg", "dose_mg")
+        }
+        version = _version(form)
+        if form.failed:
+            return _refused(request, session, login, order_id, now, form, None)
+        try:
+            order_steps.return_order(session, login.user, order_id, **values, version=version)
+        except (ServiceError, InputError) as refusal:
+            return _refused(request, session, login, order_id, now, form, refusal)
+        return _done(order_id, "returned")
+
+
+def _signing_routes(router: APIRouter) -> None:
+    @router.post("/orders/{order_id}/resign", response_class=HTMLResponse)
+    def resign(
+        request: Request,
+        session: SessionDep,
+        login: WebLogin,
+        posted: PostedForm,
+        order_id: int,
+        now: Now,
+        today: Today,
+    ) -> Response:
+        form = Form(
+            "resign",
+            values=posted,
+            inputs=frozenset({"override_reason", "weight_change_acknowledged"}),
+        )
+        reason = form.text("override_reason", max_length=500)
+        version = _version(form)
+        if form.failed:
+            return _refused(request, session, login, order_id, now, form, None)
+        try:
+            order_steps.resign(
+                session,
+                login.user,
+                order_id,
+                today,
+                override_reason=reason,
+                weight_change_acknowledged=form.checked("weight_change_acknowledged"),
+                version=version,
+                now=now,
+            )
+        except (ServiceError, InputError) as refusal:
+            return _refused(request, session, login, order_id, now, form, refusal)
+        return _done(order_id, "signed")
+
+
+def _completion_routes(router: APIRouter) -> None:
+    """The administration record completed after the infusion."""
+
+    @router.post("/orders/{order_id}/administration", response_class=HTMLResponse)
+    def complete(
+        request: Request,
+        session: SessionDep,
+        login: WebLogin,
+        posted: PostedForm,
+        order_id: int,
+        now: Now,
+        today: Today,
+    ) -> Response:
+        names = {"ended_at", "volume_ml", "reaction_grade", "reaction_name", "reaction_onset"}
+        form = Form("complete", values=posted, inputs=frozenset(names))
+        ended = form.moment("ended_at")
+        volume = form.number("volume_ml", low=0.1, high=1000)
+        grade = form.number("reaction_grade", integer=True, low=1, high=5)
+        name = form.text("reaction_name", max_length=200)
+        onset = form.moment("reaction_onset")
+        reaction = None
+        if grade is not None:
+            if onset is None:
+                form.error("reaction_onset", "give the time the reaction began")
+            reaction = {"grade": int(grade), "name": name, "onset": onset}
+        elif name or onset:
+            form.error("reaction_grade", "give the grade of the reaction")
+        if form.failed:
+            return _refused(request, session, login, order_id, now, form, None)
+        try:
+            order_steps.complete_administration(
+                session,
+                login.user,
+                order_id,
+                today,
+                now,
+                ended_at=ended,
+                volume_ml=volume,
+                reaction=reaction,
+            )
+        except (ServiceError, InputError) as refusal:
+            return _refused(request, session, login, order_id, now, form, refusal)
+        return _done(order_id, "administered")
+
+
+def order_steps_router() -> APIRouter:
+    """The order page's extra steps (HTML, outside the OpenAPI document)."""
+    router = APIRouter(include_in_schema=False, route_class=PageRoute)
+    _verification_routes(router)
+    _signing_routes(router)
+    _completion_routes(router)
+    return router

@@ -1,0 +1,76 @@
+"""Times of an order follow each other: signed, verified, made, started, ended.
+
+`orders.prepare` and `orders.administer` call these checks (issue 11, item 4): a dose
+recorded as given before its order was signed, or a bag made before the order was
+verified, is refused (422, naming the field). Stamps are compared to the minute,
+because the forms enter minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inocds.adapters.db.models import Order, Preparation, Verification
+from inocds.clinical.validation import FieldError, InputError
+
+__all__ = ["check_administration_times", "check_preparation_times"]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _minute(moment: dt.datetime) -> dt.datetime:
+    return _aware(moment).replace(second=0, microsecond=0)
+
+
+def _shown(moment: dt.datetime, like: dt.datetime) -> str:
+    return _aware(moment).astimezone(like.tzinfo).isoformat(timespec="minutes")
+
+
+def check_preparation_times(
+    session: Session, order: Order, reconstituted_at: dt.datetime, diluted_at: dt.datetime | None
+) -> None:
+    """The bag is made after the order was verified: its dilution (or, without one, its
+    reconstitution) is not before the verification. A shared vial may be older."""
+    verification = session.scalar(select(Verification).where(Verification.order_id == order.id))
+    if verification is None:
+        return
+    made = diluted_at or reconstituted_at
+    field = "diluted_at" if diluted_at else "reconstituted_at"
+    if made < _minute(verification.verified_at):
+        raise InputError(
+            [
+                FieldError(
+                    field,
+                    f"must not be before the verification of the order "
+                    f"({_shown(verification.verified_at, made)})",
+                )
+            ]
+        )
+
+
+def check_administration_times(
+    order: Order, preparation: Preparation, started_at: dt.datetime, ended_at: dt.datetime | None
+) -> None:
+    """The infusion starts after the order was signed and the bag was made; it ends after."""
+    limits = [
+        (_minute(order.signed_at), "the order was signed"),
+        (_aware(preparation.reconstituted_at), "the vial was reconstituted"),
+    ]
+    if preparation.diluted_at is not None:
+        limits.append((_aware(preparation.diluted_at), "the dose was diluted"))
+    for limit, what in limits:
+        if started_at < limit:
+            raise InputError(
+                [
+                    FieldError(
+                        "started_at", f"must not be before {what} ({_shown(limit, started_at)})"
+                    )
+                ]
+            )
+    if ended_at is not None and ended_at < started_at:
+        raise InputError([FieldError("ended_at", "must not be before started_at")])
