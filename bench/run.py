@@ -228,6 +228,16 @@ def assess_in_process(runs: int | None) -> dict[str, Any]:
     return figures
 
 
+@benchmark("http")
+def http(runs: int | None) -> dict[str, Any]:
+    """Throughput and latency ratios through real servers (bench/http_bench.py)."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    figures: dict[str, Any] = importlib.import_module("http_bench").http_figures()
+    return figures
+
+
 @benchmark("vial_plan")
 def vial_plan(runs: int | None) -> dict[str, Any]:
     """`vial-plan` on a 200-dose day, and against an exhaustive search (bench/vial_bench.py)."""
@@ -252,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
     RESULTS.mkdir(parents=True, exist_ok=True)
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
     for name in args.names or list(BENCHMARKS):
         figures = BENCHMARKS[name](args.runs)
         figures.setdefault("benchmark", name)
@@ -261,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
         headline = figures.get("median_ms")
         print(f"{name}: median {headline} ms -> {path}")
+    table = importlib.import_module("targets").write_table(RESULTS)
+    print(table)
     return 0
 
 

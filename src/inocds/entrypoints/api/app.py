@@ -15,6 +15,7 @@ from inocds.entrypoints.api.access_middleware import AccessLogMiddleware
 from inocds.entrypoints.api.audit_router import audit_router
 from inocds.entrypoints.api.auth_router import auth_router
 from inocds.entrypoints.api.calculations_router import calculations_router
+from inocds.entrypoints.api.contract_asgi import ContractFastPath
 from inocds.entrypoints.api.courses_router import courses_router
 from inocds.entrypoints.api.deps import ERROR_BODY, SESSION_COOKIE, document_security
 from inocds.entrypoints.api.error_handlers import install_error_handlers
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     pool = pool_settings()
     in_flight = pool["pool_size"] + pool["max_overflow"]  # one connection per request at most
-    app.add_middleware(RequestGuard, max_in_flight=in_flight)  # outermost: never a traceback
+    app.add_middleware(RequestGuard, max_in_flight=in_flight)  # never a traceback
     document_security(app)
     document_error_answers(app, ERROR_BODY)
     app.include_router(calculations_router())
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pharmacy_router())  # the pharmacist's day and the waste ledger
     app.include_router(order_steps_router())  # blind check, return, re-sign, completion
     install_web(app)  # the care team's pages and /static
+    app.add_middleware(ContractFastPath)  # outermost: the stateless commands skip the stack
 
     @app.get("/healthz", tags=["service"], summary="Liveness")
     def healthz() -> dict[str, str]:

@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inocds.settings import Settings
 
-__all__ = ["CONTENT_SECURITY_POLICY", "SecurityMiddleware"]
+__all__ = ["BASE_HEADERS", "CONTENT_SECURITY_POLICY", "SecurityMiddleware"]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -48,7 +48,7 @@ _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _HSTS = "max-age=31536000; includeSubDomains"
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
-_BASE_HEADERS = (
+BASE_HEADERS = (
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),  # not no-referrer: browsers would send Origin: null
@@ -150,7 +150,7 @@ class SecurityMiddleware:
         await self.app(scope, receive, send_with_headers)
 
     def _extra_headers(self, scope: Scope, path: str) -> list[tuple[bytes, bytes]]:
-        extra = list(_BASE_HEADERS)
+        extra = list(BASE_HEADERS)
         if scope.get("scheme") == "https":
             extra.append((b"strict-transport-security", _HSTS.encode()))
         if not path.startswith("/static/"):
@@ -211,7 +211,7 @@ async def _refuse_cross_site(scope: Scope, send: Send, origin: str) -> None:
         (b"content-length", str(len(body)).encode()),
         (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
         (b"cache-control", b"no-store"),
-        *_BASE_HEADERS,
+        *BASE_HEADERS,
     ]
     await send({"type": "http.response.start", "status": 403, "headers": headers})
     await send({"type": "http.response.body", "body": body})
