@@ -60,7 +60,13 @@ def _order(factory: Factory, physician: Any) -> tuple[int, int]:
                 measured_on=DAY1,
             ),
         )
-        pretreatment = {"anc_per_mm3": 1500, "platelets_per_mm3": 70000}
+        pretreatment = {  # counts and liver tests: labs.missing holds a first dose without them
+            "anc_per_mm3": 1500,
+            "platelets_per_mm3": 70000,
+            "bilirubin": {"value": 0.6, "uln": 1.2},
+            "ast": {"value": 25, "uln": 40},
+            "alt": {"value": 22, "uln": 40},
+        }
         course = courses.create_course(s, physician, patient.id, True, pretreatment, DAY1)
         order = orders.sign(s, physician, course.id, orders.OrderInput(1, 1, 0.8, DAY1), DAY1)
         return patient.id, order.id

@@ -29,7 +29,17 @@ def waste_router() -> APIRouter:
     def month_json(session: SessionDep, user: Reader, now: Now, month: Month = None) -> Any:
         return waste.report_json(waste.monthly_report(session, user, _month(month, now)))
 
-    @router.get("/api/v1/waste.csv", summary="The waste ledger of a month, as CSV")
+    @router.get(
+        "/api/v1/waste.csv",
+        summary="The waste ledger of a month, as CSV",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "One row per wasted amount, with its reason and cost",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        },
+    )
     def month_csv(session: SessionDep, user: Reader, now: Now, month: Month = None) -> Response:
         report = waste.monthly_report(session, user, _month(month, now))
         return Response(

@@ -47,9 +47,24 @@ def _base(request: Request) -> str:
     return f"{str(request.base_url).rstrip('/')}/fhir"
 
 
+_FHIR_JSON = {"application/fhir+json": {"schema": {"type": "object"}}}
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A FHIR R4 resource or Bundle", "content": _FHIR_JSON},
+    **{
+        status: {
+            "description": "An OperationOutcome naming the problem (FHIR), or the service's "
+            "`{errors}` answer where the login or the role refuses first",
+            "content": {**_FHIR_JSON, "application/json": {"schema": {"type": "object"}}},
+        }
+        for status in (400, 403, 404, 409, 412, 422)
+    },
+}
+"""What the FHIR routes answer, as the OpenAPI document says it (application/fhir+json)."""
+
+
 def fhir_router() -> APIRouter:
     """The FHIR R4 routes."""
-    router = APIRouter(prefix="/fhir", tags=["fhir"])
+    router = APIRouter(prefix="/fhir", tags=["fhir"], responses=_ANSWERS)
 
     @router.get("/metadata", summary="CapabilityStatement")
     def metadata(request: Request, user: Clinician) -> JSONResponse:
