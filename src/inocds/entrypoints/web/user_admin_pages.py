@@ -29,7 +29,7 @@ from inocds.entrypoints.web.kit import (
     WebLogin,
     render,
 )
-from inocds.services import auth, users
+from inocds.services import accounts, users
 from inocds.services.errors import NotFound, ServiceError
 from inocds.services.records import ROLES, User
 
@@ -49,14 +49,14 @@ def _users_page(
     action: Form | None = None,
     target: int | None = None,
 ) -> HTMLResponse:
-    accounts = auth.list_users(session, login.user)
+    listed = accounts.list_users(session, login.user)
     return render(
         request,
         "users.html",
         login,
         status_code,
         form=Form("user"),
-        accounts=accounts,
+        accounts=listed,
         action_form=action,
         action_target=target,
     )
