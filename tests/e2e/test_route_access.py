@@ -20,7 +20,8 @@ from fastapi.testclient import TestClient
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import ROLES, User
 from inocds.entrypoints.api import create_app
-from inocds.services.auth import create_user, issue_token
+from inocds.services.accounts import create_user
+from inocds.services.auth import issue_token
 from inocds.settings import Settings
 
 OPEN_ROUTES = frozenset(

@@ -21,7 +21,7 @@ from tests.integration.databases import empty_database
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import AuditEntry, Patient, User
 from inocds.entrypoints.api import clock, create_app
-from inocds.services.auth import create_user
+from inocds.services.accounts import create_user
 from inocds.settings import Settings
 
 DAY = dt.date(2026, 5, 4)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import AuditEntry, Patient
 from inocds.entrypoints.api import create_app
+from inocds.services.accounts import create_user
 from inocds.services.audit import (
     GENESIS_HASH,
     count,
@@ -27,7 +28,7 @@ from inocds.services.audit import (
     to_json,
     verify,
 )
-from inocds.services.auth import create_user, issue_token
+from inocds.services.auth import issue_token
 from inocds.settings import Settings
 
 CLI_TIMEOUT_S = 60.0

@@ -20,7 +20,7 @@ from inocds.adapters.db.models import ApiToken, AuditEntry, User, WebSession
 from inocds.clinical.validation import InputError
 from inocds.entrypoints.api import create_app
 from inocds.entrypoints.api.deps import CSRF_HEADER, SESSION_COOKIE
-from inocds.services import auth
+from inocds.services import accounts, auth
 from inocds.services.errors import Conflict, Forbidden
 from inocds.settings import Settings
 
@@ -62,7 +62,7 @@ def test_hash_password_is_salted_argon2id_and_verifies_only_the_password() -> No
 def test_create_user_stores_a_hash_and_audits_without_it(session_factory: Factory) -> None:
     """The account keeps only the argon2 hash; its audit entry shows the password redacted."""
     with transaction(session_factory) as session:
-        user = auth.create_user(session, None, _name("New"), "N. Ew", "nurse", TEST_PASSWORD)
+        user = accounts.create_user(session, None, _name("New"), "N. Ew", "nurse", TEST_PASSWORD)
         user_id, stored = user.id, user.password_hash
     assert auth.verify_password(stored, TEST_PASSWORD)
     (after,) = _audit_after(session_factory, "user.create", user_id)
@@ -75,7 +75,7 @@ def test_create_user_names_every_bad_field(session_factory: Factory) -> None:
     """A bad role, username and short password are all reported at once."""
     name = "bad name!"
     with pytest.raises(InputError) as caught, transaction(session_factory) as session:
-        auth.create_user(session, None, name, "", "surgeon", "short")
+        accounts.create_user(session, None, name, "", "surgeon", "short")
     assert {e.field for e in caught.value.errors} == {"username", "role", "password"}
 
 
@@ -83,9 +83,9 @@ def test_create_user_refuses_a_taken_username_whatever_its_case(session_factory:
     """Usernames are unique without regard to case: the second gets Conflict on `username`."""
     name = _name("dup")
     with transaction(session_factory) as session:
-        auth.create_user(session, None, name, "", "physician", TEST_PASSWORD)
+        accounts.create_user(session, None, name, "", "physician", TEST_PASSWORD)
     with pytest.raises(Conflict) as caught, transaction(session_factory) as session:
-        auth.create_user(session, None, name.upper(), "", "nurse", TEST_PASSWORD)
+        accounts.create_user(session, None, name.upper(), "", "nurse", TEST_PASSWORD)
     assert caught.value.field == "username"
 
 
@@ -93,7 +93,7 @@ def test_only_an_admin_creates_accounts(session_factory: Factory, make_user: Mak
     """A physician may not create an account (Forbidden on `role`)."""
     physician = make_user(session_factory, "physician")
     with pytest.raises(Forbidden), transaction(session_factory) as session:
-        auth.create_user(session, physician, _name(), "", "admin", TEST_PASSWORD)
+        accounts.create_user(session, physician, _name(), "", "admin", TEST_PASSWORD)
 
 
 def test_right_password_authenticates(session_factory: Factory, make_user: MakeUser) -> None:
@@ -202,9 +202,9 @@ def test_stale_update_writes_nothing(session_factory: Factory, make_user: MakeUs
     """An update carrying an old version gets Conflict; the account and the audit are unchanged."""
     admin, nurse = make_user(session_factory, "admin"), make_user(session_factory, "nurse")
     with transaction(session_factory) as session:
-        auth.update_user(session, admin, nurse.id, 1, full_name="First Edit")
+        accounts.update_user(session, admin, nurse.id, 1, full_name="First Edit")
     with pytest.raises(Conflict), transaction(session_factory) as session:
-        auth.update_user(session, admin, nurse.id, 1, role="physician")
+        accounts.update_user(session, admin, nurse.id, 1, role="physician")
     with session_factory() as session:
         stored = session.get(User, nurse.id)
         assert stored is not None
@@ -218,11 +218,11 @@ def test_a_racing_update_with_the_same_version_loses(
     """Of two writers that both read version 1, the one committing second gets Conflict."""
     admin, nurse = make_user(session_factory, "admin"), make_user(session_factory, "nurse")
     with session_factory() as slow:
-        assert auth.get_user(slow, admin, nurse.id).version == 1  # read before the other write
+        assert accounts.get_user(slow, admin, nurse.id).version == 1  # read before the other write
         with transaction(session_factory) as fast:
-            auth.update_user(fast, admin, nurse.id, 1, full_name="Fast")
+            accounts.update_user(fast, admin, nurse.id, 1, full_name="Fast")
         with pytest.raises(Conflict):
-            auth.update_user(slow, admin, nurse.id, 1, full_name="Slow")
+            accounts.update_user(slow, admin, nurse.id, 1, full_name="Slow")
         slow.rollback()
     with session_factory() as session:
         stored = session.get(User, nurse.id)
@@ -234,7 +234,7 @@ def test_the_last_admin_stays_admin(fresh_session_factory: Factory, make_user: M
     admin = make_user(fresh_session_factory, "admin")
     for change in ({"role": "nurse"}, {"active": False}):
         with pytest.raises(Conflict), transaction(fresh_session_factory) as session:
-            auth.update_user(session, admin, admin.id, 1, **change)  # type: ignore[arg-type]
+            accounts.update_user(session, admin, admin.id, 1, **change)  # type: ignore[arg-type]
 
 
 # Through HTTP: the request-scoped session, the cookie and its CSRF token.

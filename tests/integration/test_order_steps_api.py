@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 from inocds.adapters.db.engine import transaction
 from inocds.entrypoints.api import clock, create_app
 from inocds.services import courses, orders, patients
-from inocds.services.auth import create_user, issue_token
+from inocds.services.accounts import create_user
+from inocds.services.auth import issue_token
 from inocds.settings import Settings
 
 DAY1 = dt.date(2026, 5, 4)

@@ -24,9 +24,10 @@ from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import AuditEntry, Order
 from inocds.entrypoints.api import create_app
 from inocds.services import courses, orders, patients
+from inocds.services.accounts import create_user
 from inocds.services.audit import legacy_hash
 from inocds.services.audit_verify import anchor, verify_all
-from inocds.services.auth import create_user, issue_token
+from inocds.services.auth import issue_token
 from inocds.settings import Settings
 
 Factory = sessionmaker[Session]

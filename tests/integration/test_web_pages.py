@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import Patient
 from inocds.entrypoints.api import clock, create_app
-from inocds.services.auth import create_user
+from inocds.services.accounts import create_user
 from inocds.settings import Settings
 
 DAY1 = dt.date(2026, 5, 4)

@@ -133,8 +133,8 @@ def _interactions(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from inocds.adapters.db.migrate import upgrade
     from inocds.entrypoints.api import create_app
+    from inocds.services.database import upgrade
     from inocds.settings import load_settings
 
     if args.workers < 1:

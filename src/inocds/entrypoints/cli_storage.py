@@ -45,7 +45,7 @@ def _database_url() -> str:
 
 
 def _db_upgrade() -> int:
-    from inocds.adapters.db.migrate import head_revision, upgrade
+    from inocds.services.database import head_revision, upgrade
 
     upgrade(_database_url())
     sys.stdout.write(f"database at revision {head_revision()}\n")
@@ -53,21 +53,17 @@ def _db_upgrade() -> int:
 
 
 def _audit_verify(anchor_text: str | None) -> int:
-    from inocds.adapters.db.engine import make_engine, make_session_factory
     from inocds.services.audit import count
     from inocds.services.audit_verify import parse_anchor, verify_all
+    from inocds.services.database import session_at
 
     if anchor_text is not None and parse_anchor(anchor_text) is None:
         message = "expected ID:HASH as printed by `inocds audit anchor`"
         sys.stdout.write(json.dumps({"errors": [{"field": "anchor", "message": message}]}) + "\n")
         return 2
-    engine = make_engine(_database_url())
-    try:
-        with make_session_factory(engine)() as session:
-            problems = verify_all(session, anchor_text)
-            entries = count(session)
-    finally:
-        engine.dispose()
+    with session_at(_database_url()) as session:
+        problems = verify_all(session, anchor_text)
+        entries = count(session)
     if problems:
         sys.stdout.write(f"audit chain BROKEN: {len(problems)} problem(s) in {entries} entries\n")
         for problem in problems:
@@ -78,15 +74,11 @@ def _audit_verify(anchor_text: str | None) -> int:
 
 
 def _audit_anchor() -> int:
-    from inocds.adapters.db.engine import make_engine, make_session_factory
     from inocds.services.audit_verify import anchor
+    from inocds.services.database import session_at
 
-    engine = make_engine(_database_url())
-    try:
-        with make_session_factory(engine)() as session:
-            sys.stdout.write(anchor(session) + "\n")
-    finally:
-        engine.dispose()
+    with session_at(_database_url()) as session:
+        sys.stdout.write(anchor(session) + "\n")
     return 0
 
 

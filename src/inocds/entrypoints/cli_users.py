@@ -54,10 +54,10 @@ def _password(from_stdin: bool) -> str | None:
 
 
 def _user_add(args: argparse.Namespace) -> int:
-    from inocds.adapters.db.engine import make_engine, make_session_factory, transaction
-    from inocds.adapters.db.migrate import upgrade
     from inocds.clinical.validation import InputError
-    from inocds.services.auth import create_user, user_json
+    from inocds.services.accounts import create_user
+    from inocds.services.auth import user_json
+    from inocds.services.database import transaction_at, upgrade
     from inocds.services.errors import ServiceError
     from inocds.settings import load_settings
 
@@ -66,16 +66,13 @@ def _user_add(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     url = load_settings().database_url
     upgrade(url)
-    engine = make_engine(url)
     try:
-        with transaction(make_session_factory(engine)) as session:
+        with transaction_at(url) as session:
             user = create_user(session, None, args.name, args.full_name, args.role, password)
             shown = user_json(user)
     except (InputError, ServiceError) as error:
         _emit(error.to_dict())
         return EXIT_BAD_INPUT
-    finally:
-        engine.dispose()
     _emit(shown)
     return 0
 

@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import User
 from inocds.services.access import require_role
+from inocds.services.accounts import check_account_fields, get_user
 from inocds.services.audit import record
 from inocds.services.auth import (
     InvalidCredentials,
-    check_account_fields,
-    get_user,
     hash_password,
     revoke_credentials,
     user_json,

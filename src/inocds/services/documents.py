@@ -26,7 +26,7 @@ from inocds.adapters.db.models import (
 from inocds.clinical.course import build_course
 from inocds.clinical.documents import parse_course
 from inocds.clinical.validation import InputError
-from inocds.services import courses, orders, patients
+from inocds.services import courses, order_times, orders, patients
 
 __all__ = ["handout_inputs", "order_data", "patient_block", "preparation_data", "worksheet_inputs"]
 
@@ -47,7 +47,7 @@ def _age(born: dt.date, on: dt.date) -> int:
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else orders.aware(moment).isoformat()
+    return None if moment is None else order_times.aware(moment).isoformat()
 
 
 def patient_block(patient: Patient, on: dt.date | None = None) -> dict[str, Any]:
@@ -119,7 +119,7 @@ def _labs(document: dict[str, Any], on: dt.date) -> dict[str, Any]:
 
 def _measurement(session: Session, order: Order, patient_id: int) -> dict[str, Any] | None:
     """The measurement the order's height and weight came from (latest match before signing)."""
-    signed = orders.aware(order.signed_at).date()
+    signed = order_times.aware(order.signed_at).date()
     row = session.scalars(
         select(Measurement)
         .where(

@@ -16,19 +16,25 @@ from sqlalchemy.orm import Session
 from inocds.adapters.db.models import Order, Preparation, Verification
 from inocds.clinical.validation import FieldError, InputError
 
-__all__ = ["check_administration_times", "check_preparation_times"]
+__all__ = ["aware", "check_administration_times", "check_preparation_times", "utc"]
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
+def utc(moment: dt.datetime) -> dt.datetime:
+    """An aware timestamp in UTC, as every timestamp is stored."""
+    return moment.astimezone(dt.UTC)
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """A stored timestamp, aware: SQLite hands back naive UTC values."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _minute(moment: dt.datetime) -> dt.datetime:
-    return _aware(moment).replace(second=0, microsecond=0)
+    return aware(moment).replace(second=0, microsecond=0)
 
 
 def _shown(moment: dt.datetime, like: dt.datetime) -> str:
-    return _aware(moment).astimezone(like.tzinfo).isoformat(timespec="minutes")
+    return aware(moment).astimezone(like.tzinfo).isoformat(timespec="minutes")
 
 
 def check_preparation_times(
@@ -59,10 +65,10 @@ def check_administration_times(
     """The infusion starts after the order was signed and the bag was made; it ends after."""
     limits = [
         (_minute(order.signed_at), "the order was signed"),
-        (_aware(preparation.reconstituted_at), "the vial was reconstituted"),
+        (aware(preparation.reconstituted_at), "the vial was reconstituted"),
     ]
     if preparation.diluted_at is not None:
-        limits.append((_aware(preparation.diluted_at), "the dose was diluted"))
+        limits.append((aware(preparation.diluted_at), "the dose was diluted"))
     for limit, what in limits:
         if started_at < limit:
             raise InputError(

@@ -40,6 +40,7 @@ from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, Forbidden, NotFound
 from inocds.services.order_state import make_room, transition
+from inocds.services.order_times import aware, utc
 from inocds.services.patients import CLINICAL_ROLES, get_patient, latest_measurement
 
 __all__ = [
@@ -392,13 +393,3 @@ def cancel(
         waste.record_cancelled_bag(session, actor, order, dt.datetime.now(dt.UTC))
     transition(session, actor, order, "cancelled", reason)
     return order
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """An aware timestamp in UTC, as every timestamp is stored."""
-    return moment.astimezone(dt.UTC)
-
-
-def aware(moment: dt.datetime) -> dt.datetime:
-    """A stored timestamp, aware: SQLite hands back naive UTC values."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

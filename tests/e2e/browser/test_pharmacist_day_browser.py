@@ -32,7 +32,7 @@ from tests.e2e.servers import free_port
 from inocds.adapters.db.engine import transaction
 from inocds.entrypoints.api import clock, create_app
 from inocds.services import courses, orders, patients
-from inocds.services.auth import create_user
+from inocds.services.accounts import create_user
 from inocds.settings import Settings
 
 pytestmark = pytest.mark.e2e

@@ -22,11 +22,11 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
-from inocds.protocol.loader import load_protocol
+from inocds.adapters.reports.lab_series import Chart, Dose, Series, dose_marks, lab_charts
 
 __all__ = ["PLOT_KEYS", "lab_plots_svg"]
 
@@ -45,192 +45,6 @@ _MUTED = "#555"
 _GRID = "#d9d9d9"
 _THRESHOLD = "#b00020"
 _DOSE = "#6b6b6b"
-
-
-@dataclass(frozen=True)
-class _Point:
-    date: dt.date | None
-    """None: the pretreatment value."""
-    value: float
-    shown: str
-    """The value as read out (with its raw value and ULN for liver tests)."""
-
-
-@dataclass
-class _Series:
-    name: str
-    colour: str
-    marker: str
-    """"circle" or "square"."""
-    points: list[_Point] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Threshold:
-    value: float
-    label: str
-
-
-@dataclass(frozen=True)
-class _Dose:
-    date: dt.date
-    cycle: int | None
-    day: int | None
-    dose_mg_per_m2: float | None
-
-    @property
-    def text(self) -> str:
-        what = f"cycle {self.cycle} day {self.day}" if self.cycle else "dose"
-        amount = f", {self.dose_mg_per_m2:g} mg/m2" if self.dose_mg_per_m2 else ""
-        return f"{self.date.isoformat()} ({what}{amount})"
-
-
-@dataclass(frozen=True)
-class _Chart:
-    key: str
-    title: str
-    unit: str
-    series: tuple[_Series, ...]
-    thresholds: tuple[_Threshold, ...]
-
-
-# ------------------------------------------------------------------ reading the document
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, dt.date) else None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def _count(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def _ratio(block: Mapping[str, Any], name: str) -> tuple[float, str] | None:
-    """(value / ULN, read-out) of a liver test, or None when absent or unusable."""
-    item = block.get(name)
-    if not isinstance(item, Mapping):
-        return None
-    value, uln = _number(item.get("value")), _number(item.get("uln"))
-    if value is None or uln is None or uln <= 0:
-        return None
-    ratio = value / uln
-    return ratio, f"{ratio:.2f} x ULN ({value:g} of ULN {uln:g})"
-
-
-def _lab_blocks(document: Mapping[str, Any]) -> list[tuple[dt.date | None, Mapping[str, Any]]]:
-    """(date or None for pretreatment, block of lab fields), pretreatment first, by date."""
-    blocks: list[tuple[dt.date | None, Mapping[str, Any]]] = []
-    patient = document.get("patient")
-    if isinstance(patient, Mapping) and isinstance(patient.get("pretreatment"), Mapping):
-        blocks.append((None, patient["pretreatment"]))
-    dated: list[tuple[dt.date, int, Mapping[str, Any]]] = []
-    for index, event in enumerate(document.get("events") or ()):
-        if not isinstance(event, Mapping) or event.get("type") not in ("labs", "cycle_start"):
-            continue
-        date = _date(event.get("date"))
-        if date is not None:
-            dated.append((date, index, event))
-    today = document.get("today")
-    if isinstance(today, Mapping) and isinstance(today.get("labs"), Mapping):
-        date = _date(today.get("date"))
-        if date is not None:
-            dated.append((date, len(dated) + 10_000, today["labs"]))
-    blocks.extend((date, block) for date, _, block in sorted(dated, key=lambda x: x[:2]))
-    return blocks
-
-
-def _doses(document: Mapping[str, Any]) -> list[_Dose]:
-    doses = []
-    for event in document.get("events") or ():
-        if not isinstance(event, Mapping) or event.get("type") != "dose":
-            continue
-        date = _date(event.get("date"))
-        if date is None:
-            continue
-        cycle, day = event.get("cycle"), event.get("day")
-        doses.append(
-            _Dose(
-                date,
-                cycle if isinstance(cycle, int) else None,
-                day if isinstance(day, int) else None,
-                _number(event.get("dose_mg_per_m2")),
-            )
-        )
-    return sorted(doses, key=lambda d: d.date)
-
-
-def _add(series: _Series, date: dt.date | None, value: float, shown: str) -> None:
-    if not any(p.date == date and p.value == value for p in series.points):
-        series.points.append(_Point(date, value, shown))
-
-
-def _charts(document: Mapping[str, Any]) -> list[_Chart]:
-    protocol = load_protocol()
-    anc_gate = protocol["heme.anc_gate"].number("anc_per_mm3")
-    platelet_gate = protocol["heme.platelet_gate"].number("platelets_per_mm3")
-    hepatic = protocol["hepatic.interrupt"]
-    bilirubin_limit = hepatic.number("bilirubin_x_uln")
-    transaminase_limit = hepatic.number("transaminase_x_uln")
-
-    anc = _Series("ANC", "#1f5fa8", "circle")
-    platelets = _Series("Platelets", "#6a3d9a", "circle")
-    bilirubin = _Series("Bilirubin", "#9a4a00", "circle")
-    ast = _Series("AST", "#a31f34", "circle")
-    alt = _Series("ALT", "#1b6e43", "square")
-    for date, block in _lab_blocks(document):
-        for series, name in ((anc, "anc_per_mm3"), (platelets, "platelets_per_mm3")):
-            value = _number(block.get(name))
-            if value is not None and value >= 0:
-                _add(series, date, value, f"{_count(value)}/mm3")
-        for series, name in ((bilirubin, "bilirubin"), (ast, "ast"), (alt, "alt")):
-            ratio = _ratio(block, name)
-            if ratio is not None:
-                _add(series, date, *ratio)
-    return [
-        _Chart(
-            "anc",
-            "Absolute neutrophil count (ANC)",
-            "per mm3",
-            (anc,),
-            (_Threshold(anc_gate, f"ANC {_count(anc_gate)}/mm3 (heme.anc_gate)"),),
-        ),
-        _Chart(
-            "platelets",
-            "Platelets",
-            "per mm3",
-            (platelets,),
-            (
-                _Threshold(
-                    platelet_gate, f"Platelets {_count(platelet_gate)}/mm3 (heme.platelet_gate)"
-                ),
-            ),
-        ),
-        _Chart(
-            "bilirubin",
-            "Total bilirubin",
-            "x ULN",
-            (bilirubin,),
-            (_Threshold(bilirubin_limit, f"{bilirubin_limit:g} x ULN (hepatic.interrupt)"),),
-        ),
-        _Chart(
-            "transaminases",
-            "AST and ALT",
-            "x ULN",
-            (ast, alt),
-            (_Threshold(transaminase_limit, f"{transaminase_limit:g} x ULN (hepatic.interrupt)"),),
-        ),
-    ]
 
 
 # ------------------------------------------------------------------ drawing
@@ -280,7 +94,7 @@ class _Frame:
         return self.y1 - value / self.top * (self.y1 - self.y0)
 
 
-def _frame(chart: _Chart, doses: Sequence[_Dose], ticks: Sequence[float]) -> _Frame:
+def _frame(chart: Chart, doses: Sequence[Dose], ticks: Sequence[float]) -> _Frame:
     dates = [p.date for s in chart.series for p in s.points if p.date is not None]
     dates += [d.date for d in doses]
     has_before = any(p.date is None for s in chart.series for p in s.points)
@@ -309,7 +123,7 @@ def _date_ticks(frame: _Frame) -> list[dt.date]:
     return [frame.first + dt.timedelta(days=d) for d in days]
 
 
-def _marker(series: _Series, x: float, y: float, tip: str) -> str:
+def _marker(series: Series, x: float, y: float, tip: str) -> str:
     title = f"<title>{escape(tip)}</title>"
     if series.marker == "square":
         return (
@@ -319,7 +133,7 @@ def _marker(series: _Series, x: float, y: float, tip: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{series.colour}">{title}</circle>'
 
 
-def _description(chart: _Chart, doses: Sequence[_Dose]) -> str:
+def _description(chart: Chart, doses: Sequence[Dose]) -> str:
     parts = []
     for series in chart.series:
         if series.points:
@@ -338,7 +152,7 @@ def _description(chart: _Chart, doses: Sequence[_Dose]) -> str:
     return " ".join(parts)
 
 
-def _svg(chart: _Chart, doses: Sequence[_Dose], id_prefix: str) -> str:
+def _svg(chart: Chart, doses: Sequence[Dose], id_prefix: str) -> str:
     values = [p.value for s in chart.series for p in s.points]
     top = max([*values, *(t.value for t in chart.thresholds)], default=1.0) * 1.12
     ticks = _nice_ticks(top)
@@ -446,6 +260,6 @@ def lab_plots_svg(document: Mapping[str, Any], id_prefix: str = "plot-") -> dict
     `id_prefix` starts the ids of each chart's title and description (unique per page).
     Missing or malformed values are skipped; with none, the chart says so.
     """
-    doses = _doses(document)
+    doses = dose_marks(document)
     prefix = re.sub(r"[^A-Za-z0-9_-]", "", id_prefix)
-    return {chart.key: _svg(chart, doses, prefix) for chart in _charts(document)}
+    return {chart.key: _svg(chart, doses, prefix) for chart in lab_charts(document)}

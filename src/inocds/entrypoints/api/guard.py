@@ -28,11 +28,11 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import anyio
-from sqlalchemy import exc as sa_exc
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from inocds.clinical.json_limits import MAX_BYTES, has_control_characters, loads
 from inocds.clinical.validation import InputError
+from inocds.services.database import database_failure, is_passing
 
 __all__ = ["ATTEMPTS", "MAX_ROW_ID", "RequestGuard", "RetryGuard", "classify"]
 
@@ -44,7 +44,6 @@ ATTEMPTS = 4
 MAX_ROW_ID = 2**31 - 1
 """The largest id either backend stores (PostgreSQL INTEGER); beyond it nothing is found."""
 _RETRY_AFTER_S = "1"
-_PASSING_SQLSTATES = {"40001", "40P01", "55P03", "57014"}
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -61,31 +60,19 @@ async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str]
     await send({"type": "http.response.body", "body": payload})
 
 
-def _passing(error: BaseException) -> bool:
-    """A database failure that another attempt may not meet (locks, deadlocks, races)."""
-    if isinstance(error, sa_exc.IntegrityError):
-        return True
-    if isinstance(error, sa_exc.PendingRollbackError):
-        return True
-    if isinstance(error, sa_exc.DBAPIError):
-        state = getattr(error.orig, "sqlstate", None)
-        text = str(error.orig).lower()
-        return state in _PASSING_SQLSTATES or "locked" in text or "busy" in text
-    return False
-
-
 def classify(error: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]:
     """The answer to an exception that escaped the application: status, body, headers."""
-    if isinstance(error, sa_exc.IntegrityError):
+    failure = database_failure(error)
+    if failure == "conflict":
         message = "the record was changed by another request at the same time; reload it"
         return 409, _errors("(request)", message), {}
-    if isinstance(error, sa_exc.TimeoutError) or _passing(error):
+    if failure == "busy":
         message = "the database is busy; try again in a moment"
         return 503, _errors("(service)", message), {"Retry-After": _RETRY_AFTER_S}
-    if isinstance(error, (sa_exc.DataError, OverflowError)):
+    if failure == "out_of_range" or isinstance(error, OverflowError):
         message = "a value is outside what the database stores"
         return 422, _errors("(request)", message), {}
-    if isinstance(error, sa_exc.OperationalError):
+    if failure == "unavailable":
         message = "the database is unavailable; try again later"
         return 503, _errors("(service)", message), {"Retry-After": "5"}
     reference = secrets.token_hex(4)
@@ -241,7 +228,7 @@ class RetryGuard:
                 await self.app(scope, _replaying(body or b"", receive), tracking)
                 return
             except Exception as error:
-                if started or not _passing(error) or attempt == self.attempts:
+                if started or not is_passing(error) or attempt == self.attempts:
                     raise
                 _log.info("attempt %d of %s %s: %s", attempt, scope["method"], scope["path"], error)
                 await anyio.sleep(random.uniform(0.01, 0.05) * attempt)

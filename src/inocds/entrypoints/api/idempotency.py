@@ -23,9 +23,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from inocds.adapters.db.engine import transaction
 from inocds.entrypoints.api.deps import CSRF_HEADER, SESSION_COOKIE
 from inocds.services import idempotency
+from inocds.services.database import transaction
 from inocds.services.idempotency import Pending, StoredAnswer
 
 __all__ = ["HEADER", "IdempotencyMiddleware"]

@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from inocds.entrypoints.api.clock import Now, Today
 from inocds.entrypoints.api.deps import SessionDep, require_roles
 from inocds.protocol.loader import load_protocol
-from inocds.services import order_history, order_state, orders
+from inocds.services import order_history, order_state, order_times, orders
 from inocds.services.records import Order, User
 
 _LIMITS = load_protocol()["dose.bsa"]
@@ -138,7 +138,7 @@ def order_json(session: Any, order: Order) -> dict[str, Any]:
         if administration is None
         else {
             "nurse_id": administration.nurse_id,
-            "started_at": orders.aware(administration.started_at).isoformat(),
+            "started_at": order_times.aware(administration.started_at).isoformat(),
             "dose_event_id": administration.dose_event_id,
         },
     }

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from inocds.entrypoints.api.deps import SessionDep, require_roles
-from inocds.services import account_security, auth
+from inocds.services import account_security, accounts
 from inocds.services.records import ROLES, User
 
 __all__ = ["PasswordReset", "UserCreate", "UserPublic", "UserUpdate", "users_router"]
@@ -95,18 +95,18 @@ def users_router() -> APIRouter:
 
     @router.get("", summary="Every account", response_model=list[UserPublic])
     def list_users(session: SessionDep, admin: Admin) -> list[UserPublic]:
-        return [UserPublic.of(u) for u in auth.list_users(session, admin)]
+        return [UserPublic.of(u) for u in accounts.list_users(session, admin)]
 
     @router.post("", summary="Create an account", status_code=201, response_model=UserPublic)
     def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> UserPublic:
-        user = auth.create_user(
+        user = accounts.create_user(
             session, admin, body.username, body.full_name, body.role, body.password
         )
         return UserPublic.of(user)
 
     @router.get("/{user_id}", summary="One account", response_model=UserPublic)
     def get_user(user_id: int, session: SessionDep, admin: Admin) -> UserPublic:
-        return UserPublic.of(auth.get_user(session, admin, user_id))
+        return UserPublic.of(accounts.get_user(session, admin, user_id))
 
     @router.patch(
         "/{user_id}",
@@ -116,7 +116,7 @@ def users_router() -> APIRouter:
     def update_user(
         user_id: int, body: UserUpdate, session: SessionDep, admin: Admin
     ) -> UserPublic:
-        user = auth.update_user(
+        user = accounts.update_user(
             session,
             admin,
             user_id,

@@ -253,10 +253,13 @@ def refused(session: Session, form: Form, refusal: ServiceError | InputError) ->
 T = TypeVar("T")
 
 
-def attempt(session: Session, form: Form, action: Callable[[], T]) -> tuple[T | None, int]:
+def attempt(
+    session: Session, form: Form, action: Callable[[], T], *, ready: bool | None = None
+) -> tuple[T | None, int]:
     """Runs a use case for a form: `(its result, 0)`, or `(None, status)` with the refusal
-    beside its field. A missing record is not a form error: NotFound goes on up (404)."""
-    if form.failed:
+    beside its field. A missing record is not a form error: NotFound goes on up (404).
+    `ready` says whether the form may be submitted (by default: it has no error)."""
+    if form.failed if ready is None else not ready:
         return None, 422
     try:
         return action(), 0
@@ -264,6 +267,12 @@ def attempt(session: Session, form: Form, action: Callable[[], T]) -> tuple[T | 
         if isinstance(refusal, NotFound):
             raise
         return None, refused(session, form, refusal)
+
+
+def form_version(form: Form, *, required: bool = False) -> int | None:
+    """The record version the form was opened at (None: not given, or refused)."""
+    value = form.number("version", required=required, integer=True, low=1)
+    return None if value is None else int(value)
 
 
 def require(login: Login, *roles: str) -> None:

@@ -9,49 +9,43 @@ Each refused form comes back on the order page with what was typed and its error
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
-from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.clock import Now, Today
 from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.web.forms import Form
-from inocds.entrypoints.web.kit import Login, PageRoute, PostedForm, WebLogin
-from inocds.entrypoints.web.pages.orders import _order_page
+from inocds.entrypoints.web.kit import (
+    Login,
+    PageRoute,
+    PostedForm,
+    WebLogin,
+    attempt,
+    form_version,
+)
+from inocds.entrypoints.web.pages.orders import _answer as order_answer
 from inocds.services import order_steps
-from inocds.services.errors import NotFound, ServiceError
+from inocds.services.records import Session
 
 __all__ = ["order_steps_router"]
 
 
-def _refused(
+def _answer(
     request: Request,
-    session: Any,
+    session: Session,
     login: Login,
     order_id: int,
-    now: Any,
+    now: dt.datetime,
     form: Form,
-    refusal: ServiceError | InputError | None,
-) -> HTMLResponse:
-    if isinstance(refusal, NotFound):
-        raise refusal
-    status = 422
-    if refusal is not None:
-        session.rollback()
-        form.refuse(refusal)
-        status = refusal.status_code if isinstance(refusal, ServiceError) else 422
-    return _order_page(request, session, login, order_id, now, {form.name: form}, status)
-
-
-def _done(order_id: int, saved: str) -> RedirectResponse:
-    return RedirectResponse(f"/orders/{order_id}?saved={saved}", status_code=303)
-
-
-def _version(form: Form) -> int | None:
-    value = form.number("version", integer=True, low=1)
-    return None if value is None else int(value)
+    status: int,
+    saved: str,
+) -> Response:
+    """Back to the order: `saved` on success, else the form as typed with its errors."""
+    return order_answer(
+        request, session, login, order_id, now, form, status, saved, explain_conflict=False
+    )
 
 
 def _verification_routes(router: APIRouter) -> None:
@@ -66,14 +60,16 @@ def _verification_routes(router: APIRouter) -> None:
     ) -> Response:
         form = Form("verify_dose", values=posted, inputs=frozenset({"dose_mg"}))
         dose = form.number("dose_mg", required=True, low=0.01, high=20)
-        version = _version(form)
-        if dose is None:
-            return _refused(request, session, login, order_id, now, form, None)
-        try:
-            order_steps.verify_own_dose(session, login.user, order_id, dose, version, now)
-        except (ServiceError, InputError) as refusal:
-            return _refused(request, session, login, order_id, now, form, refusal)
-        return _done(order_id, "verified")
+        version = form_version(form)
+        _, status = attempt(
+            session,
+            form,
+            lambda: order_steps.verify_own_dose(
+                session, login.user, order_id, dose or 0.0, version, now
+            ),
+            ready=dose is not None,
+        )
+        return _answer(request, session, login, order_id, now, form, status, "verified")
 
     @router.post("/orders/{order_id}/return", response_class=HTMLResponse)
     def return_order(
@@ -89,14 +85,15 @@ def _verification_routes(router: APIRouter) -> None:
             name: form.number(name, low=0.01, high=400)
             for name in ("height_cm", "weight_kg", "dose_mg")
         }
-        version = _version(form)
-        if form.failed:
-            return _refused(request, session, login, order_id, now, form, None)
-        try:
-            order_steps.return_order(session, login.user, order_id, **values, version=version)
-        except (ServiceError, InputError) as refusal:
-            return _refused(request, session, login, order_id, now, form, refusal)
-        return _done(order_id, "returned")
+        version = form_version(form)
+        _, status = attempt(
+            session,
+            form,
+            lambda: order_steps.return_order(
+                session, login.user, order_id, **values, version=version
+            ),
+        )
+        return _answer(request, session, login, order_id, now, form, status, "returned")
 
 
 def _signing_routes(router: APIRouter) -> None:
@@ -116,11 +113,11 @@ def _signing_routes(router: APIRouter) -> None:
             inputs=frozenset({"override_reason", "weight_change_acknowledged"}),
         )
         reason = form.text("override_reason", max_length=500)
-        version = _version(form)
-        if form.failed:
-            return _refused(request, session, login, order_id, now, form, None)
-        try:
-            order_steps.resign(
+        version = form_version(form)
+        _, status = attempt(
+            session,
+            form,
+            lambda: order_steps.resign(
                 session,
                 login.user,
                 order_id,
@@ -129,10 +126,9 @@ def _signing_routes(router: APIRouter) -> None:
                 weight_change_acknowledged=form.checked("weight_change_acknowledged"),
                 version=version,
                 now=now,
-            )
-        except (ServiceError, InputError) as refusal:
-            return _refused(request, session, login, order_id, now, form, refusal)
-        return _done(order_id, "signed")
+            ),
+        )
+        return _answer(request, session, login, order_id, now, form, status, "signed")
 
 
 def _completion_routes(router: APIRouter) -> None:
@@ -162,10 +158,10 @@ def _completion_routes(router: APIRouter) -> None:
             reaction = {"grade": int(grade), "name": name, "onset": onset}
         elif name or onset:
             form.error("reaction_grade", "give the grade of the reaction")
-        if form.failed:
-            return _refused(request, session, login, order_id, now, form, None)
-        try:
-            order_steps.complete_administration(
+        _, status = attempt(
+            session,
+            form,
+            lambda: order_steps.complete_administration(
                 session,
                 login.user,
                 order_id,
@@ -174,10 +170,9 @@ def _completion_routes(router: APIRouter) -> None:
                 ended_at=ended,
                 volume_ml=volume,
                 reaction=reaction,
-            )
-        except (ServiceError, InputError) as refusal:
-            return _refused(request, session, login, order_id, now, form, refusal)
-        return _done(order_id, "administered")
+            ),
+        )
+        return _answer(request, session, login, order_id, now, form, status, "administered")
 
 
 def order_steps_router() -> APIRouter:

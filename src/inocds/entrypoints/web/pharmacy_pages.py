@@ -16,10 +16,9 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from inocds.adapters.reports.waste_chart import waste_chart_svg
-from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.clock import Now
 from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.web.forms import Form, local_zone, to_local
@@ -29,10 +28,12 @@ from inocds.entrypoints.web.kit import (
     PageRoute,
     PostedForm,
     WebLogin,
+    attempt,
+    form_version,
+    redirect,
     render,
 )
 from inocds.services import pharmacy, waste
-from inocds.services.errors import NotFound, ServiceError
 
 __all__ = ["pharmacy_router"]
 
@@ -152,32 +153,20 @@ def _today_page(
     )
 
 
-def _back(on: dt.date, saved: str) -> RedirectResponse:
-    return RedirectResponse(f"/pharmacy/today?on={on.isoformat()}&saved={saved}", status_code=303)
-
-
-def _refused(
+def _answer(
     request: Request,
     session: Any,
     login: Login,
     on: dt.date,
     now: dt.datetime,
     form: Form,
-    refusal: ServiceError | InputError | None,
-) -> HTMLResponse:
-    if isinstance(refusal, NotFound):
-        raise refusal
-    status = 422
-    if refusal is not None:
-        session.rollback()
-        form.refuse(refusal)
-        status = refusal.status_code if isinstance(refusal, ServiceError) else 422
+    status: int,
+    saved: str,
+) -> Response:
+    """Back to the day's page: `saved` on success, else the form as typed with its errors."""
+    if not status:
+        return redirect(f"/pharmacy/today?on={on.isoformat()}&saved={saved}")
     return _today_page(request, session, login, on, now, {form.name: form}, status)
-
-
-def _version(form: Form) -> int | None:
-    value = form.number("version", integer=True, low=1)
-    return None if value is None else int(value)
 
 
 def _today_routes(router: APIRouter) -> None:
@@ -196,14 +185,14 @@ def _today_routes(router: APIRouter) -> None:
         form = Form("vial", values=posted, inputs=frozenset({"lot", "reconstituted_at"}))
         lot = form.text("lot", required=True, max_length=100)
         moment = form.moment("reconstituted_at", required=True)
-        if lot is None or moment is None:
-            return _refused(request, session, login, on, now, form, None)
         price = _settings(request).vial_price_usd
-        try:
-            pharmacy.open_vial(session, login.user, lot, moment, now, price)
-        except (ServiceError, InputError) as refusal:
-            return _refused(request, session, login, on, now, form, refusal)
-        return _back(on, "vial")
+        _, status = attempt(
+            session,
+            form,
+            lambda: pharmacy.open_vial(session, login.user, lot or "", moment or now, now, price),
+            ready=lot is not None and moment is not None,
+        )
+        return _answer(request, session, login, on, now, form, status, "vial")
 
     @router.post("/pharmacy/vials/{vial_id}/close", response_class=HTMLResponse)
     def close_vial(
@@ -216,11 +205,13 @@ def _today_routes(router: APIRouter) -> None:
     ) -> Response:
         on = _day(posted.get("on"), now)
         form = Form(f"close-{vial_id}", values=posted)
-        try:
-            pharmacy.close_vial(session, login.user, vial_id, now)
-        except (ServiceError, InputError) as refusal:
-            return _refused(request, session, login, on, now, form, refusal)
-        return _back(on, "closed")
+        _, status = attempt(
+            session,
+            form,
+            lambda: pharmacy.close_vial(session, login.user, vial_id, now),
+            ready=True,
+        )
+        return _answer(request, session, login, on, now, form, status, "closed")
 
 
 def _bag_routes(router: APIRouter) -> None:
@@ -247,12 +238,12 @@ def _bag_routes(router: APIRouter) -> None:
                 draws.append((int(name.removeprefix("draw_")), mg))
         refrigerated = form.choice("refrigerated", ("yes", "no"), required=True)
         diluted = form.moment("diluted_at")
-        version = _version(form)
-        if form.failed or refrigerated is None:
-            return _refused(request, session, login, on, now, form, None)
+        version = form_version(form)
         policy = _settings(request).vial_sharing_policy
-        try:
-            pharmacy.prepare_bag(
+        _, status = attempt(
+            session,
+            form,
+            lambda: pharmacy.prepare_bag(
                 session,
                 login.user,
                 order_id,
@@ -262,10 +253,10 @@ def _bag_routes(router: APIRouter) -> None:
                 now,
                 policy,
                 version,
-            )
-        except (ServiceError, InputError) as refusal:
-            return _refused(request, session, login, on, now, form, refusal)
-        return _back(on, "bag")
+            ),
+            ready=not form.failed and refrigerated is not None,
+        )
+        return _answer(request, session, login, on, now, form, status, "bag")
 
 
 def _discard_routes(router: APIRouter) -> None:
@@ -284,15 +275,17 @@ def _discard_routes(router: APIRouter) -> None:
         form = Form(f"discard-{order_id}", values=posted, inputs=frozenset({"reason", "note"}))
         reason = form.choice("reason", pharmacy.DISCARD_REASONS, required=True)
         note = form.text("note", max_length=500) or ""
-        version = _version(form)
-        if reason is None:
-            return _refused(request, session, login, on, now, form, None)
+        version = form_version(form)
         price = _settings(request).vial_price_usd
-        try:
-            pharmacy.discard_bag(session, login.user, order_id, reason, note, now, price, version)
-        except (ServiceError, InputError) as refusal:
-            return _refused(request, session, login, on, now, form, refusal)
-        return _back(on, "discarded")
+        _, status = attempt(
+            session,
+            form,
+            lambda: pharmacy.discard_bag(
+                session, login.user, order_id, reason or "", note, now, price, version
+            ),
+            ready=reason is not None,
+        )
+        return _answer(request, session, login, on, now, form, status, "discarded")
 
 
 def _month(month: str | None, now: dt.datetime) -> str:

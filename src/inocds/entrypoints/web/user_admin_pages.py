@@ -18,7 +18,6 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from inocds.clinical.validation import InputError
 from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.web.forms import Form
 from inocds.entrypoints.web.kit import (
@@ -27,10 +26,11 @@ from inocds.entrypoints.web.kit import (
     PageRoute,
     PostedForm,
     WebLogin,
+    attempt,
+    form_version,
     render,
 )
-from inocds.services import auth, users
-from inocds.services.errors import NotFound, ServiceError
+from inocds.services import accounts, users
 from inocds.services.records import ROLES, User
 
 __all__ = ["user_admin_pages"]
@@ -49,22 +49,17 @@ def _users_page(
     action: Form | None = None,
     target: int | None = None,
 ) -> HTMLResponse:
-    accounts = auth.list_users(session, login.user)
+    listed = accounts.list_users(session, login.user)
     return render(
         request,
         "users.html",
         login,
         status_code,
         form=Form("user"),
-        accounts=accounts,
+        accounts=listed,
         action_form=action,
         action_target=target,
     )
-
-
-def _version(form: Form) -> int | None:
-    value = form.number("version", required=True, integer=True, low=1)
-    return None if value is None else int(value)
 
 
 def _act(
@@ -76,19 +71,12 @@ def _act(
     action: Callable[[int], User],
 ) -> Response:
     """Runs `action(version)`; back to the list with a notice, or with the refusal."""
-    version = _version(form)
-    status = 422
-    if version is not None and not form.failed:
-        try:
-            changed = action(version)
-        except (ServiceError, InputError) as refusal:
-            if isinstance(refusal, NotFound):
-                raise
-            session.rollback()
-            form.refuse(refusal)
-            status = refusal.status_code if isinstance(refusal, ServiceError) else 422
-        else:
-            return RedirectResponse(f"/users?saved=user_updated#account-{changed.id}", 303)
+    version = form_version(form, required=True)
+    changed, status = attempt(
+        session, form, lambda: action(version or 0), ready=version is not None and not form.failed
+    )
+    if changed is not None:
+        return RedirectResponse(f"/users?saved=user_updated#account-{changed.id}", 303)
     return _users_page(request, session, login, status, form, user_id)
 
 

@@ -21,7 +21,7 @@ from inocds.entrypoints.web.kit import (
     safe_next,
     start_session,
 )
-from inocds.services import auth, directory
+from inocds.services import accounts, auth, directory
 from inocds.services.errors import ServiceError
 from inocds.services.records import ROLES, Session, User
 
@@ -123,8 +123,8 @@ def add_user(
 def _users_page(
     request: Request, session: Session, login: Login, form: Form, status_code: int = 200
 ) -> HTMLResponse:
-    accounts = auth.list_users(session, login.user)
-    return render(request, "users.html", login, status_code, form=form, accounts=accounts)
+    listed = accounts.list_users(session, login.user)
+    return render(request, "users.html", login, status_code, form=form, accounts=listed)
 
 
 def _without_passwords(form: Form) -> Form:
@@ -146,7 +146,7 @@ def _create_account(
     if form.failed or username is None or role is None:
         return None
     try:
-        return auth.create_user(session, actor, username, full_name, role, password)
+        return accounts.create_user(session, actor, username, full_name, role, password)
     except (ServiceError, InputError) as refusal:
         refused(session, form, refusal)
         return None

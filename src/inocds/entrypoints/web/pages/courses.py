@@ -122,6 +122,26 @@ def course_view(
     return course_page_response(request, session, login, course_id, today, now, on=on, flags=flags)
 
 
+def _answer(
+    request: Request,
+    session: Session,
+    login: Login,
+    course_id: int,
+    today: dt.date,
+    now: dt.datetime,
+    form: Form,
+    status: int,
+    saved: str,
+) -> Response:
+    """Back to the course (`saved`: the notice, then its anchor) on success, else the course
+    page with the form as typed and its errors."""
+    if not status:
+        return redirect(f"/courses/{course_id}?saved={saved}")
+    return course_page_response(
+        request, session, login, course_id, today, now, forms={form.name: form}, status_code=status
+    )
+
+
 def _add_event(kind: str) -> None:
     path = f"/courses/{{course_id}}/{kind.replace('_', '-')}"
 
@@ -142,11 +162,8 @@ def _add_event(kind: str) -> None:
             form,
             lambda: courses.append_event(session, login.user, course_id, payload or {}, today),
         )
-        if not status:
-            return redirect(f"/courses/{course_id}?saved={kind}{_conversions(form)}#events")
-        return course_page_response(
-            request, session, login, course_id, today, now, forms={kind: form}, status_code=status
-        )
+        saved = f"{kind}{_conversions(form)}#events"
+        return _answer(request, session, login, course_id, today, now, form, status, saved)
 
 
 _DOCUMENT_PATHS = ("patient.", "events", "today")
@@ -228,11 +245,7 @@ def retract(
             session, login.user, course_id, event_id, reason or "", today
         ),
     )
-    if not status:
-        return redirect(f"/courses/{course_id}?saved=retracted#events")
-    return course_page_response(
-        request, session, login, course_id, today, now, forms={name: form}, status_code=status
-    )
+    return _answer(request, session, login, course_id, today, now, form, status, "retracted#events")
 
 
 @router.post("/courses/{course_id}/events/{event_id}/resolve", response_class=HTMLResponse)
@@ -257,11 +270,7 @@ def resolve(
             session, login.user, course_id, event_id, resolved or today, today
         ),
     )
-    if not status:
-        return redirect(f"/courses/{course_id}?saved=resolved#events")
-    return course_page_response(
-        request, session, login, course_id, today, now, forms={name: form}, status_code=status
-    )
+    return _answer(request, session, login, course_id, today, now, form, status, "resolved#events")
 
 
 @router.post("/courses/{course_id}/orders", response_class=HTMLResponse)

@@ -11,7 +11,15 @@ from inocds.entrypoints.api.clock import Now, Today
 from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.api.orders_router import VerificationCreate
 from inocds.entrypoints.web.forms import Form
-from inocds.entrypoints.web.kit import Login, PostedForm, WebLogin, attempt, page_router, redirect
+from inocds.entrypoints.web.kit import (
+    Login,
+    PostedForm,
+    WebLogin,
+    attempt,
+    form_version,
+    page_router,
+    redirect,
+)
 from inocds.entrypoints.web.kit import render as render_page
 from inocds.entrypoints.web.pages.order_view import order_view
 from inocds.entrypoints.web.payloads import plausible_body
@@ -51,23 +59,20 @@ def _answer(
     form: Form,
     status: int,
     saved: str,
+    *,
+    explain_conflict: bool = True,
 ) -> Response:
     """Back to the order: `saved` on success, else the form as typed with its errors (a
-    409 says who changed the order last, and when)."""
+    409 says who changed the order last, and when, unless `explain_conflict` is off)."""
     if not status:
         return redirect(f"/orders/{order_id}?saved={saved}")
-    if form.conflict:
+    if explain_conflict and form.conflict:
         change = audit.last_change(session, "order", order_id)
         if change is not None:
             form.general.append(
                 f"Order {order_id} was changed meanwhile: {change} Reload the page to see it."
             )
     return _order_page(request, session, login, order_id, now, {form.name: form}, status)
-
-
-def _version(form: Form) -> int | None:
-    value = form.number("version", integer=True, low=1)
-    return None if value is None else int(value)
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
@@ -90,7 +95,7 @@ def verify(
     data = {
         "height_cm": form.number("height_cm", required=True),
         "weight_kg": form.number("weight_kg", required=True),
-        "version": _version(form),
+        "version": form_version(form),
     }
     plausible_body(form, data["height_cm"], data["weight_kg"])
     body = form.validated(VerificationCreate, {k: v for k, v in data.items() if v is not None})
@@ -129,7 +134,7 @@ def prepare(
     lots = tuple(lot.strip() for lot in raw_lots if lot.strip())
     if len(lots) > 20 or any(len(lot) > 100 for lot in lots):
         form.error("vial_lots", "at most 20 lot numbers of up to 100 characters each")
-    version = _version(form)
+    version = form_version(form)
     _, status = attempt(
         session,
         form,
@@ -167,7 +172,7 @@ def administer(
     ended = form.moment("ended_at")
     grade = form.number("reaction_grade", integer=True, low=1, high=5)
     name = form.text("reaction_name", max_length=200)
-    version = _version(form)
+    version = form_version(form)
     reaction = None
     if grade is not None:
         reaction = {"grade": int(grade), "name": name or "infusion reaction", "resolved": None}
@@ -194,7 +199,7 @@ def cancel(
 ) -> Response:
     form = Form("cancel", values=posted, inputs=frozenset({"reason"}))
     reason = form.text("reason", required=True, max_length=500)
-    version = _version(form)
+    version = form_version(form)
     _, status = attempt(
         session,
         form,
