@@ -222,6 +222,14 @@ def test_calendar(client: TestClient, headers: dict[str, Any], ids: dict[str, in
         DAY1 + dt.timedelta(days=n) for n in (0, 7, 14, 21, 28, 35)
     ]
     assert str(events[0]["UID"]) == f"course-{ids['course']}-c1d1@inocds"
+    # the site's zone (INOCDS_TIMEZONE of the fixture) names the calendar's dates
+    calendar = icalendar.Calendar.from_ical(answer.content)
+    assert str(calendar["X-WR-TIMEZONE"]) == "Europe/Paris"
+    # the given day 1 has no reminder; each of the five planned doses one, 15 h before its
+    # day begins (calendar.reminder): 09:00 the day before
+    alarms = [e.walk("VALARM") for e in events]
+    assert alarms[0] == [] and all(len(a) == 1 for a in alarms[1:])
+    assert alarms[1][0].decoded("TRIGGER") == -dt.timedelta(hours=15)
 
 
 def test_handout_page(client: TestClient, headers: dict[str, Any], ids: dict[str, int]) -> None:

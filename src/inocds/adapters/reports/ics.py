@@ -5,7 +5,10 @@ One all-day VEVENT per dose of the course (`schedule.dose_schedule`): doses give
 date the dose may move to in the description). UIDs are stable across downloads —
 built from the calendar id and the dose's cycle and day — so importing the file
 again updates the events instead of duplicating them, and a planned dose becomes
-the given one. The `icalendar` library escapes every text value (a CR or LF in a
+the given one. Each planned dose carries a reminder the day before (VALARM,
+calendar.reminder), and the calendar names the site's time zone (X-WR-TIMEZONE), in
+which its all-day dates are meant. Appointment times are not in the course record, so
+the events stay all-day. The `icalendar` library escapes every text value (a CR or LF in a
 patient's name becomes `\\n` inside its value, never a new line), folds lines at 75
 octets and ends them in CRLF.
 """
@@ -17,9 +20,10 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from icalendar import Calendar, Event, vText
+from icalendar import Alarm, Calendar, Event, vText
 
 from inocds.adapters.reports.schedule import ScheduledDose, dose_schedule
+from inocds.protocol.loader import load_protocol
 
 __all__ = ["course_calendar"]
 
@@ -74,7 +78,19 @@ def _event(dose: ScheduledDose, calendar_id: str, stamp: dt.datetime) -> Event:
     event.add("description", description)
     event.add("status", status)
     event.add("transp", "TRANSPARENT")
+    if not dose.given:
+        event.add_component(_reminder(dose))
     return event
+
+
+def _reminder(dose: ScheduledDose) -> Alarm:
+    """A display alarm the day before the dose day (calendar.reminder)."""
+    hours = load_protocol()["calendar.reminder"].integer("hours_before_dose_day")
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"Tomorrow: {_DRUG}, {dose.label}. Blood tests come first.")
+    alarm.add("trigger", dt.timedelta(hours=-hours))
+    return alarm
 
 
 def course_calendar(
@@ -84,12 +100,14 @@ def course_calendar(
     *,
     calendar_id: str | None = None,
     now: dt.datetime | None = None,
+    zone_name: str | None = None,
 ) -> bytes:
     """The course's doses as an RFC 5545 calendar (UTF-8 bytes, CRLF line endings).
 
     `document` is the contract's course document, `plan` the `plan` answer (or None).
     `calendar_id` keeps UIDs stable (e.g. "course-12"); by default it is derived from
     the patient's name and birth date. `now` sets DTSTAMP (default: the current time).
+    `zone_name` (an IANA name, e.g. the site's) is written as X-WR-TIMEZONE.
     """
     stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     ident = calendar_id or _calendar_id(document, patient_name)
@@ -100,6 +118,8 @@ def course_calendar(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", vText(name))  # an X- property: say it is TEXT, to be escaped
+    if zone_name:
+        calendar.add("x-wr-timezone", vText(zone_name))
     for dose in dose_schedule(document, plan):
         calendar.add_component(_event(dose, ident, stamp))
     written: bytes = calendar.to_ical()

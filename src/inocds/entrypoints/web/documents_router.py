@@ -84,6 +84,7 @@ def documents_router() -> APIRouter:
             documents.plan_or_none(session, user, course_id, today),
             f"{patient.given_name} {patient.family_name}",
             calendar_id=f"course-{course_id}",
+            zone_name=getattr(site_zone(), "key", None),
         )
         return _attachment(content, "text/calendar; charset=utf-8", f"course-{course_id}.ics")
 
