@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
+from fastapi.responses import ORJSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from inocds.entrypoints.api.clock import Today
@@ -151,9 +152,10 @@ def courses_router() -> APIRouter:
     @router.post("/api/v1/courses/{course_id}/assess", summary="The engine's decision for a day")
     def assess(
         course_id: int, session: SessionDep, user: Clinician, today: Today, body: DayFlags
-    ) -> dict[str, Any]:
+    ) -> ORJSONResponse:
         flags = body.model_dump(exclude={"date"}, exclude_none=True)
-        return courses.assess(session, user, course_id, body.date or today, flags)
+        # the engine's answer as it is: no response model to validate and re-encode it
+        return ORJSONResponse(courses.assess(session, user, course_id, body.date or today, flags))
 
     @router.get("/api/v1/courses/{course_id}/plan", summary="The engine's next-cycle plan")
     def plan(
