@@ -160,7 +160,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Clinical decision support for inotuzumab ozogamicin (Besponsa).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (_, _, help_text) in COMMANDS.items():
+    for name, (_, help_text) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
         cmd.add_argument(
             "--input", "-i", metavar="FILE", help="JSON request file ('-' or absent: stdin)"

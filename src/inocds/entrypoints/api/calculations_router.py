@@ -72,7 +72,7 @@ def _rule_json(rule_id: str) -> dict[str, Any]:
 def calculations_router() -> APIRouter:
     """The stateless calculators, the rules and the health check: open, no login."""
     router = APIRouter()
-    for name, (_, _, summary) in COMMANDS.items():
+    for name, (_, summary) in COMMANDS.items():
         _add_command(router, name, summary)
 
     @router.get("/api/v1/rules", tags=["protocol"], summary="Every rule with statement and source")
