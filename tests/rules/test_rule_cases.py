@@ -1,12 +1,13 @@
 """Rule fixtures run through the real CLI.
 
-Every `tests/rules/<rule-id>/<case>.json` is one case: a full contract course
-document (`request`), the command to run it through, the contract fields the
-answer must carry (`expect`: numbers within 1%, dicts compared on the keys
-given, lists element by element) and whether the rule id (the directory name)
-must be cited (`rule_cited`): in `reasons[].rule`, as a `warnings[].code`
-(history.*), or, for refused input (exit 2, `expect` holds `errors`), named in
-parentheses in an error message (data.count_units, data.bmi). File names say what a case
+Every `tests/rules/<rule-id>/<case>.json` is one case: a contract course document
+(`request`: only the case's own fields, merged over the shared patient of
+`_shared/patient.json` by `fixture_loader` before it is sent), the command to run it
+through, the contract fields the answer must carry (`expect`: numbers within 1%, dicts
+compared on the keys given, lists element by element) and whether the rule id (the
+directory name) must be cited (`rule_cited`): in `reasons[].rule`, as a
+`warnings[].code` (history.*), or, for refused input (exit 2, `expect` holds `errors`),
+named in parentheses in an error message (data.count_units, data.bmi). File names say what a case
 proves: `fires-*` cite the rule, `silent-*` must not. Expectations were worked
 out from the label (seed 000, "Dosing: Adult", "Dosing: Liver Impairment",
 "Dosing: Adjustment for Toxicity") and CONTRACT.md, not from the engine's output;
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 
 from inocds.protocol.loader import load_protocol
+from tests.rules.fixture_loader import case_files, load_case, read_case_file
 
 HERE = Path(__file__).resolve().parent
 CONTRACT = Path("/work/shared/CONTRACT.md")
@@ -83,14 +85,6 @@ def contract_rule_ids() -> tuple[str, ...]:
             ids.append(match.group(1))
     assert ids, f"no rule table found in {CONTRACT}"
     return tuple(ids)
-
-
-def case_files() -> list[Path]:
-    return sorted(HERE.glob("*/*.json"))
-
-
-def load_case(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def mismatches(expected: Any, got: Any, where: str = "") -> list[str]:
@@ -181,12 +175,13 @@ def test_rule_case(path: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
 def test_case_file_is_well_formed(path: Path) -> None:
-    case = load_case(path)
+    case = read_case_file(path)
     assert set(case) == CASE_KEYS, f"keys {sorted(case)} != {sorted(CASE_KEYS)}"
     assert case["command"] in COMMANDS
     assert isinstance(case["rule_cited"], bool)
     assert isinstance(case["expect"], dict) and case["expect"]
     assert case["about"].strip() and case["arithmetic"].strip()
+    assert isinstance(load_case(path)["request"], dict)  # merges, no stray "$absent"
     prefix = "fires-" if case["rule_cited"] else "silent-"
     assert path.stem.startswith(prefix), f"{path.name}: rule_cited={case['rule_cited']}"
 
@@ -196,7 +191,7 @@ def test_every_contract_rule_has_firing_and_silent_cases() -> None:
     problems = []
     for rule in rule_ids:
         files = sorted((HERE / rule).glob("*.json"))
-        flags = [load_case(p)["rule_cited"] for p in files]
+        flags = [read_case_file(p)["rule_cited"] for p in files]
         if True not in flags:
             problems.append(f"{rule}: no firing case")
         if False not in flags:
