@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from inocds.clinical.course import CourseState
+from inocds.clinical.course_state import CourseState
 from inocds.clinical.documents import CourseDocument, Event, Labs
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.rules import ids
