@@ -17,7 +17,7 @@ import datetime as dt
 from inocds.clinical.course_state import CourseState, Cycle, LogEntry, Span, timing
 from inocds.clinical.documents import CourseDocument, Event
 from inocds.clinical.rules import ids
-from inocds.clinical.rules.episodes import interruption_episodes
+from inocds.clinical.rules.episodes import Episode, interruption_episodes
 from inocds.clinical.rules.history import dose_above_level
 from inocds.clinical.rules.omissions import (
     interruption_omits,
@@ -211,13 +211,10 @@ class _Walker:
         key = (s.pointer, s.last_dose, s.delayed_from, len(s.cycles))
         return s.open_span is None and key == self._quiet_key and day < self._quiet_until
 
-    def _interrupted(self, day: dt.date, earliest: dt.date) -> bool | None:
-        """The slot while an episode is active: True when it was omitted (interruption.ge7),
-        False when it waits, None when no episode is active on `day`."""
+    def _interrupted(self, day: dt.date, earliest: dt.date, active: list[Episode]) -> bool:
+        """The slot while `active` episodes interrupt it: True when it was omitted
+        (interruption.ge7), False when it waits."""
         s = self.state
-        active = s.active_episodes(day)
-        if not active:
-            return None
         # interruption.length: from the first day the dose was due, or the onset if later
         began = max(earliest, min(e.start for e in active))
         if s.slot_interruption_start is None:
@@ -235,12 +232,10 @@ class _Walker:
         self._omit(day, ids.INTERRUPTION_GE7, note)
         return True
 
-    def _recovered(self, day: dt.date, latest: dt.date) -> tuple[bool, dt.date]:
-        """The slot on the day its interruption ended: (omitted?, the window's new end)."""
+    def _recovered(self, day: dt.date, since: dt.date, latest: dt.date) -> tuple[bool, dt.date]:
+        """The slot on the day its interruption (from `since`) ended: (omitted?, the
+        window's new end)."""
         s = self.state
-        since = s.slot_interruption_start
-        if since is None:
-            return False, latest
         number, slot_day = s.pointer
         length = (day - since).days
         self._close_span(day)
@@ -266,12 +261,13 @@ class _Walker:
             self._quiet_key = (s.pointer, s.last_dose, s.delayed_from, len(s.cycles))
             self._quiet_until = earliest
             return False
-        interrupted = self._interrupted(day, earliest)
-        if interrupted is not None:
-            return interrupted
-        omitted, latest = self._recovered(day, latest)
-        if omitted:
-            return True
+        active = s.active_episodes(day)
+        if active:
+            return self._interrupted(day, earliest, active)
+        if s.slot_interruption_start is not None:
+            omitted, latest = self._recovered(day, s.slot_interruption_start, latest)
+            if omitted:
+                return True
         self._close_span(day)
         if slot_day != 1 and day > latest:
             self._omit(day, ids.SCHEDULE_MISSED, missed_after_window(number, slot_day, latest))

@@ -7,6 +7,7 @@ each break into a `{"code", "message"}` warning of assess and plan.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from itertools import pairwise
 
 from inocds.clinical.course_state import CourseState
@@ -19,11 +20,15 @@ from inocds.protocol.loader import load_protocol
 __all__ = ["dose_above_level", "history_warnings"]
 
 
+@lru_cache(maxsize=1)
+def _tolerance() -> float:
+    return load_protocol()[ids.HISTORY_DOSE_ABOVE_LEVEL].number("tolerance_fraction")
+
+
 def dose_above_level(e: Event, allowed: float, level: str) -> dict[str, str] | None:
     """history.dose_above_level: a recorded dose above its level's amount (beyond the
     tolerance) is kept as history and flagged; the walk calls this for each dose."""
-    tolerance = load_protocol()[ids.HISTORY_DOSE_ABOVE_LEVEL].number("tolerance_fraction")
-    if e.dose_mg_per_m2 is None or e.dose_mg_per_m2 <= allowed * (1 + tolerance):
+    if e.dose_mg_per_m2 is None or e.dose_mg_per_m2 <= allowed * (1 + _tolerance()):
         return None
     return warning(
         ids.HISTORY_DOSE_ABOVE_LEVEL,

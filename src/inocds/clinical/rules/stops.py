@@ -79,6 +79,8 @@ def stops(doc: CourseDocument) -> list[Stop]:
     for e in doc.events:
         if e.type == "toxicity" and e.category != "vod" and (first is None or e.date < first):
             continue  # before the first dose: data.toxicity_before_first_dose (the dose waits)
+        if e.type not in ("discontinued", "toxicity"):
+            continue
         stop = _event_stop(e, severe_liver, severe_infusion)
         if stop is not None:
             found.append(stop)
