@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from inocds.clinical.documents import Event
 from inocds.clinical.reasons import Reason
@@ -27,6 +27,7 @@ __all__ = [
     "extension_planned",
     "extension_ran",
     "extension_while_waiting",
+    "max_single_dose",
     "regimen_reasons",
     "response_shown",
 ]
@@ -77,6 +78,13 @@ def cycle_regimen(cycle: int, cr_or_cri: bool, level: DoseLevel) -> CycleRegimen
         level=level,
         rules=(base_id, *reductions),
     )
+
+
+@lru_cache(maxsize=1)
+def max_single_dose() -> float:
+    """regimen.max_single_dose: the largest single dose of the protocol, mg/m2 (a larger
+    amount needs an override with its reason)."""
+    return load_protocol()[ids.REGIMEN_MAX_SINGLE_DOSE].number("max_dose_mg_per_m2")
 
 
 def response_shown(latest: Event | None) -> str:
