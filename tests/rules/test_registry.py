@@ -250,3 +250,23 @@ def test_every_message_template_fills_from_its_params() -> None:
                 if not re.fullmatch(r"[a-z_]+", name):
                     problems.append(f"{rule.id}.{key}: odd placeholder {{{name}}}")
     assert not problems, "\n".join(problems)
+
+
+def test_every_recheck_condition_renders_from_its_own_params() -> None:
+    """A recheck template is filled from the rule's params alone (the pages render it with no
+    case values), and the course page's conditions are those templates, by rule id."""
+    from inocds.clinical.rules.text import recheck
+    from inocds.clinical.timeline import recheck_conditions
+
+    with_recheck = [r for r in load_protocol().all() if "recheck" in r.messages]
+    assert len(with_recheck) >= 7  # heme (3), hepatic.interrupt, nonheme (2), cytoreduction, ...
+    for rule in with_recheck:
+        text = recheck(rule.id)
+        assert text and "{" not in text, rule.id
+    held = {
+        "action": "hold",
+        "reasons": [{"rule": "heme.anc_gate"}, {"rule": "regimen.subsequent_cr"}],
+    }
+    # heme.anc_gate's anc_per_mm3 = 1000 -> "the ANC is ≥ 1,000/mm³"; the regimen has none
+    assert recheck_conditions(held) == [{"text": "the ANC is ≥ 1,000/mm³", "rule": "heme.anc_gate"}]
+    assert recheck_conditions({**held, "action": "give"}) == []
