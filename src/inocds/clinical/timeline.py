@@ -11,6 +11,8 @@ import datetime as dt
 from typing import Any
 
 from inocds.clinical.course import CourseState
+from inocds.clinical.course_state import timing
+from inocds.clinical.rules import ids
 from inocds.clinical.rules.text import recheck
 from inocds.protocol.loader import load_protocol
 
@@ -66,9 +68,7 @@ def recheck_conditions(decision: dict[str, Any] | None) -> list[dict[str, str]]:
 
 
 def _gap() -> dt.timedelta:
-    return dt.timedelta(
-        days=load_protocol()["schedule.min_interval"].integer("min_days_between_doses")
-    )
+    return timing().gap
 
 
 def started_late_note(state: CourseState, number: int) -> str:
@@ -242,5 +242,5 @@ def hold_review_date(state: CourseState, decision: dict[str, Any]) -> dt.date | 
         return None  # a day 8/15 of a cycle not started: not a held slot
     if since is None:
         since = state.due_window(number, day)[1]
-    limit = load_protocol()["interruption.gt28"].integer("days")
+    limit = load_protocol()[ids.INTERRUPTION_GT28].integer("days")
     return since + dt.timedelta(days=limit + 1)
