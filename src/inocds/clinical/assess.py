@@ -12,38 +12,37 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inocds.clinical.course import CourseState, build_course
+from inocds.clinical.course_state import timing
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.dose import compute_dose, rounded_bsa_m2
-from inocds.clinical.episodes import stops
-from inocds.clinical.gates import GateResult, counts_today
-from inocds.clinical.notes import (
-    cycle1_extension,
-    day1_timing_notes,
-    days,
-    gap,
-    hepatic_notes,
-    infusion_reaction_notes,
-    low_counts_note,
+from inocds.clinical.gates import GateResult
+from inocds.clinical.notes import day1_timing_notes, days, gap
+from inocds.clinical.reasons import Reason
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.duration import CycleAllowance, cycle_allowance
+from inocds.clinical.rules.episodes import gilbert_hemolysis_notes
+from inocds.clinical.rules.heme import low_counts_note
+from inocds.clinical.rules.history import history_warnings
+from inocds.clinical.rules.infusion import infusion_reaction_notes, premedication_reason
+from inocds.clinical.rules.interruption import interruption_gate, past_interruption_notes
+from inocds.clinical.rules.omissions import (
     omission_reasons,
     omissions_since_last_dose,
     omissions_today,
-    past_interruption_notes,
-    premedication_reason,
-    regimen_reasons,
-    stop_reasons,
+    timing_reasons,
 )
-from inocds.clinical.reasons import Reason, cite
-from inocds.clinical.regimen import CycleRegimen, cycle_regimen
-from inocds.clinical.rules import ids
-from inocds.clinical.rules.cytoreduction import cytoreduction_gate
-from inocds.clinical.rules.duration import cycle_allowance
-from inocds.clinical.rules.heme import heme_gate
-from inocds.clinical.rules.history import history_warnings
-from inocds.clinical.rules.interruption import interruption_gate
-from inocds.clinical.rules.predose import first_dose_gate, labs_gate
+from inocds.clinical.rules.predose import day1_gates, labs_gate
+from inocds.clinical.rules.reduction import not_tolerated_reason
+from inocds.clinical.rules.regimen import (
+    CycleRegimen,
+    cycle_regimen,
+    extension_while_waiting,
+    regimen_reasons,
+)
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
-from inocds.clinical.rules.text import gap_days, ge14_days, window_days
-from inocds.protocol.loader import load_protocol
+from inocds.clinical.rules.schedule import not_before
+from inocds.clinical.rules.stops import stop_reasons, stops
+from inocds.clinical.types import Action, DoseLevel
 
 __all__ = [
     "Decision",
@@ -59,10 +58,10 @@ __all__ = [
 class Decision:
     """The answer of `assess` (CONTRACT.md)."""
 
-    action: str
+    action: Action
     cycle: int | None
     day: int | None
-    dose_level: str | None
+    dose_level: DoseLevel | None
     cycle_length_days: int | None
     bsa_m2: float
     dose_mg_per_m2: float | None = None
@@ -105,7 +104,7 @@ def _next_after_give(
     state: CourseState, regimen: CycleRegimen, start: dt.date, day: int, today: dt.date
 ) -> dt.date | None:
     later = [d for d in regimen.days if d > day]
-    window = days(load_protocol()[ids.SCHEDULE_WINDOW].integer("window_days"))
+    window = timing().window
     if later:
         scheduled = start + days(later[0] - 1)
         return max(scheduled - window, today + gap())
@@ -137,12 +136,12 @@ class _Frame:
 
     cycle: int
     day: int
-    dose_level: str | None
+    dose_level: DoseLevel | None
     cycle_length_days: int | None
     bsa_m2: float
     warnings: tuple[dict[str, str], ...]
 
-    def decide(self, action: str, reasons: tuple[Reason, ...], **fields: Any) -> Decision:
+    def decide(self, action: Action, reasons: tuple[Reason, ...], **fields: Any) -> Decision:
         """A Decision about this slot (fields override cycle/day and add the rest)."""
         values: dict[str, Any] = {
             "cycle": self.cycle,
@@ -161,30 +160,19 @@ class _Frame:
 
 
 def _not_tolerated(state: CourseState, frame: _Frame) -> Decision:
-    count = len(state.ge14_spans())
-    reason = cite(
-        ids.REDUCTION_NOT_TOLERATED,
-        f"{count} interruptions of {ge14_days()} days or more: a further reduction after "
-        "the two-dose level is not possible; treatment stops",
-    )
+    reason = not_tolerated_reason(len(state.ge14_spans()))
     return frame.decide("discontinue", (reason,), dose_level="two_doses", cycle_length_days=None)
 
 
-def _day1_gates(state: CourseState, number: int, due: dt.date) -> list[GateResult]:
-    """The gates of a day 1: interruptions; the first dose's own; labs; the count gates."""
-    gates = [interruption_gate(state, number, 1)]
-    if number == 1:
-        gates += [first_dose_gate(state), cytoreduction_gate(state)]
-    gates.append(labs_gate(state, number, 1))
-    if number > 1 and None not in counts_today(state):  # the gate needs the day's counts
-        gates.append(heme_gate(state, number, due))
-    return gates
+def _reasons_of(regimen: CycleRegimen, state: CourseState) -> list[Reason]:
+    """The regimen's reasons as of today (rules.regimen, rules.reduction)."""
+    return regimen_reasons(regimen, state.latest_response(), state.ge14_spans(), state.today)
 
 
-def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
-    """Day 1 of a cycle not yet given: limits, ladder, due date, interruptions, gates."""
-    today = state.today
-    allowance = cycle_allowance(state, number)
+def _course_end(
+    state: CourseState, number: int, frame: _Frame, allowance: CycleAllowance
+) -> Decision | None:
+    """The answer when duration.* ends the course before cycle `number` (None: it goes on)."""
     if allowance.end == "complete":
         return frame.decide(
             "complete",
@@ -194,49 +182,77 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
             dose_level=None,
             cycle_length_days=None,
         )
+    if allowance.end != "discontinue":
+        return None
     earliest, _, _ = state.due_window(number, 1)
-    if allowance.end == "discontinue":
-        if allowance.waits_for_due_date and today < earliest:
-            # duration.no_cr_after_3: a response may still be recorded before cycle 4 is due
-            return frame.decide(
-                "none_due", (), next_dose_date=earliest, dose_level=None, cycle_length_days=None
-            )
+    if allowance.waits_for_due_date and state.today < earliest:
+        # duration.no_cr_after_3: a response may still be recorded before cycle 4 is due
         return frame.decide(
-            "discontinue", allowance.reasons, dose_level=None, cycle_length_days=None
+            "none_due", (), next_dose_date=earliest, dose_level=None, cycle_length_days=None
         )
+    return frame.decide("discontinue", allowance.reasons, dose_level=None, cycle_length_days=None)
+
+
+def _blocked_day1(
+    state: CourseState,
+    number: int,
+    frame: _Frame,
+    gates: list[GateResult],
+    base: tuple[Reason, ...],
+) -> Decision | None:
+    """A day 1 kept back by a gate: discontinue, or hold / delay to tomorrow (None: all pass)."""
+    gate_reasons = tuple(r for g in gates for r in g.reasons)
+    review = any(g.needs_review for g in gates)
+    blocked = [g for g in gates if not g.passed]
+    if not blocked:
+        return None
+    if any(g.discontinue for g in blocked):
+        return frame.decide("discontinue", gate_reasons + base, needs_clinician_review=review)
+    # labs.missing holds day 1; the first dose otherwise waits (delay)
+    missing = any(r.rule == ids.LABS_MISSING for r in gate_reasons)
+    action: Action = "delay" if number == 1 and not missing else "hold"
+    extra: tuple[Reason, ...] = ()
+    if number == 2:
+        c1 = state.cycles.get(1)
+        extra = extension_while_waiting(c1.start if c1 else None, state.today)
+    return frame.decide(
+        action,
+        gate_reasons + extra + base,
+        next_dose_date=state.today + days(1),
+        needs_clinician_review=review,
+    )
+
+
+def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
+    """Day 1 of a cycle not yet given: limits, ladder, due date, interruptions, gates."""
+    today = state.today
+    allowance = cycle_allowance(state, number)
+    ended = _course_end(state, number, frame, allowance)
+    if ended is not None:
+        return ended
+    earliest, _, _ = state.due_window(number, 1)
     level = state.level_for(number, today)  # as known today: an open interruption may grow
     if level is None:
         return _not_tolerated(state, frame)
     regimen = cycle_regimen(number, state.cr_reached(today), level)
     frame = replace(frame, dose_level=level, cycle_length_days=regimen.length_days)
-    base = tuple(regimen_reasons(regimen, state)) + allowance.reasons
-    review = allowance.needs_review
+    base = tuple(_reasons_of(regimen, state)) + allowance.reasons
     if today < earliest:
         return frame.decide(
             "none_due",
             base + tuple(day1_timing_notes(state, number)),
             next_dose_date=earliest,
-            needs_clinician_review=review,
+            needs_clinician_review=allowance.needs_review,
         )
-    gates = _day1_gates(state, number, earliest)
+    gates = day1_gates(state, number, earliest)
+    blocked = _blocked_day1(state, number, frame, gates, base)
+    if blocked is not None:
+        review = allowance.needs_review or blocked.needs_clinician_review
+        return replace(blocked, needs_clinician_review=review)
     gate_reasons = tuple(r for g in gates for r in g.reasons)
-    review = review or any(g.needs_review for g in gates)
-    blocked = [g for g in gates if not g.passed]
-    if blocked:
-        if any(g.discontinue for g in blocked):
-            return frame.decide("discontinue", gate_reasons + base, needs_clinician_review=review)
-        # labs.missing holds day 1; the first dose otherwise waits (delay)
-        missing = any(r.rule == ids.LABS_MISSING for r in gate_reasons)
-        action = "delay" if number == 1 and not missing else "hold"
-        extra = cycle1_extension(state) if number == 2 else ()
-        return frame.decide(
-            action,
-            gate_reasons + extra + base,
-            next_dose_date=today + days(1),
-            needs_clinician_review=review,
-        )
     amount = regimen.amount(1)
     notes = day1_timing_notes(state, number) + past_interruption_notes(state)
+    review = allowance.needs_review or any(g.needs_review for g in gates)
     review = review or any(r.rule == ids.INTERRUPTION_GT28 for r in notes)
     notes += infusion_reaction_notes(state)
     return frame.decide(
@@ -249,56 +265,16 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
     )
 
 
-def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> Decision:
-    """A day 8 or 15 dose (or the day 1 of a started cycle): window, interruptions, give."""
-    today = state.today
+def _give_within_cycle(
+    state: CourseState, number: int, day: int, frame: _Frame, reasons: list[Reason]
+) -> Decision:
+    """The dose of (number, day) given today, with every note that goes with it."""
     cycle = state.cycles[number]
-    regimen = cycle.regimen
     assert cycle.start is not None
-    frame = replace(frame, dose_level=regimen.level, cycle_length_days=regimen.length_days)
-    earliest, scheduled, _ = state.due_window(number, day)
-    window = days(load_protocol()[ids.SCHEDULE_WINDOW].integer("window_days"))
-    reasons = regimen_reasons(regimen, state)
-    if day != 1 and earliest > scheduled - window:
-        reasons.append(
-            cite(
-                ids.SCHEDULE_MIN_INTERVAL,
-                f"cycle {number} day {day} not before {earliest}: "
-                f"{gap_days()} days after the last dose ({state.last_dose})",
-            )
-        )
-    omitted = omission_reasons(omissions_since_last_dose(state))
-    if today < earliest:
-        return frame.decide("none_due", tuple(reasons), next_dose_date=earliest)
-    gate = interruption_gate(state, number, day)
-    if gate.passed:
-        gate = labs_gate(state, number, day)
-    if not gate.passed:
-        next_date = max(today + days(1), earliest)
-        return frame.decide(
-            "delay",
-            gate.reasons + tuple(reasons),
-            next_dose_date=next_date,
-            needs_clinician_review=gate.needs_review,
-        )
-    amount = regimen.amount(day)
-    extra: list[Reason] = list(omitted)
-    resumed = [e for e in state.log if e.kind == "resumed" and (e.cycle, e.day) == (number, day)]
-    if resumed:
-        late = (today - scheduled).days
-        extra.append(
-            cite(
-                ids.INTERRUPTION_LT7, f"{resumed[-1].message}; given {late} day(s) after day {day}"
-            )
-        )
-    elif day != 1 and today != scheduled:
-        extra.append(
-            cite(
-                ids.SCHEDULE_WINDOW,
-                f"day {day} was scheduled for {scheduled}; "
-                f"up to {window_days()} days either side is allowed",
-            )
-        )
+    _, scheduled, _ = state.due_window(number, day)
+    amount = cycle.regimen.amount(day)
+    extra = omission_reasons(omissions_since_last_dose(state))
+    extra += timing_reasons(state, number, day, scheduled)
     if day != 1:
         extra.extend(low_counts_note(state, day))
     past = past_interruption_notes(state)
@@ -311,8 +287,32 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
         needs_clinician_review=any(r.rule == ids.INTERRUPTION_GT28 for r in past),
         dose_mg_per_m2=amount,
         dose_mg=dose_mg_for(amount, frame.bsa_m2),
-        next_dose_date=_next_after_give(state, regimen, cycle.start, day, today),
+        next_dose_date=_next_after_give(state, cycle.regimen, cycle.start, day, state.today),
     )
+
+
+def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> Decision:
+    """A day 8 or 15 dose (or the day 1 of a started cycle): window, interruptions, give."""
+    today = state.today
+    regimen = state.cycles[number].regimen
+    frame = replace(frame, dose_level=regimen.level, cycle_length_days=regimen.length_days)
+    earliest, scheduled, _ = state.due_window(number, day)
+    reasons = _reasons_of(regimen, state)
+    if day != 1 and earliest > scheduled - timing().window:
+        reasons.append(not_before(number, day, earliest, state.last_dose))
+    if today < earliest:
+        return frame.decide("none_due", tuple(reasons), next_dose_date=earliest)
+    gate = interruption_gate(state, number, day)
+    if gate.passed:
+        gate = labs_gate(state, number, day)
+    if not gate.passed:
+        return frame.decide(
+            "delay",
+            gate.reasons + tuple(reasons),
+            next_dose_date=max(today + days(1), earliest),
+            needs_clinician_review=gate.needs_review,
+        )
+    return _give_within_cycle(state, number, day, frame, reasons)
 
 
 def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Decision:
@@ -333,7 +333,7 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
     else:
         decision = _within_cycle(state, number, day, frame)
     decision = _report_omission(state, decision)
-    notes = hepatic_notes(state) + _review_notes(state, decision)
+    notes = gilbert_hemolysis_notes(doc) + _review_notes(state, decision)
     review = decision.needs_clinician_review or any(r.rule in REVIEW_RULES for r in notes)
     return replace(
         decision,

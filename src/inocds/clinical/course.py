@@ -16,12 +16,22 @@ import datetime as dt
 
 from inocds.clinical.course_state import CourseState, Cycle, LogEntry, Span, timing
 from inocds.clinical.documents import CourseDocument, Event
-from inocds.clinical.episodes import interruption_episodes
-from inocds.clinical.regimen import cycle_regimen
 from inocds.clinical.rules import ids
-from inocds.clinical.rules.text import ge14_days, warning
+from inocds.clinical.rules.episodes import Episode, interruption_episodes
+from inocds.clinical.rules.history import dose_above_level
+from inocds.clinical.rules.omissions import (
+    interruption_omits,
+    missed_after_window,
+    missed_before_cycle,
+    missed_before_day,
+    omitted_interrupted,
+    omitted_recovered,
+    resumed,
+)
+from inocds.clinical.rules.reduction import not_tolerated_warning
+from inocds.clinical.rules.regimen import cycle_regimen
+from inocds.clinical.types import LogKind
 from inocds.clinical.validation import FieldError, InputError
-from inocds.protocol.loader import load_protocol
 
 __all__ = ["CourseState", "LogEntry", "Span", "build_course"]
 
@@ -65,7 +75,9 @@ class _Walker:
         self.event_days = sorted(self.events_by_day)
 
     # --------------------------------------------------------------- helpers
-    def _log(self, date: dt.date, kind: str, slot: tuple[int, int], rule: str, msg: str) -> None:
+    def _log(
+        self, date: dt.date, kind: LogKind, slot: tuple[int, int], rule: str, msg: str
+    ) -> None:
         self.state.log.append(LogEntry(date, kind, slot[0], slot[1], rule, msg))
 
     def _move(self, slot: tuple[int, int], today: dt.date) -> None:
@@ -88,13 +100,7 @@ class _Walker:
         regimen = s.regimen_for(number, day)
         if regimen is None:
             regimen = cycle_regimen(number, s.cr_reached(day), "two_doses")
-            s.warnings.append(
-                {
-                    "code": "cycle_after_not_tolerated",
-                    "message": f"cycle {number} started on {day} although a third interruption "
-                    f"of {ge14_days()} days or more ends the course (reduction.not_tolerated)",
-                }
-            )
+            s.warnings.append(not_tolerated_warning(number, day))
         counts = (
             (event.labs.anc_per_mm3, event.labs.platelets_per_mm3)
             if event and event.labs
@@ -112,8 +118,7 @@ class _Walker:
                             "skipped",
                             (earlier.number, d),
                             ids.SCHEDULE_MISSED,
-                            f"cycle {earlier.number} day {d} was not given "
-                            f"before cycle {number} began",
+                            missed_before_cycle(earlier.number, d, number),
                         )
         self._close_span(day)
         self._move((number, 1), day)
@@ -125,9 +130,11 @@ class _Walker:
             f"cycle {number} starts ({regimen.level})",
         )
 
-    def _record_dose(self, e: Event) -> None:
+    def _cycle_of_dose(self, e: Event) -> Cycle | None:
+        """The cycle a recorded dose belongs to (started on its day 1 if not recorded);
+        None, with an input error, when the cycle's level has no such day."""
         s = self.state
-        assert e.cycle is not None and e.day is not None and e.dose_mg_per_m2 is not None
+        assert e.cycle is not None and e.day is not None
         if e.cycle not in s.cycles:
             # history.dose_without_cycle_start: the cycle is taken to start on its day 1
             inferred = e.date - dt.timedelta(days=e.day - 1)
@@ -141,21 +148,16 @@ class _Walker:
                     f"(scheduled days: {', '.join(str(d) for d in cycle.regimen.days)})",
                 )
             )
-            return
-        allowed = cycle.regimen.amount(e.day)
-        tolerance = load_protocol()[ids.HISTORY_DOSE_ABOVE_LEVEL].number("tolerance_fraction")
-        if e.dose_mg_per_m2 > allowed * (1 + tolerance):
-            s.warnings.append(
-                warning(
-                    ids.HISTORY_DOSE_ABOVE_LEVEL,
-                    cycle=e.cycle,
-                    day=e.day,
-                    given=e.dose_mg_per_m2,
-                    date=e.date,
-                    allowed=allowed,
-                    level=cycle.regimen.level,
-                )
-            )
+            return None
+        return cycle
+
+    def _check_recorded_dose(self, e: Event, cycle: Cycle) -> None:
+        """Warnings on a recorded dose: above its level, or given after it was omitted."""
+        s = self.state
+        assert e.day is not None and e.dose_mg_per_m2 is not None
+        found = dose_above_level(e, cycle.regimen.amount(e.day), cycle.regimen.level)
+        if found is not None:
+            s.warnings.append(found)
         if e.day in cycle.omitted:
             del cycle.omitted[e.day]
             s.warnings.append(
@@ -165,6 +167,14 @@ class _Walker:
                     "the protocol would have omitted it",
                 }
             )
+
+    def _record_dose(self, e: Event) -> None:
+        s = self.state
+        assert e.cycle is not None and e.day is not None and e.dose_mg_per_m2 is not None
+        cycle = self._cycle_of_dose(e)
+        if cycle is None:
+            return
+        self._check_recorded_dose(e, cycle)
         cycle.given[e.day] = (e.date, e.dose_mg_per_m2)
         for d in cycle.regimen.days:
             if d < e.day and d not in cycle.given and d not in cycle.omitted:
@@ -174,7 +184,7 @@ class _Walker:
                     "skipped",
                     (e.cycle, d),
                     ids.SCHEDULE_MISSED,
-                    f"cycle {e.cycle} day {d} was not given before day {e.day}",
+                    missed_before_day(e.cycle, d, e.day),
                 )
         self._close_span(e.date)
         s.last_dose = e.date
@@ -201,77 +211,79 @@ class _Walker:
         key = (s.pointer, s.last_dose, s.delayed_from, len(s.cycles))
         return s.open_span is None and key == self._quiet_key and day < self._quiet_until
 
+    def _interrupted(self, day: dt.date, earliest: dt.date, active: list[Episode]) -> bool:
+        """The slot while `active` episodes interrupt it: True when it was omitted
+        (interruption.ge7), False when it waits."""
+        s = self.state
+        # interruption.length: from the first day the dose was due, or the onset if later
+        began = max(earliest, min(e.start for e in active))
+        if s.slot_interruption_start is None:
+            s.slot_interruption_start = began
+        if s.open_span is None:
+            s.open_span = Span(
+                began, None, tuple(e.label for e in active), tuple(e.rule for e in active)
+            )
+        number, slot_day = s.pointer
+        since = s.slot_interruption_start
+        length = (day - since).days
+        if not interruption_omits(slot_day, length):
+            return False
+        note = omitted_interrupted(number, slot_day, length, since, active[0].label)
+        self._omit(day, ids.INTERRUPTION_GE7, note)
+        return True
+
+    def _recovered(self, day: dt.date, since: dt.date, latest: dt.date) -> tuple[bool, dt.date]:
+        """The slot on the day its interruption (from `since`) ended: (omitted?, the
+        window's new end)."""
+        s = self.state
+        number, slot_day = s.pointer
+        length = (day - since).days
+        self._close_span(day)
+        if interruption_omits(slot_day, length):
+            note = omitted_recovered(number, slot_day, length, since, day)
+            self._omit(day, ids.INTERRUPTION_GE7, note)
+            return True, latest
+        rule = ids.INTERRUPTION_LT7 if slot_day != 1 else ids.NONHEME_GRADE2
+        self._log(day, "resumed", s.pointer, rule, resumed(number, slot_day, length, since))
+        s.slot_interruption_start = None
+        s.delayed_from = day
+        return False, max(latest, day + timing().window)
+
+    def _step(self, day: dt.date) -> bool:
+        """One look at the pointer's slot on `day`; True when it moved (look again)."""
+        s = self.state
+        number, slot_day = s.pointer
+        cycle = s.cycles.get(number)
+        if slot_day != 1 and (cycle is None or cycle.start is None):
+            return False
+        earliest, _, latest = s.due_window(number, slot_day)
+        if day < earliest:
+            self._quiet_key = (s.pointer, s.last_dose, s.delayed_from, len(s.cycles))
+            self._quiet_until = earliest
+            return False
+        active = s.active_episodes(day)
+        if active:
+            return self._interrupted(day, earliest, active)
+        if s.slot_interruption_start is not None:
+            omitted, latest = self._recovered(day, s.slot_interruption_start, latest)
+            if omitted:
+                return True
+        self._close_span(day)
+        if slot_day != 1 and day > latest:
+            self._omit(day, ids.SCHEDULE_MISSED, missed_after_window(number, slot_day, latest))
+            return True
+        return False
+
     def _evaluate(self, day: dt.date) -> None:
         """Moves the pointer as the protocol would on `day` (omissions, delays, recovery)."""
         s = self.state
         if self._is_quiet(day):
             return  # nothing can change before the pending dose falls due
-        omit_after = timing().omit_after_days
-        window = timing().window
         if s.open_span is not None and not s.active_episodes(day):
             self._close_span(day)  # the interruption ends when the toxicity resolves
         for _ in range(4):  # an omission may make the next slot due the same day
-            number, slot_day = s.pointer
-            cycle = s.cycles.get(number)
-            if slot_day != 1 and (cycle is None or cycle.start is None):
+            if not self._step(day):
                 return
-            earliest, _, latest = s.due_window(number, slot_day)
-            if day < earliest:
-                self._quiet_key = (s.pointer, s.last_dose, s.delayed_from, len(s.cycles))
-                self._quiet_until = earliest
-                return
-            active = s.active_episodes(day)
-            if active:
-                # interruption.length: from the first day the dose was due, or the onset if later
-                began = max(earliest, min(e.start for e in active))
-                if s.slot_interruption_start is None:
-                    s.slot_interruption_start = began
-                if s.open_span is None:
-                    s.open_span = Span(
-                        began, None, tuple(e.label for e in active), tuple(e.rule for e in active)
-                    )
-                length = (day - s.slot_interruption_start).days
-                if slot_day != 1 and length >= omit_after:
-                    self._omit(
-                        day,
-                        ids.INTERRUPTION_GE7,
-                        f"cycle {number} day {slot_day} omitted: interrupted {length} days "
-                        f"(since {s.slot_interruption_start}) by {active[0].label}",
-                    )
-                    continue
-                return
-            if s.slot_interruption_start is not None:
-                length = (day - s.slot_interruption_start).days
-                since = s.slot_interruption_start
-                self._close_span(day)
-                if slot_day != 1 and length >= omit_after:
-                    self._omit(
-                        day,
-                        ids.INTERRUPTION_GE7,
-                        f"cycle {number} day {slot_day} omitted: interrupted {length} days "
-                        f"(from {since} to recovery on {day})",
-                    )
-                    continue
-                self._log(
-                    day,
-                    "resumed",
-                    s.pointer,
-                    ids.INTERRUPTION_LT7 if slot_day != 1 else ids.NONHEME_GRADE2,
-                    f"cycle {number} day {slot_day} may be given again after a "
-                    f"{length}-day interruption (from {since})",
-                )
-                s.slot_interruption_start = None
-                s.delayed_from = day
-                latest = max(latest, day + window)
-            self._close_span(day)
-            if slot_day != 1 and day > latest:
-                self._omit(
-                    day,
-                    ids.SCHEDULE_MISSED,
-                    f"cycle {number} day {slot_day} not given by {latest}, the end of its window",
-                )
-                continue
-            return
 
     def run(self) -> CourseState:
         day = self.start

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from inocds.clinical.documents import CourseDocument, Event
-from inocds.clinical.episodes import Episode
-from inocds.clinical.regimen import CycleRegimen, cycle_regimen, level_for_interruptions
 from inocds.clinical.rules import ids
+from inocds.clinical.rules.episodes import Episode
+from inocds.clinical.rules.reduction import level_after
+from inocds.clinical.rules.regimen import CycleRegimen, cycle_regimen
+from inocds.clinical.types import RESPONDED, DoseLevel, LogKind
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["CourseState", "Cycle", "LogEntry", "Span", "Timing", "timing"]
@@ -37,7 +39,7 @@ class LogEntry:
     """One step of the course narrative."""
 
     date: dt.date
-    kind: str  # started | given | omitted (today's decision) | skipped (history) | resumed
+    kind: LogKind
     cycle: int
     day: int
     rule: str
@@ -103,11 +105,11 @@ class CourseState:
     def cr_reached(self, until: dt.date | None = None) -> bool:
         """True when the latest response is CR or CRi."""
         latest = self.latest_response(until)
-        return latest is not None and latest.status in ("CR", "CRi")
+        return latest is not None and latest.status in RESPONDED
 
     def ever_cr(self) -> bool:
         """True when CR or CRi was recorded at any time."""
-        return any(e.status in ("CR", "CRi") for e in self.responses())
+        return any(e.status in RESPONDED for e in self.responses())
 
     def active_episodes(self, day: dt.date) -> list[Episode]:
         """Episodes interrupting dosing on `day` (toxicities before the first dose excluded)."""
@@ -131,19 +133,13 @@ class CourseState:
             return cycle.regimen.length_days
         return cycle_regimen(number, False, "full").length_days
 
-    def level_for(self, number: int, start: dt.date) -> str | None:
+    def level_for(self, number: int, start: dt.date) -> DoseLevel | None:
         """The dose level of a cycle starting on `start` (None: not tolerated)."""
         if number == 1:
             return "full"
         previous = self.cycles.get(number - 1)
         count = len(self.ge14_spans(before=start))
-        level = level_for_interruptions(count)
-        if level is None:
-            return None
-        if previous is not None:  # reduction.no_reescalation
-            order = ("full", "reduced_25", "two_doses")
-            level = order[max(order.index(level), order.index(previous.regimen.level))]
-        return level
+        return level_after(count, previous.regimen.level if previous is not None else None)
 
     def regimen_for(self, number: int, start: dt.date) -> CycleRegimen | None:
         """The regimen of cycle `number` starting on `start` (None: not tolerated)."""

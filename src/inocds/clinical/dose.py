@@ -27,7 +27,9 @@ from typing import Any, NamedTuple
 
 from inocds.clinical.bsa import FORMULAS, body_surface_area_m2
 from inocds.clinical.preparation import Infusion, plan_infusion, preparation_steps
+from inocds.clinical.rules import ids
 from inocds.clinical.rules.plausibility import bmi_errors
+from inocds.clinical.rules.regimen import max_single_dose
 from inocds.clinical.validation import (
     Enum,
     FieldError,
@@ -181,7 +183,7 @@ def collect_dose_request(
     protocol = load_protocol()
     limits = protocol["dose.bsa"]
     request_limits = protocol["dose.request_limits"]
-    max_single = protocol["regimen.max_single_dose"].number("max_dose_mg_per_m2")
+    max_single = max_single_dose()
     min_dose = request_limits.number("min_dose_mg_per_m2")
     max_override = request_limits.number("max_dose_with_override_mg_per_m2")
     min_bsa, max_bsa = limits.number("min_bsa_m2"), limits.number("max_bsa_m2")
@@ -275,7 +277,7 @@ def _warnings(request: DoseRequest, result: DoseResult) -> list[dict[str, str]]:
     protocol = load_protocol()
     limits = protocol["dose.bsa"]
     usual_min, usual_max = limits.number("usual_min_bsa_m2"), limits.number("usual_max_bsa_m2")
-    max_single = protocol["regimen.max_single_dose"].number("max_dose_mg_per_m2")
+    max_single = max_single_dose()
     warnings: list[dict[str, str]] = []
     if result.bsa_m2 > usual_max:
         warnings.append(
@@ -339,10 +341,10 @@ def dose_answer(request: DoseRequest) -> dict[str, Any]:
     """The `dose` answer for a validated request."""
     result = compute_dose(request.bsa_m2, request.dose_mg_per_m2)
     infusion = result.infusion
-    max_single = load_protocol()["regimen.max_single_dose"].number("max_dose_mg_per_m2")
+    max_single = max_single_dose()
     rules = ["dose.bsa", "prep.vial", "prep.reconstitution", infusion.rule, "prep.infusion"]
     if request.dose_mg_per_m2 > max_single:
-        rules.append("regimen.max_single_dose")
+        rules.append(ids.REGIMEN_MAX_SINGLE_DOSE)
     answer: dict[str, Any] = {
         "bsa_m2": result.bsa_m2,
         "bsa_formula": request.bsa_formula,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inocds.clinical.course import CourseState
+from inocds.clinical.course_state import CourseState
 from inocds.clinical.reasons import Reason
 
 __all__ = ["GateResult", "counts_today"]

@@ -14,18 +14,23 @@ from typing import Any
 
 from inocds.clinical.assess import assess_course, bsa_for, dose_mg_for
 from inocds.clinical.course import CourseState, build_course
+from inocds.clinical.course_state import timing
 from inocds.clinical.documents import CourseDocument, parse_course
-from inocds.clinical.episodes import stops
-from inocds.clinical.notes import stop_reasons
-from inocds.clinical.reasons import Reason, cite
-from inocds.clinical.regimen import CycleRegimen, cycle_regimen
-from inocds.clinical.rules import ids
-from inocds.clinical.rules.duration import CycleAllowance, cycle_allowance, max_cycles
+from inocds.clinical.reasons import Reason
+from inocds.clinical.rules.duration import cycle_allowance, duration_plan_reasons, max_cycles
 from inocds.clinical.rules.history import history_warnings
 from inocds.clinical.rules.predose import first_dose_gate
+from inocds.clinical.rules.reduction import not_tolerated_reason
+from inocds.clinical.rules.regimen import (
+    CycleRegimen,
+    cycle_regimen,
+    extension_planned,
+    regimen_reasons,
+)
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
-from inocds.clinical.rules.text import gap_days, ge14_days, window_days
-from inocds.protocol.loader import load_protocol
+from inocds.clinical.rules.schedule import not_before, schedule_plan_reasons
+from inocds.clinical.rules.stops import stop_reasons, stops
+from inocds.clinical.types import CourseEnd, DoseLevel
 
 __all__ = ["CyclePlan", "PlannedDose", "plan_course", "run_plan"]
 
@@ -57,10 +62,10 @@ class PlannedDose:
 class CyclePlan:
     """The plan of the next cycle, or `action` discontinue/complete with no doses."""
 
-    action: str | None
+    action: CourseEnd | None
     cycle: int | None
     cycle_length_days: int | None
-    dose_level: str | None
+    dose_level: DoseLevel | None
     max_cycles: int | None
     doses: tuple[PlannedDose, ...]
     reasons: tuple[Reason, ...]
@@ -101,9 +106,7 @@ class CyclePlan:
 
 def _next_cycle(state: CourseState) -> tuple[int, dt.date]:
     """The cycle to plan and the date its day 1 falls due."""
-    gap = dt.timedelta(
-        days=load_protocol()[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses")
-    )
+    gap = timing().gap
     number, day = state.pointer
     current = state.cycles.get(number)
     if day == 1 and (current is None or 1 not in current.given):
@@ -134,8 +137,7 @@ def _agree_with_assess(
     if allowed is None:
         return start
     if decision.cycle < number:  # a dose of the cycle in progress is still to come
-        gap = load_protocol()[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses")
-        return max(start, allowed + dt.timedelta(days=gap))
+        return max(start, allowed + timing().gap)
     if decision.cycle == number and decision.day == 1:
         return max(start, allowed)
     return start
@@ -148,31 +150,17 @@ def _timing_notes(state: CourseState, number: int, start: dt.date) -> list[Reaso
         return []
     planned = previous.start + dt.timedelta(days=previous.regimen.length_days)
     notes: list[Reason] = []
-    gap = load_protocol()[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses")
-    if state.last_dose and state.last_dose + dt.timedelta(days=gap) > planned:
-        notes.append(
-            cite(
-                ids.SCHEDULE_MIN_INTERVAL,
-                f"cycle {number} day 1 not before {state.last_dose + dt.timedelta(days=gap)}: "
-                f"{gap_days()} days after the last dose ({state.last_dose})",
-            )
-        )
+    last = state.last_dose
+    if last and last + timing().gap > planned:
+        notes.append(not_before(number, 1, last + timing().gap, last))
     if number == 2 and start > planned:
-        notes.append(
-            cite(
-                ids.REGIMEN_CYCLE1_EXTENSION,
-                f"cycle 1 (from {previous.start}) runs {(start - previous.start).days} days "
-                "before cycle 2",
-            )
-        )
+        notes.append(extension_planned(previous.start, start))
     return notes
 
 
 def _planned_doses(regimen: CycleRegimen, start: dt.date, bsa: float) -> tuple[PlannedDose, ...]:
     """Each dose on its day, with its window (schedule.window, schedule.min_interval)."""
-    p = load_protocol()
-    window = dt.timedelta(days=p[ids.SCHEDULE_WINDOW].integer("window_days"))
-    gap = dt.timedelta(days=p[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses"))
+    window, gap = timing().window, timing().gap
     doses: list[PlannedDose] = []
     previous: dt.date | None = None
     for day, amount in regimen.doses:
@@ -189,83 +177,6 @@ def _planned_doses(regimen: CycleRegimen, start: dt.date, bsa: float) -> tuple[P
         )
         previous = scheduled
     return tuple(doses)
-
-
-def _regimen_reasons(state: CourseState, regimen: CycleRegimen) -> list[Reason]:
-    """The cycle's schedule, the response it follows and the reduction ladder."""
-    number, level = regimen.cycle, regimen.level
-    amounts = ", ".join(f"day {d}: {a:g}" for d, a in regimen.doses)
-    reasons: list[Reason] = []
-    latest_response = state.latest_response()
-    if number == 1:
-        reasons.append(
-            cite(ids.REGIMEN_CYCLE1, f"cycle 1: {amounts} mg/m2 over {regimen.length_days} days")
-        )
-    else:
-        shown = (
-            f"latest response {latest_response.status} on {latest_response.date}"
-            if latest_response
-            else "no response recorded"
-        )
-        reasons.append(
-            cite(
-                regimen.rules[0],
-                f"cycle {number} ({shown}): {amounts} mg/m2 over {regimen.length_days} days",
-            )
-        )
-        reasons.append(cite(ids.REGIMEN_RESPONSE_LATEST, f"doses follow the {shown}"))
-    if level != "full":
-        shown = "; ".join(
-            f"{sp.start} to {sp.end or 'ongoing'} ({sp.length_days(state.today)} days)"
-            for sp in state.ge14_spans()
-        )
-        reasons.append(
-            cite(ids.INTERRUPTION_GE14, f"interruption(s) of {ge14_days()} days or more: {shown}")
-        )
-        reasons.append(
-            cite(ids.REDUCTION_LEVEL1, "every dose cut by a quarter (25% less per cycle)")
-        )
-        if level == "two_doses":
-            reasons.append(cite(ids.REDUCTION_LEVEL2, "days 1 and 8 only, at the reduced amounts"))
-        reasons.append(cite(ids.REDUCTION_NO_REESCALATION, f"the dose stays at the {level} level"))
-    return reasons
-
-
-def _duration_reasons(
-    state: CourseState, number: int, limit: int, allowance: CycleAllowance
-) -> list[Reason]:
-    """How many cycles this patient may have, and the stop without CR/CRi ahead."""
-    reasons: list[Reason] = []
-    if state.doc.patient.hsct_planned:
-        if not allowance.reasons:
-            reasons.append(
-                cite(
-                    ids.DURATION_HSCT,
-                    f"transplant planned: {limit} cycles recommended "
-                    "(a third only if CR/CRi with MRD negativity is not reached)",
-                )
-            )
-    else:
-        reasons.append(cite(ids.DURATION_MAX_6, f"no transplant planned: at most {limit} cycles"))
-    reasons.extend(allowance.reasons)
-    no_cr_limit = load_protocol()[ids.DURATION_NO_CR_AFTER_3].integer("cycles_without_response")
-    if number == no_cr_limit and not state.ever_cr():
-        reasons.append(
-            cite(
-                ids.DURATION_NO_CR_AFTER_3,
-                "without CR or CRi by the end of this cycle, treatment stops",
-            )
-        )
-    return reasons
-
-
-def _schedule_reasons(regimen: CycleRegimen) -> list[Reason]:
-    if len(regimen.doses) < 2:
-        return []
-    return [
-        cite(ids.SCHEDULE_WINDOW, f"days 8 and 15 may move by up to {window_days()} days"),
-        cite(ids.SCHEDULE_MIN_INTERVAL, f"at least {gap_days()} days between doses"),
-    ]
 
 
 def plan_course(doc: CourseDocument, state: CourseState | None = None) -> CyclePlan:
@@ -289,11 +200,7 @@ def plan_course(doc: CourseDocument, state: CourseState | None = None) -> CycleP
         return CyclePlan(allowance.end, number, None, None, limit, (), ended, bsa, review, warnings)
     level = state.level_for(number, state.today)  # as known today
     if level is None:
-        reason = cite(
-            ids.REDUCTION_NOT_TOLERATED,
-            f"a third interruption of {ge14_days()} days or more: "
-            "no further reduction is possible; stop",
-        )
+        reason = not_tolerated_reason(len(state.ge14_spans()))
         return CyclePlan(
             "discontinue", number, None, None, limit, (), (reason,), bsa, warnings=warnings
         )
@@ -302,8 +209,11 @@ def plan_course(doc: CourseDocument, state: CourseState | None = None) -> CycleP
     if number == 1:
         triggers += list(first_dose_gate(state).reasons)
     regimen = cycle_regimen(number, state.cr_reached(state.today), level)
-    reasons = _regimen_reasons(state, regimen) + _duration_reasons(state, number, limit, allowance)
-    reasons += _timing_notes(state, number, start) + _schedule_reasons(regimen) + triggers
+    reasons = regimen_reasons(
+        regimen, state.latest_response(), state.ge14_spans(), state.today, cite_latest=True
+    )
+    reasons += duration_plan_reasons(state, number, allowance)
+    reasons += _timing_notes(state, number, start) + schedule_plan_reasons(regimen) + triggers
     return CyclePlan(
         None,
         number,

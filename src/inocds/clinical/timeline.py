@@ -11,6 +11,8 @@ import datetime as dt
 from typing import Any
 
 from inocds.clinical.course import CourseState
+from inocds.clinical.course_state import timing
+from inocds.clinical.rules import ids
 from inocds.clinical.rules.text import recheck
 from inocds.protocol.loader import load_protocol
 
@@ -47,46 +49,18 @@ def as_of(document: dict[str, Any], on: dt.date, today: dt.date) -> dict[str, An
     return {**document, "events": events}
 
 
-_GRADE_BACK = "the toxicity is back to grade ≤ {grade} (or to the patient's grade before treatment)"
-_RECHECK_TEMPLATES = {
-    "heme.anc_gate": "the ANC is ≥ {anc:,g}/mm³",
-    "heme.platelet_gate": "platelets are ≥ {plt:,g}/mm³",
-    "heme.low_baseline_gate": (
-        "the counts are back to the previous cycle's starting counts "
-        "(or ANC ≥ {anc:,g}/mm³ and platelets ≥ {plt:,g}/mm³)"
-    ),
-    "hepatic.interrupt": "bilirubin is ≤ {bili:g} × ULN and AST and ALT ≤ {trans:g} × ULN",
-    "nonheme.grade2": _GRADE_BACK,
-    "nonheme.bleeding_infection": _GRADE_BACK,
-    "cytoreduction": "the blast count is brought down to the limit before the first dose",
-}
-"""What must be true again, by the rule that holds the dose; numbers come from the protocol."""
-
-
-def _recheck_numbers() -> dict[str, float]:
-    p = load_protocol()
-    return {
-        "anc": p["heme.anc_gate"].number("anc_per_mm3"),
-        "plt": p["heme.platelet_gate"].number("platelets_per_mm3"),
-        "bili": p["hepatic.interrupt"].number("bilirubin_x_uln"),
-        "trans": p["hepatic.interrupt"].number("transaminase_x_uln"),
-        "grade": p["nonheme.grade2"].integer("interrupting_grade") - 1,
-    }
-
-
 def recheck_conditions(decision: dict[str, Any] | None) -> list[dict[str, str]]:
     """What must be true before a held or delayed dose can go ahead, from the decision's reasons.
 
-    Each condition names the rule it comes from.
+    Each condition names the rule it comes from; its wording is the rule's `recheck`
+    template in the protocol (`rules.text.recheck`), the same for the engine and every page.
     """
     if not decision or decision.get("action") not in HELD_ACTIONS:
         return []
-    numbers = _recheck_numbers()
     found: list[dict[str, str]] = []
     seen: set[str] = set()
     for reason in decision.get("reasons", []):
-        template = _RECHECK_TEMPLATES.get(str(reason.get("rule")))
-        text = template.format(**numbers) if template else recheck(str(reason.get("rule")))
+        text = recheck(str(reason.get("rule")))
         if text and text not in seen:
             seen.add(text)
             found.append({"text": text, "rule": str(reason["rule"])})
@@ -94,9 +68,7 @@ def recheck_conditions(decision: dict[str, Any] | None) -> list[dict[str, str]]:
 
 
 def _gap() -> dt.timedelta:
-    return dt.timedelta(
-        days=load_protocol()["schedule.min_interval"].integer("min_days_between_doses")
-    )
+    return timing().gap
 
 
 def started_late_note(state: CourseState, number: int) -> str:
@@ -270,5 +242,5 @@ def hold_review_date(state: CourseState, decision: dict[str, Any]) -> dt.date | 
         return None  # a day 8/15 of a cycle not started: not a held slot
     if since is None:
         since = state.due_window(number, day)[1]
-    limit = load_protocol()["interruption.gt28"].integer("days")
+    limit = load_protocol()[ids.INTERRUPTION_GT28].integer("days")
     return since + dt.timedelta(days=limit + 1)

@@ -4,7 +4,7 @@ amount, and the interactions of the patient's medications.
 With no dose of the drug in the history the course is on cycle 1 day 1 (CONTRACT.md:
 with no events the first dose is due today). Where the labs for the decision are
 missing, the draft's amount can still be checked: the engine's regimen gives the day 1
-dose per m2 (`clinical.regimen.cycle_regimen`) and its `dose` command the mg for this
+dose per m2 (`clinical.rules.regimen.cycle_regimen`) and its `dose` command the mg for this
 patient. The card beside it says that whether to give is not decided. Interactions
 need no labs: the screen's own matcher (`clinical.interactions.match_medications`)
 answers them.
@@ -17,7 +17,7 @@ from typing import Any
 
 from inocds.adapters.fhir.course import FhirData, is_drug, medication_name
 from inocds.adapters.fhir.observations import latest_values, read_observations
-from inocds.clinical.regimen import cycle_regimen
+from inocds.clinical.rules.regimen import cycle_regimen
 from inocds.clinical.validation import InputError
 from inocds.protocol.loader import load_protocol
 from inocds.services.commands import run_command

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from inocds.clinical.course import CourseState
+from inocds.clinical.course_state import CourseState
 from inocds.clinical.gates import GateResult
-from inocds.clinical.reasons import cite
 from inocds.clinical.rules import ids
+from inocds.clinical.rules.text import listed, say
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["cytoreduction_gate"]
@@ -16,14 +16,7 @@ def cytoreduction_gate(state: CourseState) -> GateResult:
     limit = load_protocol()[ids.CYTOREDUCTION].number("max_peripheral_blasts_per_mm3")
     blasts = state.doc.patient.pretreatment_blasts_per_mm3
     if blasts is not None and blasts > limit:
-        return GateResult(
-            False,
-            (
-                cite(
-                    ids.CYTOREDUCTION,
-                    f"circulating blasts {blasts:g}/mm3 exceed {limit:g}: reduce them "
-                    "(hydroxyurea, steroids and/or vincristine) before the first dose",
-                ),
-            ),
-        )
+        agents = load_protocol()["cytoreduction.agents"].texts("agents")
+        reason = say(ids.CYTOREDUCTION, blasts=blasts, agents=listed(agents, "and/or"))
+        return GateResult(False, (reason,))
     return GateResult(True)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inocds.clinical.course import CourseState
-from inocds.clinical.reasons import Reason, cite
+from inocds.clinical.course_state import CourseState
+from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids
+from inocds.clinical.rules.text import render, say
+from inocds.clinical.types import RESPONDED, CourseEnd
 from inocds.protocol.loader import load_protocol
 
-__all__ = ["CycleAllowance", "cycle_allowance", "max_cycles"]
+__all__ = ["CycleAllowance", "cycle_allowance", "duration_plan_reasons", "max_cycles"]
 
 
 @dataclass(frozen=True)
 class CycleAllowance:
     """May cycle n be given? `end` is None (yes), 'complete' or 'discontinue'."""
 
-    end: str | None
+    end: CourseEnd | None
     reasons: tuple[Reason, ...]
     needs_review: bool = False
     waits_for_due_date: bool = False
@@ -39,29 +41,13 @@ def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
         return CycleAllowance(None, ())
     no_cr_limit = p[ids.DURATION_NO_CR_AFTER_3].integer("cycles_without_response")
     if number > no_cr_limit and not state.ever_cr():
-        return CycleAllowance(
-            "discontinue",
-            (
-                cite(
-                    ids.DURATION_NO_CR_AFTER_3,
-                    f"no CR or CRi recorded after {number - 1} cycles; "
-                    f"treatment stops after {no_cr_limit} cycles without it",
-                ),
-            ),
-            waits_for_due_date=True,
-        )
+        reason = say(ids.DURATION_NO_CR_AFTER_3, cycles=number - 1)
+        return CycleAllowance("discontinue", (reason,), waits_for_due_date=True)
     if state.doc.patient.hsct_planned:
         return _before_transplant(state, number)
     limit = p[ids.DURATION_MAX_6].integer("max_cycles")
     if number > limit:
-        return CycleAllowance(
-            "complete",
-            (
-                cite(
-                    ids.DURATION_MAX_6, f"{limit} cycles given, the most allowed without transplant"
-                ),
-            ),
-        )
+        return CycleAllowance("complete", (say(ids.DURATION_MAX_6, "complete"),))
     return CycleAllowance(None, ())
 
 
@@ -72,38 +58,48 @@ def _before_transplant(state: CourseState, number: int) -> CycleAllowance:
     recommended = rule.integer("recommended_cycles")
     considered = rule.integer("considered_cycles")
     latest = state.latest_response()
-    deep = latest is not None and latest.status in ("CR", "CRi") and latest.mrd == "negative"
+    deep = latest is not None and latest.status in RESPONDED and latest.mrd == "negative"
     if number <= recommended:
         return CycleAllowance(None, ())
     if number <= considered and not deep:
         shown = (
-            f"{latest.status}, MRD {latest.mrd or 'not reported'} on {latest.date}"
-            if latest
-            else "no response recorded"
-        )
-        return CycleAllowance(
-            None,
-            (
-                cite(
-                    ids.DURATION_HSCT,
-                    f"transplant planned: {recommended} cycles are recommended; a cycle "
-                    f"{number} may be considered because CR/CRi with MRD negativity has not "
-                    f"been reached ({shown}) — the clinician decides",
-                ),
-            ),
-            needs_review=True,
-        )
-    why = (
-        f"CR/CRi with MRD negativity reached ({latest.status} on {latest.date})"
-        if deep and latest
-        else f"at most {considered} cycles before transplant"
-    )
-    return CycleAllowance(
-        "complete",
-        (
-            cite(
+            render(
                 ids.DURATION_HSCT,
-                f"transplant planned: {number - 1} cycles given; {why}; the course is complete",
-            ),
-        ),
-    )
+                "shown",
+                status=latest.status,
+                mrd=latest.mrd or "not reported",
+                date=latest.date,
+            )
+            if latest
+            else render(ids.DURATION_HSCT, "shown_none")
+        )
+        reason = say(ids.DURATION_HSCT, "considered", cycle=number, shown=shown)
+        return CycleAllowance(None, (reason,), needs_review=True)
+    if deep and latest:
+        reason = say(
+            ids.DURATION_HSCT,
+            "complete_deep",
+            given=number - 1,
+            status=latest.status,
+            date=latest.date,
+        )
+    else:
+        reason = say(ids.DURATION_HSCT, "complete_limit", given=number - 1)
+    return CycleAllowance("complete", (reason,))
+
+
+def duration_plan_reasons(
+    state: CourseState, number: int, allowance: CycleAllowance
+) -> list[Reason]:
+    """How many cycles this patient may have, and the stop without CR/CRi ahead."""
+    reasons: list[Reason] = []
+    if state.doc.patient.hsct_planned:
+        if not allowance.reasons:
+            reasons.append(say(ids.DURATION_HSCT, "plan"))
+    else:
+        reasons.append(say(ids.DURATION_MAX_6, "plan"))
+    reasons.extend(allowance.reasons)
+    no_cr_limit = load_protocol()[ids.DURATION_NO_CR_AFTER_3].integer("cycles_without_response")
+    if number == no_cr_limit and not state.ever_cr():
+        reasons.append(say(ids.DURATION_NO_CR_AFTER_3, "ahead"))
+    return reasons

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from inocds.clinical.course import CourseState
+from inocds.clinical.course_state import CourseState
 from inocds.clinical.gates import GateResult, counts_today
-from inocds.clinical.reasons import Reason, cite
+from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids
+from inocds.clinical.rules.text import render, say
 from inocds.protocol.loader import load_protocol
 
-__all__ = ["count_gate_closed", "heme_gate"]
+__all__ = ["count_gate_closed", "heme_gate", "low_counts_note"]
 
 Counts = tuple[float | None, float | None]
 
@@ -78,20 +79,10 @@ def _standard(number: int, counts: tuple[float, float], pretreatment: Counts) ->
     pre_anc, pre_plt = pretreatment[0] or 0.0, pretreatment[1] or 0.0
     failing = []
     if anc < anc_limit:
-        failing.append(
-            cite(
-                ids.HEME_ANC_GATE,
-                f"ANC {anc:g}/mm3 is below {anc_limit:g} (pretreatment {pre_anc:g}): "
-                f"cycle {number} waits for recovery",
-            )
-        )
+        failing.append(say(ids.HEME_ANC_GATE, anc=anc, pretreatment=pre_anc, cycle=number))
     if plt < plt_limit:
         failing.append(
-            cite(
-                ids.HEME_PLATELET_GATE,
-                f"platelets {plt:g}/mm3 are below {plt_limit:g} (pretreatment {pre_plt:g}): "
-                f"cycle {number} waits for recovery",
-            )
+            say(ids.HEME_PLATELET_GATE, platelets=plt, pretreatment=pre_plt, cycle=number)
         )
     return failing
 
@@ -105,24 +96,23 @@ def _low_baseline(
     if anc >= anc_limit and plt >= plt_limit:
         return [], []
     prior = _prior_cycle_counts(state, number)
-    shown = (
-        f"ANC {anc:g}/mm3 and platelets {plt:g}/mm3 (pretreatment {pretreatment[0] or 0.0:g} "
-        f"and {pretreatment[1] or 0.0:g}; cycle {number - 1} start "
-        f"{prior[0] if prior[0] is not None else 'unknown'} and "
-        f"{prior[1] if prior[1] is not None else 'unknown'})"
-    )
     rule = ids.HEME_LOW_BASELINE_GATE
-    if _back_to_prior(counts, prior):
-        return [], [cite(rule, f"{shown}: back to the previous cycle's starting counts")]
-    if state.doc.today.cytopenia_from_disease_with_stable_marrow:
-        why = f"{shown}: marrow stable or better and the low counts are due to the disease"
-        return [], [cite(rule, why)]
-    why = (
-        f"{shown}: cycle {number} waits for the previous cycle's starting counts, "
-        f"or ANC >= {anc_limit:g} and platelets >= {plt_limit:g}, or a stable marrow "
-        "with disease-related cytopenia"
+    shown = render(
+        rule,
+        "counts",
+        anc=anc,
+        platelets=plt,
+        pre_anc=pretreatment[0] or 0.0,
+        pre_platelets=pretreatment[1] or 0.0,
+        previous=number - 1,
+        prior_anc=prior[0] if prior[0] is not None else "unknown",
+        prior_platelets=prior[1] if prior[1] is not None else "unknown",
     )
-    return [cite(rule, why)], []
+    if _back_to_prior(counts, prior):
+        return [], [say(rule, "back", counts=shown)]
+    if state.doc.today.cytopenia_from_disease_with_stable_marrow:
+        return [], [say(rule, "disease", counts=shown)]
+    return [say(rule, "waits", counts=shown, cycle=number)], []
 
 
 def _persisting(state: CourseState, number: int, due: dt.date) -> GateResult | None:
@@ -133,15 +123,12 @@ def _persisting(state: CourseState, number: int, due: dt.date) -> GateResult | N
     if waited <= limit:
         return None
     disease = today.cytopenia_from_disease_with_stable_marrow
-    outcome = (
-        "judged due to the disease, so keep waiting — the clinician decides"
-        if disease
-        else "discontinue if the drug is thought to be the cause — the clinician decides"
-    )
-    reason = cite(
+    reason = say(
         ids.HEME_PERSISTING_28D,
-        f"counts low for {waited} days since cycle {number} was due ({due}), more than "
-        f"{limit}: {outcome}",
+        "wait" if disease else "discontinue",
+        waited=waited,
+        cycle=number,
+        due=due,
     )
     return GateResult(False, (reason,), needs_review=True, discontinue=not disease)
 
@@ -167,3 +154,19 @@ def heme_gate(state: CourseState, number: int, due: dt.date) -> GateResult:
     if persisting is not None:
         return GateResult(False, tuple(failing) + persisting.reasons, True, persisting.discontinue)
     return GateResult(False, tuple(failing))
+
+
+def low_counts_note(state: CourseState, day: int) -> list[Reason]:
+    """heme.within_cycle: low counts on a day 8/15 dose are noted, not a reason to wait."""
+    anc_limit, plt_limit = _limits()
+    anc, plt = counts_today(state)
+    anc_low = anc is not None and anc < anc_limit
+    plt_low = plt is not None and plt < plt_limit
+    if not (anc_low or plt_low):
+        return []
+    shown = [
+        render(ids.HEME_WITHIN_CYCLE, key, **{key: value})
+        for key, value in (("anc", anc), ("platelets", plt))
+        if value is not None
+    ]
+    return [say(ids.HEME_WITHIN_CYCLE, counts=" and ".join(shown), day=day)]

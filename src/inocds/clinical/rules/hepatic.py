@@ -1,4 +1,4 @@
-"""Liver tests beyond the interruption table: hepatic.severe_labs, hepatic.pretreatment_limits.
+"""Liver tests: hepatic.interrupt's predicate, hepatic.severe_labs, hepatic.pretreatment_limits.
 
 Severe liver toxicity is read from the values (CTCAE grade 3 or more: bilirubin
 above 3 x ULN, or AST/ALT above 5 x ULN), not only from a recorded toxicity event.
@@ -11,12 +11,17 @@ from __future__ import annotations
 import datetime as dt
 
 from inocds.clinical.documents import CourseDocument, Labs, LabValue
+from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids
-from inocds.clinical.rules.text import render
+from inocds.clinical.rules.text import render, say
+from inocds.clinical.types import HepaticState
 from inocds.protocol.loader import load_protocol
 
 __all__ = [
+    "describe_liver",
     "first_dose_date",
+    "gilbert_hemolysis_note",
+    "hepatic_state",
     "latest_liver",
     "liver_series",
     "pretreatment_above_limits",
@@ -88,3 +93,41 @@ def pretreatment_above_limits(doc: CourseDocument) -> str | None:
         if names:
             return render(ids.HEPATIC_PRETREATMENT_LIMITS, tests=_describe(labs, tuple(names)))
     return None
+
+
+def hepatic_state(labs: Labs) -> HepaticState | None:
+    """hepatic.interrupt: 'interrupt' when the labs meet it, 'recovered' within limits, else None.
+
+    Interrupt: bilirubin above its limit together with AST or ALT above theirs.
+    Recovered: bilirubin, AST and ALT within the limits (the values present).
+    """
+    rule = load_protocol()[ids.HEPATIC_INTERRUPT]
+    bili_limit = rule.number("bilirubin_x_uln")
+    amin_limit = rule.number("transaminase_x_uln")
+    amins = [v.x_uln for v in (labs.ast, labs.alt) if v is not None]
+    if labs.bilirubin is None and not amins:
+        return None
+    if (
+        labs.bilirubin is not None
+        and labs.bilirubin.x_uln > bili_limit
+        and any(x > amin_limit for x in amins)
+    ):
+        return "interrupt"
+    bili_ok = labs.bilirubin is None or labs.bilirubin.x_uln <= bili_limit
+    if bili_ok and all(x <= amin_limit for x in amins):
+        return "recovered"
+    return None  # abnormal but not meeting the interruption criteria: no change of state
+
+
+def describe_liver(labs: Labs) -> str:
+    """'bilirubin 2.00 x ULN, AST 3.10 x ULN, ALT 1.00 x ULN' from the values present."""
+    parts = []
+    for name, value in (("bilirubin", labs.bilirubin), ("AST", labs.ast), ("ALT", labs.alt)):
+        if value is not None:
+            parts.append(f"{name} {value.x_uln:.2f} x ULN")
+    return ", ".join(parts)
+
+
+def gilbert_hemolysis_note() -> Reason:
+    """hepatic.gilbert_hemolysis: the interruption limits are met but set aside."""
+    return say(ids.HEPATIC_GILBERT_HEMOLYSIS)

@@ -7,15 +7,38 @@ each break into a `{"code", "message"}` warning of assess and plan.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from itertools import pairwise
 
-from inocds.clinical.course import CourseState
+from inocds.clinical.course_state import CourseState
+from inocds.clinical.documents import Event
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.heme import count_gate_closed
 from inocds.clinical.rules.text import warning
 from inocds.protocol.loader import load_protocol
 
-__all__ = ["history_warnings"]
+__all__ = ["dose_above_level", "history_warnings"]
+
+
+@lru_cache(maxsize=1)
+def _tolerance() -> float:
+    return load_protocol()[ids.HISTORY_DOSE_ABOVE_LEVEL].number("tolerance_fraction")
+
+
+def dose_above_level(e: Event, allowed: float, level: str) -> dict[str, str] | None:
+    """history.dose_above_level: a recorded dose above its level's amount (beyond the
+    tolerance) is kept as history and flagged; the walk calls this for each dose."""
+    if e.dose_mg_per_m2 is None or e.dose_mg_per_m2 <= allowed * (1 + _tolerance()):
+        return None
+    return warning(
+        ids.HISTORY_DOSE_ABOVE_LEVEL,
+        cycle=e.cycle,
+        day=e.day,
+        given=e.dose_mg_per_m2,
+        date=e.date,
+        allowed=allowed,
+        level=level,
+    )
 
 
 def _min_interval(state: CourseState) -> list[dict[str, str]]:

@@ -11,7 +11,7 @@ Which labs count as "before" a dose (NOTES.md, Safety net):
 
 from __future__ import annotations
 
-from inocds.clinical.course import CourseState
+from inocds.clinical.course_state import CourseState
 from inocds.clinical.gates import counts_today
 from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids

@@ -8,15 +8,20 @@
 
 from __future__ import annotations
 
-from inocds.clinical.course import CourseState
-from inocds.clinical.gates import GateResult
+import datetime as dt
+
+from inocds.clinical.course_state import CourseState
+from inocds.clinical.gates import GateResult, counts_today
 from inocds.clinical.rules import ids
+from inocds.clinical.rules.cytoreduction import cytoreduction_gate
+from inocds.clinical.rules.heme import heme_gate
 from inocds.clinical.rules.hepatic import latest_liver, severe_tests
+from inocds.clinical.rules.interruption import interruption_gate
 from inocds.clinical.rules.labs import missing_counts, missing_liver
 from inocds.clinical.rules.review import active_before_first_dose
 from inocds.clinical.rules.text import say
 
-__all__ = ["first_dose_gate", "labs_gate"]
+__all__ = ["day1_gates", "first_dose_gate", "labs_gate"]
 
 
 def first_dose_gate(state: CourseState) -> GateResult:
@@ -48,3 +53,14 @@ def labs_gate(state: CourseState, cycle: int, day: int) -> GateResult:
         found.insert(0, missing_counts(state, cycle))
     reasons = tuple(r for r in found if r is not None)
     return GateResult(not reasons, reasons)
+
+
+def day1_gates(state: CourseState, number: int, due: dt.date) -> list[GateResult]:
+    """The gates of a day 1: interruptions; the first dose's own; labs; the count gates."""
+    gates = [interruption_gate(state, number, 1)]
+    if number == 1:
+        gates += [first_dose_gate(state), cytoreduction_gate(state)]
+    gates.append(labs_gate(state, number, 1))
+    if number > 1 and None not in counts_today(state):  # the gate needs the day's counts
+        gates.append(heme_gate(state, number, due))
+    return gates

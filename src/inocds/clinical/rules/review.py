@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from inocds.clinical.course import CourseState
+from inocds.clinical.course_state import CourseState
 from inocds.clinical.documents import CourseDocument, Event, Labs
 from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.rules import ids
@@ -79,7 +79,7 @@ def _waived_severe(state: CourseState) -> list[Reason]:
 
 
 def _mrd(state: CourseState, cycle: int) -> list[Reason]:
-    considered = load_protocol()["duration.hsct"].integer("considered_cycles")
+    considered = load_protocol()[ids.DURATION_HSCT].integer("considered_cycles")
     latest = state.latest_response()
     if not state.doc.patient.hsct_planned or cycle != considered or latest is None:
         return []
@@ -98,7 +98,7 @@ def answer_triggers(
     found = _age(state.doc) + _lost(state) + _waived_severe(state)
     if cycle is None:
         return found
-    limit = load_protocol()["duration.no_cr_after_3"].integer("cycles_without_response")
+    limit = load_protocol()[ids.DURATION_NO_CR_AFTER_3].integer("cycles_without_response")
     if dosing and cycle >= 2 and day == 1 and not state.responses():
         found.append(say(ids.DATA_RESPONSE_MISSING, "doses", cycle=cycle))
     elif dosing and cycle == limit and not state.responses():

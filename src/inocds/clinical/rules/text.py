@@ -1,7 +1,15 @@
-"""Message templates of the protocol, filled with the rule's params and the case's values."""
+"""Message and recheck templates of the protocol, filled with the rule's params and the case.
+
+Every human sentence of the engine (reasons, warnings, walk log, recheck conditions) is
+a `[rule.messages]` template of `protocol/*.toml`: `{param}` comes from the rule's own
+params, `{name}` from the case. `render` is the one renderer; a template and its params
+are looked up once per process (plain `str.format`, no template engine).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from inocds.clinical.reasons import Reason, cite
@@ -10,6 +18,7 @@ from inocds.protocol.loader import ProtocolError, load_protocol
 __all__ = [
     "gap_days",
     "ge14_days",
+    "listed",
     "param",
     "recheck",
     "render",
@@ -19,13 +28,19 @@ __all__ = [
 ]
 
 
-def render(rule_id: str, key: str = "message", **values: Any) -> str:
-    """The rule's template `key` with `{param}` from its params and `{name}` from `values`."""
+@lru_cache(maxsize=512)
+def _template(rule_id: str, key: str) -> tuple[str, Mapping[str, Any]]:
     rule = load_protocol()[rule_id]
     template = rule.messages.get(key)
     if template is None:
         raise ProtocolError(f"{rule_id} has no message template {key!r}")
-    return template.format(**{**rule.params, **values})
+    return template, rule.params
+
+
+def render(rule_id: str, key: str = "message", **values: Any) -> str:
+    """The rule's template `key` with `{param}` from its params and `{name}` from `values`."""
+    template, params = _template(rule_id, key)
+    return template.format_map({**params, **values} if values else params)
 
 
 def say(rule_id: str, key: str = "message", **values: Any) -> Reason:
@@ -38,6 +53,7 @@ def warning(rule_id: str, key: str = "message", **values: Any) -> dict[str, str]
     return {"code": rule_id, "message": render(rule_id, key, **values)}
 
 
+@lru_cache(maxsize=64)
 def param(rule_id: str, name: str) -> str:
     """A numeric param of a rule as message text (`14`, `0.75`), read from the protocol."""
     return f"{load_protocol()[rule_id].number(name):g}"
@@ -58,8 +74,20 @@ def window_days() -> str:
     return param("schedule.window", "window_days")
 
 
+def listed(items: Iterable[object], last: str = "and") -> str:
+    """'1', '1 and 8', '1, 8 and 15' (an English list)."""
+    shown = [str(i) for i in items]
+    if len(shown) < 2:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + f" {last} " + shown[-1]
+
+
+@lru_cache(maxsize=128)
 def recheck(rule_id: str) -> str | None:
-    """The rule's recheck condition (what must be true before the dose goes ahead), if any."""
+    """The rule's recheck condition (what must be true before the dose goes ahead), if any.
+
+    The same template serves the engine and every page that shows a held dose.
+    """
     protocol = load_protocol()
     if rule_id not in protocol or "recheck" not in protocol[rule_id].messages:
         return None

@@ -1,0 +1,106 @@
+"""Events that end the course for good: hepatic.vod, hepatic.severe_labs, infusion.severe,
+course.discontinued (`Stop`s), and the reasons an answer gives for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from inocds.clinical.documents import CourseDocument, Event
+from inocds.clinical.reasons import Reason, cite
+from inocds.clinical.rules import ids
+from inocds.clinical.rules.hepatic import first_dose_date, liver_series, severe_tests
+from inocds.clinical.rules.text import render, say
+from inocds.protocol.loader import load_protocol
+
+__all__ = ["Stop", "grade_label", "stop_reasons", "stops"]
+
+
+@dataclass(frozen=True)
+class Stop:
+    """An event that ends the course for good."""
+
+    date: dt.date
+    rule: str
+    label: str
+    needs_review: bool = False
+
+
+def grade_label(e: Event) -> str:
+    """'nausea grade 2 (onset 2026-01-05, resolved 2026-01-09)' for a toxicity event."""
+    name = e.name or (e.category or "toxicity").replace("_", " ")
+    return f"{name} grade {e.grade} (onset {e.date}" + (
+        f", resolved {e.resolved})" if e.resolved else ", unresolved)"
+    )
+
+
+def _severe_lab_stops(doc: CourseDocument) -> list[Stop]:
+    """hepatic.severe_labs: the first liver tests of grade 3+ measured after the first dose."""
+    first = first_dose_date(doc)
+    if first is None:
+        return []
+    waived = doc.today.liver_abnormality_from_gilbert_or_hemolysis
+    for date, labs in liver_series(doc):
+        tests = severe_tests(labs, bilirubin_waived=waived)
+        if date > first and tests:
+            message = render(ids.HEPATIC_SEVERE_LABS, "during", tests=tests, date=date)
+            return [Stop(date, ids.HEPATIC_SEVERE_LABS, message, needs_review=True)]
+    return []
+
+
+def _event_stop(e: Event, severe_liver: int, severe_infusion: int) -> Stop | None:
+    """The stop a recorded event makes, if any (hepatic.vod, infusion.severe, discontinued)."""
+    grade = e.grade or 0
+    if e.type == "discontinued":
+        why = f": {e.reason}" if e.reason else ""
+        return Stop(
+            e.date, ids.COURSE_DISCONTINUED, render(ids.COURSE_DISCONTINUED, date=e.date, why=why)
+        )
+    if e.type != "toxicity":
+        return None
+    if e.category == "vod":
+        return Stop(e.date, ids.HEPATIC_VOD, render(ids.HEPATIC_VOD, "event", label=grade_label(e)))
+    if e.category == "hepatic" and grade >= severe_liver:
+        return Stop(
+            e.date, ids.HEPATIC_VOD, render(ids.HEPATIC_VOD, "severe", label=grade_label(e))
+        )
+    if e.category == "infusion_reaction" and grade >= severe_infusion:
+        return Stop(e.date, ids.INFUSION_SEVERE, render(ids.INFUSION_SEVERE, label=grade_label(e)))
+    return None
+
+
+def stops(doc: CourseDocument) -> list[Stop]:
+    """Every course-ending event, in date order."""
+    p = load_protocol()
+    severe_liver = p[ids.HEPATIC_VOD].integer("severe_grade")
+    severe_infusion = p[ids.INFUSION_SEVERE].integer("severe_grade")
+    found: list[Stop] = []
+    first = first_dose_date(doc)
+    for e in doc.events:
+        if e.type == "toxicity" and e.category != "vod" and (first is None or e.date < first):
+            continue  # before the first dose: data.toxicity_before_first_dose (the dose waits)
+        if e.type not in ("discontinued", "toxicity"):
+            continue
+        stop = _event_stop(e, severe_liver, severe_infusion)
+        if stop is not None:
+            found.append(stop)
+    if doc.today.vod:
+        found.append(
+            Stop(
+                doc.today.date,
+                ids.HEPATIC_VOD,
+                render(ids.HEPATIC_VOD, "reported", date=doc.today.date),
+            )
+        )
+    found.extend(_severe_lab_stops(doc))
+    return sorted(found, key=lambda s: s.date)
+
+
+def stop_reasons(found: list[Stop]) -> tuple[Reason, ...]:
+    """The reasons of course-ending events (severe liver tests also cite hepatic.vod)."""
+    reasons = tuple(cite(s.rule, s.label) for s in found)
+    if any(s.rule == ids.HEPATIC_SEVERE_LABS for s in found):
+        reasons += (say(ids.HEPATIC_VOD, "severe_labs"),)
+    if found[0].rule != ids.COURSE_DISCONTINUED:
+        reasons += (say(ids.COURSE_DISCONTINUED, "ended"),)
+    return reasons
