@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from inocds.adapters.db.engine import lock_row
 from inocds.adapters.db.models import Administration, Course, CourseEvent, Patient, User
+from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.clinical.assess import assess_course
 from inocds.clinical.course import build_course
 from inocds.clinical.documents import parse_course
@@ -34,7 +35,7 @@ from inocds.services.access import require_role
 from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, Forbidden, NotFound
-from inocds.services.patients import CLINICAL_ROLES, get_patient, latest_measurement
+from inocds.services.patients import get_patient, latest_measurement
 
 __all__ = [
     "EVENT_ROLES",

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from inocds.adapters.db.engine import lock_row
 from inocds.adapters.db.models import Administration, Course, Order, Preparation, User, Verification
+from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.clinical.assess import dose_mg_for
 from inocds.clinical.beyond_use import beyond_use
 from inocds.clinical.dose import rounded_bsa_m2
@@ -41,7 +42,7 @@ from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, Forbidden, NotFound
 from inocds.services.order_state import make_room, transition
 from inocds.services.order_times import aware, utc
-from inocds.services.patients import CLINICAL_ROLES, get_patient, latest_measurement
+from inocds.services.patients import get_patient, latest_measurement
 
 __all__ = [
     "OrderInput",

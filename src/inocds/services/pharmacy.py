@@ -30,6 +30,7 @@ from inocds.adapters.db.models import (
     VialDraw,
     WasteEntry,
 )
+from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.clinical.validation import FieldError, InputError
 from inocds.clinical.vials import UG_PER_MG, PlanDose, plan_answer
 from inocds.protocol.loader import load_protocol
@@ -38,7 +39,6 @@ from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict
 from inocds.services.order_state import transition
-from inocds.services.patients import CLINICAL_ROLES
 from inocds.services.pharmacy_vials import (
     MG_TOLERANCE,
     VialState,

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import PharmacyVial, User, VialDraw, WasteEntry
+from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
 from inocds.services import waste
 from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, NotFound
-from inocds.services.patients import CLINICAL_ROLES
 
 __all__ = [
     "MG_TOLERANCE",

@@ -33,10 +33,11 @@ from inocds.entrypoints.web import labels
 from inocds.entrypoints.web.filters import FILTERS, time_hint
 from inocds.entrypoints.web.forms import Form, field_label
 from inocds.entrypoints.web.notices import notice_for
+from inocds.protocol.schema import DEFAULT_BSA_FORMULA
 from inocds.services import auth
 from inocds.services.courses import EVENT_ROLES
 from inocds.services.errors import NotFound, ServiceError
-from inocds.services.records import ROLES, Session, User
+from inocds.services.records import RECORDER_ROLES, ROLES, Session, User
 
 __all__ = [
     "Login",
@@ -74,7 +75,15 @@ def _environment() -> Environment:
         VOD_LABELS=labels.VOD_LABELS,
         CHECK_LABELS=labels.CHECK_LABELS,
         CTCAE_GRADES=labels.CTCAE_GRADES,
+        GRADE_OPTIONS=labels.GRADE_OPTIONS,
+        DAY_OPTIONS=labels.DAY_OPTIONS,
+        BSA_FORMULA_OPTIONS=labels.BSA_FORMULA_OPTIONS,
+        DEFAULT_BSA_FORMULA=DEFAULT_BSA_FORMULA,
+        RESPONSE_OPTIONS=labels.RESPONSE_OPTIONS,
+        MRD_OPTIONS=labels.MRD_OPTIONS,
+        SEX_OPTIONS=labels.SEX_OPTIONS,
         ROLES=list(ROLES),
+        RECORDER_ROLES=RECORDER_ROLES,
         EVENT_ROLES=EVENT_ROLES,
         CSRF_FORM_FIELD=CSRF_FORM_FIELD,
         Form=Form,  # order.html builds the blanks of its extra forms
