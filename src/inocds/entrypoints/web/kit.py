@@ -34,7 +34,7 @@ from inocds.entrypoints.web.filters import FILTERS, time_hint
 from inocds.entrypoints.web.forms import Form, field_label
 from inocds.entrypoints.web.notices import notice_for
 from inocds.protocol.schema import DEFAULT_BSA_FORMULA
-from inocds.services import auth
+from inocds.services import audit_trail, auth
 from inocds.services.courses import EVENT_ROLES
 from inocds.services.errors import NotFound, ServiceError
 from inocds.services.records import RECORDER_ROLES, ROLES, Session, User
@@ -84,6 +84,7 @@ def _environment() -> Environment:
         SEX_OPTIONS=labels.SEX_OPTIONS,
         ROLES=list(ROLES),
         RECORDER_ROLES=RECORDER_ROLES,
+        AUDIT_READERS=audit_trail.AUDIT_READERS,
         EVENT_ROLES=EVENT_ROLES,
         CSRF_FORM_FIELD=CSRF_FORM_FIELD,
         Form=Form,  # order.html builds the blanks of its extra forms
