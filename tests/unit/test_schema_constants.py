@@ -347,3 +347,22 @@ def test_the_scan_leaves_other_values_alone() -> None:
         "days = schema.dose_days()",
     ]
     assert _scan_tree(ast.parse("\n".join(lines)), "entrypoints/api/audit_router.py") == []
+
+
+_PROTOCOL_NUMBER = re.compile(r"\b\d+(?:\.\d+)?\s?(?:days?\b|cycles?\b|%(?!\}))")
+"""'28 days', '6 cycles', '5%' (not Jinja's '%}')."""
+
+
+def test_templates_state_protocol_numbers_from_the_data() -> None:
+    """A page that states a protocol number reads it (`rule_param`), never types it."""
+    found = [
+        f"{path.name}: {match.group(0)}"
+        for path in sorted((SRC / "entrypoints/web/templates").glob("*.html"))
+        for match in _PROTOCOL_NUMBER.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+    assert _PROTOCOL_NUMBER.findall("over 28 days; up to 6 cycles; 5% away {% endif %}") == [
+        "28 days",
+        "6 cycles",
+        "5%",
+    ]

@@ -30,7 +30,7 @@ from inocds.entrypoints.api.deps import (
     set_session_cookie,
 )
 from inocds.entrypoints.web import labels
-from inocds.entrypoints.web.filters import FILTERS, time_hint
+from inocds.entrypoints.web.filters import FILTERS, rule_param, time_hint
 from inocds.entrypoints.web.forms import Form, field_label
 from inocds.entrypoints.web.notices import notice_for
 from inocds.protocol.schema import DEFAULT_BSA_FORMULA
@@ -84,6 +84,7 @@ def _environment() -> Environment:
         SEX_OPTIONS=labels.SEX_OPTIONS,
         ROLES=list(ROLES),
         RECORDER_ROLES=RECORDER_ROLES,
+        rule_param=rule_param,
         AUDIT_READERS=audit_trail.AUDIT_READERS,
         EVENT_ROLES=EVENT_ROLES,
         CSRF_FORM_FIELD=CSRF_FORM_FIELD,
