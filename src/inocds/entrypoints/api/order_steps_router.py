@@ -3,7 +3,7 @@ return, re-sign, completing an administration, discarding a bag. Same use cases 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -67,12 +67,19 @@ class Completion(BaseModel):
     reaction: LaterReaction | None = None
 
 
+if TYPE_CHECKING:
+    DiscardReason = str
+else:
+    DiscardReason = Literal[pharmacy.DISCARD_REASONS]
+    """Why a bag is discarded (the use case's own list, services.pharmacy)."""
+
+
 class Discard(BaseModel):
     """Why a prepared bag is discarded."""
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: Literal["expired_bag", "unused_bag", "spill"]
+    reason: DiscardReason
     note: str = Field("", max_length=500)
     version: int | None = Field(None, ge=1)
 
