@@ -22,7 +22,12 @@ from inocds.clinical.document_spec import course_spec
 from inocds.clinical.validation import Choice, Enum, Num, Obj, Union
 from inocds.entrypoints.api import order_steps_router, orders_router, patients_router
 from inocds.entrypoints.web import labels
-from inocds.entrypoints.web.forms import Form
+from inocds.entrypoints.web.forms import (
+    COUNT_UNIT_OPTIONS,
+    COUNT_UNITS,
+    DEFAULT_COUNT_UNIT,
+    Form,
+)
 from inocds.entrypoints.web.payloads import event_payload
 from inocds.protocol import schema
 from inocds.protocol.loader import load_protocol
@@ -181,6 +186,19 @@ def test_page_options_are_the_data_values() -> None:
     assert [v for v, _ in labels.RESPONSE_OPTIONS] == list(schema.RESPONSE_STATUSES)
     assert [v for v, _ in labels.MRD_OPTIONS] == list(schema.MRD_RESULTS)
     assert [v for v, _ in labels.SEX_OPTIONS] == list(schema.SEXES)
+
+
+def test_count_units_convert_by_the_data_factor() -> None:
+    # 10^3/uL and 10^9/L are 1,000 cells per mm3 each (data.count_units).
+    factor = load_protocol()["data.count_units"].number("per_mm3_per_10e3_per_ul")
+    assert {
+        DEFAULT_COUNT_UNIT: ("/mm³", 1),
+        "e3_per_uL": ("× 10^3/µL", factor),
+        "e9_per_L": ("× 10^9/L", factor),
+    } == COUNT_UNITS
+    assert [u for u, _ in COUNT_UNIT_OPTIONS] == list(COUNT_UNITS)
+    form = Form("labs", values={"anc_per_mm3": "1.5", "anc_per_mm3_unit": "e9_per_L"})
+    assert form.count("anc_per_mm3") == 1.5 * factor
 
 
 # ------------------------------------------------------------------ nothing by hand again

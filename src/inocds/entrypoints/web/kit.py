@@ -31,7 +31,12 @@ from inocds.entrypoints.api.deps import (
 )
 from inocds.entrypoints.web import labels
 from inocds.entrypoints.web.filters import FILTERS, rule_param, time_hint
-from inocds.entrypoints.web.forms import Form, field_label
+from inocds.entrypoints.web.forms import (
+    COUNT_UNIT_OPTIONS,
+    DEFAULT_COUNT_UNIT,
+    Form,
+    field_label,
+)
 from inocds.entrypoints.web.notices import notice_for
 from inocds.protocol.schema import DEFAULT_BSA_FORMULA
 from inocds.services import audit_trail, auth
@@ -82,6 +87,8 @@ def _environment() -> Environment:
         RESPONSE_OPTIONS=labels.RESPONSE_OPTIONS,
         MRD_OPTIONS=labels.MRD_OPTIONS,
         SEX_OPTIONS=labels.SEX_OPTIONS,
+        COUNT_UNIT_OPTIONS=COUNT_UNIT_OPTIONS,
+        DEFAULT_COUNT_UNIT=DEFAULT_COUNT_UNIT,
         ROLES=list(ROLES),
         RECORDER_ROLES=RECORDER_ROLES,
         rule_param=rule_param,
