@@ -42,7 +42,7 @@ from inocds.protocol.schema import DEFAULT_BSA_FORMULA
 from inocds.services import audit_trail, auth
 from inocds.services.courses import EVENT_ROLES
 from inocds.services.errors import NotFound, ServiceError
-from inocds.services.records import RECORDER_ROLES, ROLES, Session, User
+from inocds.services.records import RECORDER_ROLES, ROLES, Role, Session, User
 
 __all__ = [
     "Login",
@@ -90,6 +90,8 @@ def _environment() -> Environment:
         COUNT_UNIT_OPTIONS=COUNT_UNIT_OPTIONS,
         DEFAULT_COUNT_UNIT=DEFAULT_COUNT_UNIT,
         ROLES=list(ROLES),
+        ROLE_OPTIONS=labels.ROLE_OPTIONS,
+        Role=Role,
         RECORDER_ROLES=RECORDER_ROLES,
         rule_param=rule_param,
         AUDIT_READERS=audit_trail.AUDIT_READERS,

@@ -13,6 +13,7 @@ from typing import Any
 from inocds.entrypoints.web.forms import to_local
 from inocds.protocol import schema
 from inocds.protocol.loader import load_protocol
+from inocds.services.records import ROLES
 
 __all__ = [
     "ACTION_LABELS",
@@ -27,6 +28,7 @@ __all__ = [
     "ORDER_STATUS_LABELS",
     "ORDER_STATUS_SHORT",
     "RESPONSE_OPTIONS",
+    "ROLE_OPTIONS",
     "SEX_OPTIONS",
     "SLOT_STATUS",
     "TOXICITY_LABELS",
@@ -144,6 +146,15 @@ RESPONSE_OPTIONS = _options(
     schema.RESPONSE_STATUSES,
 )
 MRD_OPTIONS = _options({"negative": "Negative", "positive": "Positive"}, schema.MRD_RESULTS)
+ROLE_OPTIONS = _options(
+    {
+        "physician": "Physician — orders, course events",
+        "pharmacist": "Pharmacist — verification, preparation",
+        "nurse": "Nurse — administration, labs, toxicities",
+        "admin": "Administrator — accounts only",
+    },
+    ROLES,
+)
 SEX_OPTIONS = _options(
     {"female": "Female", "male": "Male", "other": "Other", "unknown": "Unknown"}, schema.SEXES
 )
