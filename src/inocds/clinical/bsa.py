@@ -1,6 +1,7 @@
 """Body surface area (m2) from height (cm) and actual body weight (kg).
 
-Five formulas; the contract's default is Mosteller. Full precision is returned:
+Five formulas, named in the protocol data (protocol/schema.toml, with the contract's
+default, Mosteller); `FORMULAS` binds each name to its function. Full precision is returned:
 rounding to 2 decimals happens where the dose is computed (CONTRACT.md, dose).
 
 - Mosteller RD. Simplified calculation of body-surface area. N Engl J Med
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+
+from inocds.protocol.schema import BSA_FORMULAS, DEFAULT_BSA_FORMULA
 
 __all__ = ["FORMULAS", "body_surface_area_m2"]
 
@@ -50,15 +53,17 @@ def boyd(height_cm: float, weight_kg: float) -> float:
     return float(0.0003207 * height_cm**0.3 * weight_g ** (0.7285 - 0.0188 * math.log10(weight_g)))
 
 
-FORMULAS: dict[str, Callable[[float, float], float]] = {
-    "mosteller": mosteller,
-    "dubois": dubois,
-    "haycock": haycock,
-    "gehan_george": gehan_george,
-    "boyd": boyd,
+_FUNCTIONS: dict[str, Callable[[float, float], float]] = {
+    f.__name__: f for f in (mosteller, dubois, haycock, gehan_george, boyd)
 }
+FORMULAS: dict[str, Callable[[float, float], float]] = {
+    name: _FUNCTIONS[name] for name in BSA_FORMULAS
+}
+"""Each formula named in the data, by name (a name without a function fails at import)."""
 
 
-def body_surface_area_m2(height_cm: float, weight_kg: float, formula: str = "mosteller") -> float:
+def body_surface_area_m2(
+    height_cm: float, weight_kg: float, formula: str = DEFAULT_BSA_FORMULA
+) -> float:
     """BSA in m2 by the named formula, unrounded."""
     return FORMULAS[formula](height_cm, weight_kg)

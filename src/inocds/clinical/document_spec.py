@@ -2,6 +2,7 @@
 
 `documents.parse_course` validates against `course_spec()`; the limits below only reject
 typos (they are not protocol numbers); counts and BMI follow clinical.rules.plausibility.
+Every value and limit is read from the protocol data (`inocds.protocol.schema`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from inocds.clinical.validation import (
     Text,
     Union,
 )
+from inocds.protocol import schema
 from inocds.protocol.loader import load_protocol
 
 __all__ = [
@@ -32,26 +34,18 @@ __all__ = [
     "course_spec",
 ]
 
-BSA_FORMULAS = ("mosteller", "dubois", "haycock", "gehan_george", "boyd")
-SCHEDULED_DAYS = (1, 8, 15)
-TOXICITY_CATEGORIES = (
-    "nonhematologic",
-    "hepatic",
-    "infusion_reaction",
-    "vod",
-    "bleeding",
-    "infection",
-)
+BSA_FORMULAS = schema.BSA_FORMULAS
+SCHEDULED_DAYS = schema.dose_days()
+TOXICITY_CATEGORIES = schema.TOXICITY_CATEGORIES
 
 # Plausibility limits of input values (not protocol numbers: they only reject typos).
-MAX_ANC_PER_MM3 = 100_000.0
-MAX_PLATELETS_PER_MM3 = 2_000_000.0
-MAX_BLASTS_PER_MM3 = 1_000_000.0
-MAX_LAB_VALUE = 100_000.0
-MAX_AGE_YEARS = 120
-MAX_CYCLE = 12
-MAX_RECORDED_DOSE_MG_PER_M2 = 2.0
-MAX_SALVAGE_LINE = 20
+MAX_ANC_PER_MM3 = schema.TYPO_GUARD.max_anc_per_mm3
+MAX_PLATELETS_PER_MM3 = schema.TYPO_GUARD.max_platelets_per_mm3
+MAX_BLASTS_PER_MM3 = schema.TYPO_GUARD.max_blasts_per_mm3
+MAX_LAB_VALUE = schema.TYPO_GUARD.max_lab_value
+MAX_AGE_YEARS = schema.TYPO_GUARD.max_age_years
+MAX_CYCLE = schema.TYPO_GUARD.max_cycle
+MAX_SALVAGE_LINE = schema.TYPO_GUARD.max_salvage_line
 
 
 def _lab_value() -> Obj:
@@ -96,14 +90,14 @@ def course_spec() -> Obj:
                     "date": Date(),
                     "cycle": cycle,
                     "day": Choice(SCHEDULED_DAYS),
-                    "dose_mg_per_m2": Num(0, MAX_RECORDED_DOSE_MG_PER_M2, lo_open=True),
+                    "dose_mg_per_m2": Num(0, schema.dose_ceiling_mg_per_m2(), lo_open=True),
                 }
             ),
             "toxicity": Obj(
                 required={
                     "type": Enum(("toxicity",)),
                     "category": Enum(TOXICITY_CATEGORIES),
-                    "grade": Num(1, 5, integer=True),
+                    "grade": Num(schema.MIN_GRADE, schema.MAX_GRADE, integer=True),
                     "onset": Date(),
                 },
                 optional={"name": Text(200), "resolved": Date(), "cycle": cycle},
@@ -114,9 +108,9 @@ def course_spec() -> Obj:
                 required={
                     "type": Enum(("response",)),
                     "date": Date(),
-                    "status": Enum(("CR", "CRi", "none")),
+                    "status": Enum(schema.RESPONSE_STATUSES),
                 },
-                optional={"cycle": cycle, "mrd": Enum(("negative", "positive"))},
+                optional={"cycle": cycle, "mrd": Enum(schema.MRD_RESULTS)},
                 nullable=frozenset({"mrd", "cycle"}),
             ),
             "labs": Obj(
@@ -134,7 +128,7 @@ def course_spec() -> Obj:
     patient = Obj(
         required={
             "birth_date": Date(),
-            "sex": Enum(("female", "male", "other", "unknown")),
+            "sex": Enum(schema.SEXES),
             "height_cm": Num(bsa.number("min_height_cm"), bsa.number("max_height_cm")),
             "weight_kg": Num(bsa.number("min_weight_kg"), bsa.number("max_weight_kg")),
             "hsct_planned": Bool(),

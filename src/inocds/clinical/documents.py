@@ -25,6 +25,7 @@ from inocds.clinical.validation import (
     InputError,
     validate,
 )
+from inocds.protocol.schema import DEFAULT_BSA_FORMULA
 
 __all__ = [
     "BSA_FORMULAS",
@@ -269,7 +270,7 @@ def parse_course(raw: Any) -> CourseDocument:
         prior_vod=bool(history.get("prior_vod", False)),
         salvage_line=history.get("salvage_line"),
         medications=tuple(p.get("medications") or ()),
-        bsa_formula=p.get("bsa_formula") or "mosteller",
+        bsa_formula=p.get("bsa_formula") or DEFAULT_BSA_FORMULA,
         diagnosis=dict(p.get("diagnosis") or {}),
     )
     raw_events = cleaned.get("events") or []

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
-from inocds.clinical.bsa import FORMULAS, body_surface_area_m2
+from inocds.clinical.bsa import body_surface_area_m2
 from inocds.clinical.preparation import Infusion, plan_infusion, preparation_steps
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.plausibility import bmi_errors
@@ -40,6 +40,7 @@ from inocds.clinical.validation import (
     Text,
 )
 from inocds.protocol.loader import load_protocol
+from inocds.protocol.schema import BSA_FORMULAS, DEFAULT_BSA_FORMULA
 
 __all__ = [
     "DoseRequest",
@@ -52,7 +53,6 @@ __all__ = [
     "run_dose",
 ]
 
-DEFAULT_BSA_FORMULA = "mosteller"
 _CENT = Decimal("0.01")
 
 
@@ -162,7 +162,7 @@ def dose_request_spec(
             "height_cm": Num(limits.number("min_height_cm"), limits.number("max_height_cm")),
             "weight_kg": Num(limits.number("min_weight_kg"), limits.number("max_weight_kg")),
             "bsa_m2": Num(min_bsa, max_bsa),
-            "bsa_formula": Enum(tuple(FORMULAS)),
+            "bsa_formula": Enum(BSA_FORMULAS),
             "override_reason": Text(),
             **(extra_optional or {}),
         },

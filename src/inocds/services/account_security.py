@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import User
+from inocds.adapters.db.roles import Role
 from inocds.services.access import require_role
 from inocds.services.accounts import check_account_fields, get_user
 from inocds.services.audit import record
@@ -52,7 +53,7 @@ def reset_password(session: Session, actor: User, user_id: int, new: str) -> Use
 
 def unlock_user(session: Session, actor: User, user_id: int) -> User:
     """An admin clears the account's failed-login count and any `locked_until` (audited)."""
-    require_role(actor, "admin")
+    require_role(actor, Role.ADMIN)
     user = get_user(session, actor, user_id)
     before = user_json(user)
     user.failed_logins = 0

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import ROLES, User
+from inocds.adapters.db.roles import Role
 from inocds.clinical.validation import FieldError, InputError
 from inocds.services.access import require_role
 from inocds.services.audit import record
@@ -91,7 +92,7 @@ def create_user(
     Conflict when the username is taken. The username is kept in lower case.
     """
     if actor is not None:
-        require_role(actor, "admin")
+        require_role(actor, Role.ADMIN)
     username = username.strip().lower()
     check_account_fields(username, full_name, role, password)
     if _user_by_name(session, username) is not None:
@@ -116,7 +117,7 @@ def create_user(
 
 def get_user(session: Session, actor: User, user_id: int) -> User:
     """One account (admin only); NotFound when there is none."""
-    require_role(actor, "admin")
+    require_role(actor, Role.ADMIN)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}", "user_id")
@@ -125,7 +126,7 @@ def get_user(session: Session, actor: User, user_id: int) -> User:
 
 def list_users(session: Session, actor: User) -> list[User]:
     """Every account, by username (admin only)."""
-    require_role(actor, "admin")
+    require_role(actor, Role.ADMIN)
     return list(session.scalars(select(User).order_by(User.username)))
 
 

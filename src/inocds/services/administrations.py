@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import Administration, Order, User
+from inocds.adapters.db.roles import Role
 from inocds.clinical.validation import FieldError, InputError
 from inocds.services import courses, orders
 from inocds.services.access import require_role
@@ -39,7 +40,7 @@ def complete_administration(
     reaction: dict[str, Any] | None = None,
 ) -> Administration:
     """Adds what was not known when the infusion started: its end, its volume, a reaction."""
-    require_role(actor, "nurse")
+    require_role(actor, Role.NURSE)
     order = orders.get_order(session, actor, order_id)
     administration = session.scalar(
         select(Administration).where(Administration.order_id == order_id)

@@ -27,12 +27,13 @@ from inocds.adapters.db.models import (
     User,
     Verification,
 )
+from inocds.adapters.db.roles import Role
 from inocds.services import audit
 from inocds.services.access import require_role
 
 __all__ = ["AUDIT_READERS", "AuditFilter", "AuditRow", "AuditTrail", "read_trail", "verify_chain"]
 
-AUDIT_READERS = ("admin", "physician")
+AUDIT_READERS = (Role.ADMIN, Role.PHYSICIAN)
 """Roles that may read the trail."""
 
 PAGE_SIZE = 50

@@ -26,6 +26,7 @@ from inocds.adapters.fhir.course import (
 from inocds.adapters.fhir.observations import LOINC, read_observations
 from inocds.clinical.validation import InputError
 from inocds.protocol.interop import load_interop
+from inocds.protocol.schema import DEFAULT_BSA_FORMULA
 from inocds.services import cds_cards as cards
 from inocds.services.audit import record
 from inocds.services.cds_draft import draft_dose, draft_requests, draft_resources, suggestion
@@ -297,7 +298,7 @@ def _preparation_card(
             "height_cm": patient["height_cm"],
             "weight_kg": patient["weight_kg"],
             "dose_mg_per_m2": answer["dose_mg_per_m2"],
-            "bsa_formula": patient.get("bsa_formula", "mosteller"),
+            "bsa_formula": patient.get("bsa_formula", DEFAULT_BSA_FORMULA),
         },
     )
     plan = _run("plan", document)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from inocds.adapters.db.engine import lock_row
 from inocds.adapters.db.models import Administration, Course, CourseEvent, Patient, User
+from inocds.adapters.db.roles import CLINICAL_ROLES, Role
 from inocds.clinical.assess import assess_course
 from inocds.clinical.course import build_course
 from inocds.clinical.documents import parse_course
@@ -34,7 +35,7 @@ from inocds.services.access import require_role
 from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, Forbidden, NotFound
-from inocds.services.patients import CLINICAL_ROLES, get_patient, latest_measurement
+from inocds.services.patients import get_patient, latest_measurement
 
 __all__ = [
     "EVENT_ROLES",
@@ -51,12 +52,12 @@ __all__ = [
 ]
 
 EVENT_ROLES: dict[str, tuple[str, ...]] = {
-    "cycle_start": ("physician",),
-    "dose": ("physician",),  # history entry; the nurse's administration writes its own
-    "toxicity": ("physician", "nurse"),
-    "response": ("physician",),
-    "labs": ("physician", "nurse", "pharmacist"),
-    "discontinued": ("physician",),
+    "cycle_start": (Role.PHYSICIAN,),
+    "dose": (Role.PHYSICIAN,),  # history entry; the nurse's administration writes its own
+    "toxicity": (Role.PHYSICIAN, Role.NURSE),
+    "response": (Role.PHYSICIAN,),
+    "labs": (Role.PHYSICIAN, Role.NURSE, Role.PHARMACIST),
+    "discontinued": (Role.PHYSICIAN,),
 }
 JUDGEMENTS = ("toxicity", "response", "discontinued")
 """Clinical judgements: when a physician recorded one, only a physician corrects it."""
@@ -71,7 +72,7 @@ def create_course(
     today: dt.date,
 ) -> Course:
     """Opens a course for a patient (physician); the pretreatment values are validated."""
-    require_role(actor, "physician")
+    require_role(actor, Role.PHYSICIAN)
     patient = get_patient(session, actor, patient_id)
     weight = latest_measurement(session, patient_id).weight_kg
     course = Course(

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import LIVE_ORDER_STATUSES, Administration, Order, User
+from inocds.adapters.db.roles import Role
 from inocds.services import courses
 from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
@@ -117,7 +118,7 @@ def void_administration(
 
     The order becomes `cancelled` with the reason; the dose's cycle and day are free again.
     """
-    require_role(actor, "physician")
+    require_role(actor, Role.PHYSICIAN)
     order = session.get(Order, order_id)
     if order is None:
         raise NotFound(f"no order {order_id}", "order_id")

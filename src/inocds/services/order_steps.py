@@ -25,6 +25,7 @@ from inocds.adapters.db.models import (
     User,
     Verification,
 )
+from inocds.adapters.db.roles import Role
 from inocds.clinical.assess import dose_mg_for
 from inocds.clinical.dose import rounded_bsa_m2
 from inocds.clinical.validation import FieldError, InputError
@@ -72,7 +73,7 @@ class BlindResult:
 
 
 def _signed_order(session: Session, actor: User, order_id: int, version: int | None) -> Order:
-    require_role(actor, "pharmacist")
+    require_role(actor, Role.PHARMACIST)
     order = orders.get_order(session, actor, order_id)
     if order.prescriber_id == actor.id:
         raise Forbidden("the prescriber may not verify their own order", "pharmacist")
@@ -209,7 +210,7 @@ def resign(
     now: dt.datetime | None = None,
 ) -> Order:
     """A physician signs a returned order again, from the patient's latest height and weight."""
-    require_role(actor, "physician")
+    require_role(actor, Role.PHYSICIAN)
     order = orders.get_order(session, actor, order_id)
     if version is not None and order.version != version:
         raise Conflict(f"order {order_id} changed since version {version}", "version")

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from inocds.adapters.db.engine import lock_row
 from inocds.adapters.db.models import Administration, Course, Order, Preparation, User, Verification
+from inocds.adapters.db.roles import CLINICAL_ROLES, Role
 from inocds.clinical.assess import dose_mg_for
 from inocds.clinical.beyond_use import beyond_use
 from inocds.clinical.dose import rounded_bsa_m2
@@ -41,7 +42,7 @@ from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, Forbidden, NotFound
 from inocds.services.order_state import make_room, transition
 from inocds.services.order_times import aware, utc
-from inocds.services.patients import CLINICAL_ROLES, get_patient, latest_measurement
+from inocds.services.patients import get_patient, latest_measurement
 
 __all__ = [
     "OrderInput",
@@ -122,7 +123,7 @@ def sign(
     now: dt.datetime | None = None,
 ) -> Order:
     """A physician signs an order; the engine's decision is attached and differences flagged."""
-    require_role(actor, "physician")
+    require_role(actor, Role.PHYSICIAN)
     course = courses.get_course(session, actor, course_id)
     patient = get_patient(session, actor, course.patient_id)
     lock_row(session, Course, course_id)
@@ -206,7 +207,7 @@ def verify(
     Returns None when the order was sent back for recalculation instead (weight change):
     that transition is stored, and the shell answers 409 with the order's reason.
     """
-    require_role(actor, "pharmacist")
+    require_role(actor, Role.PHARMACIST)
     order = get_order(session, actor, order_id)
     if order.prescriber_id == actor.id:
         raise Forbidden("the prescriber may not verify their own order", "pharmacist")
@@ -267,7 +268,7 @@ def prepare(
     ledger_remainder: bool = True,
 ) -> Preparation:
     """A pharmacist records the compounding; the beyond-use clock is stored with it."""
-    require_role(actor, "pharmacist")
+    require_role(actor, Role.PHARMACIST)
     order = get_order(session, actor, order_id)
     _check_version(order, version)
     if order.status != "verified":
@@ -307,7 +308,7 @@ def administer(
     version: int | None = None,
 ) -> Administration:
     """A nurse records the infusion; it becomes the course's dose event."""
-    require_role(actor, "nurse")
+    require_role(actor, Role.NURSE)
     order = get_order(session, actor, order_id)
     _check_version(order, version)
     if order.status != "prepared":
@@ -384,7 +385,7 @@ def cancel(
     session: Session, actor: User, order_id: int, reason: str, version: int | None = None
 ) -> Order:
     """The prescriber (or any physician) cancels an order not yet given."""
-    require_role(actor, "physician")
+    require_role(actor, Role.PHYSICIAN)
     order = get_order(session, actor, order_id)
     _check_version(order, version)
     if order.status in ("administered", "cancelled"):

@@ -16,7 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import AuditEntry, Measurement, Patient, User
+from inocds.adapters.db.roles import CLINICAL_ROLES, RECORDER_ROLES
 from inocds.clinical.validation import FieldError, InputError
+from inocds.protocol.schema import DEFAULT_BSA_FORMULA, TYPO_GUARD
 from inocds.services.access import require_role
 from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
@@ -34,9 +36,8 @@ __all__ = [
     "update_patient",
 ]
 
-CLINICAL_ROLES = ("physician", "pharmacist", "nurse")
-MAX_AGE_YEARS = 120
-"""A birth date further back than this is a typing error (issue 10: 0 to 120 years)."""
+MAX_AGE_YEARS = TYPO_GUARD.max_age_years
+"""A birth date further back than this is a typing error (issue 10; protocol/schema.toml)."""
 
 
 def _printable_problems(fields: dict[str, Any]) -> list[FieldError]:
@@ -83,7 +84,7 @@ class PatientInput:
     weight_kg: float
     measured_on: dt.date
     can_become_pregnant: bool | None = None
-    bsa_formula: str = "mosteller"
+    bsa_formula: str = DEFAULT_BSA_FORMULA
     history: dict[str, Any] | None = None
     diagnosis: dict[str, Any] | None = None
     medications: tuple[str, ...] = ()
@@ -94,7 +95,7 @@ def create_patient(
     session: Session, actor: User, data: PatientInput, today: dt.date | None = None
 ) -> Patient:
     """Registers a patient with a first measurement (physician or nurse)."""
-    require_role(actor, "physician", "nurse")
+    require_role(actor, *RECORDER_ROLES)
     today = today or dt.date.today()
     texts = {"mrn": data.mrn, "family_name": data.family_name, "given_name": data.given_name}
     errors = _printable_problems(texts) + _date_problems(data.birth_date, data.measured_on, today)
@@ -134,7 +135,7 @@ def update_patient(
     audit trail); nothing is written then. An MRN already used by another patient and a
     birth date after a recorded measurement are refused.
     """
-    require_role(actor, "physician", "nurse")
+    require_role(actor, *RECORDER_ROLES)
     patient = get_patient(session, actor, patient_id)
     stale = Conflict(
         f"patient {patient_id} changed since version {version} (now {patient.version})",

@@ -30,6 +30,7 @@ from inocds.adapters.db.models import (
     VialDraw,
     WasteEntry,
 )
+from inocds.adapters.db.roles import CLINICAL_ROLES, Role
 from inocds.clinical.validation import FieldError, InputError
 from inocds.clinical.vials import UG_PER_MG, PlanDose, plan_answer
 from inocds.protocol.loader import load_protocol
@@ -38,7 +39,6 @@ from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict
 from inocds.services.order_state import transition
-from inocds.services.patients import CLINICAL_ROLES
 from inocds.services.pharmacy_vials import (
     MG_TOLERANCE,
     VialState,
@@ -220,7 +220,7 @@ def prepare_bag(
     version: int | None = None,
 ) -> Preparation:
     """Draws the order's dose from open vials into its bag and records the preparation."""
-    require_role(actor, "pharmacist")
+    require_role(actor, Role.PHARMACIST)
     order = orders.get_order(session, actor, order_id)
     dilution = diluted_at or now
     states = _check_draws(session, order, draws, dilution, policy)
@@ -264,7 +264,7 @@ def discard_bag(
     version: int | None = None,
 ) -> WasteEntry:
     """Discards the order's prepared bag into the ledger; the order goes back to "verified"."""
-    require_role(actor, "pharmacist")
+    require_role(actor, Role.PHARMACIST)
     if reason not in DISCARD_REASONS:
         raise InputError([FieldError("reason", f"must be one of {', '.join(DISCARD_REASONS)}")])
     order = orders.get_order(session, actor, order_id)

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import PharmacyVial, User, VialDraw, WasteEntry
+from inocds.adapters.db.roles import CLINICAL_ROLES, Role
 from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
 from inocds.services import waste
 from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, NotFound
-from inocds.services.patients import CLINICAL_ROLES
 
 __all__ = [
     "MG_TOLERANCE",
@@ -100,7 +100,7 @@ def open_vial(
     price_per_vial_usd: float | None = None,
 ) -> PharmacyVial:
     """Records a reconstituted vial of lot `lot`."""
-    require_role(actor, "pharmacist")
+    require_role(actor, Role.PHARMACIST)
     lot = lot.strip()
     if not lot or len(lot) > 100:
         raise InputError([FieldError("lot", "give the vial's lot number (up to 100 characters)")])
@@ -130,7 +130,7 @@ def get_vial(session: Session, vial_id: int) -> PharmacyVial:
 
 def close_vial(session: Session, actor: User, vial_id: int, now: dt.datetime) -> WasteEntry | None:
     """Closes a vial; what is left in it goes to the ledger as an unused remainder."""
-    require_role(actor, "pharmacist")
+    require_role(actor, Role.PHARMACIST)
     state = vial_state(session, get_vial(session, vial_id))
     vial = state.vial
     if vial.closed_at is not None:

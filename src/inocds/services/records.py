@@ -22,8 +22,11 @@ from inocds.adapters.db.models import (
     User,
     Verification,
 )
+from inocds.adapters.db.roles import CLINICAL_ROLES, RECORDER_ROLES, Role
 
 __all__ = [
+    "CLINICAL_ROLES",
+    "RECORDER_ROLES",
     "ROLES",
     "Administration",
     "AuditEntry",
@@ -33,6 +36,7 @@ __all__ = [
     "Order",
     "Patient",
     "Preparation",
+    "Role",
     "Session",
     "User",
     "Verification",

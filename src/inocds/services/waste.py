@@ -29,11 +29,11 @@ from inocds.adapters.db.models import (
     User,
     WasteEntry,
 )
+from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
 from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
-from inocds.services.patients import CLINICAL_ROLES
 
 __all__ = [
     "REASON_LABELS",

@@ -27,6 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from inocds.adapters.db.roles import ROLES
+from inocds.protocol.schema import DEFAULT_BSA_FORMULA
+
 __all__ = [
     "ROLES",
     "AccessLogEntry",
@@ -49,7 +52,6 @@ __all__ = [
     "WebSession",
 ]
 
-ROLES = ("physician", "pharmacist", "nurse", "admin")
 ORDER_STATUSES = ("signed", "verified", "prepared", "administered", "returned", "cancelled")
 LIVE_ORDER_STATUSES = ("signed", "verified", "prepared", "administered")
 """An order in one of these states holds its course's cycle and day: one such order per dose."""
@@ -133,7 +135,7 @@ class Patient(Base):
     birth_date: Mapped[dt.date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(10))
     can_become_pregnant: Mapped[bool | None] = mapped_column(Boolean)
-    bsa_formula: Mapped[str] = mapped_column(String(20), default="mosteller")
+    bsa_formula: Mapped[str] = mapped_column(String(20), default=DEFAULT_BSA_FORMULA)
     history: Mapped[dict[str, Any]] = mapped_column(default=dict)
     diagnosis: Mapped[dict[str, Any]] = mapped_column(default=dict)
     medications: Mapped[list[Any]] = mapped_column(default=list)

@@ -16,6 +16,7 @@ from typing import Any
 
 from inocds.adapters.reports.pdf import ACTIONS, ReportPdf, num, value_of, when, yes_no
 from inocds.protocol.loader import load_protocol
+from inocds.protocol.schema import DEFAULT_BSA_FORMULA
 from inocds.protocol.sources import cite, rule_source
 
 __all__ = ["order_pdf"]
@@ -75,7 +76,7 @@ def _regimen_rows(order: Mapping[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _dose_rows(order: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    formula = order.get("bsa_formula") or "mosteller"
+    formula = order.get("bsa_formula") or DEFAULT_BSA_FORMULA
     measured = (order.get("measurement") or {}).get("measured_on")
     minutes = load_protocol()["prep.infusion"].integer("infusion_minutes")
     return [

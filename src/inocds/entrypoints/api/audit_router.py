@@ -6,12 +6,12 @@ import datetime as dt
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from inocds.entrypoints.api.deps import SessionDep, require_roles
+from inocds.entrypoints.api.deps import Admin, SessionDep
 from inocds.services import access_log, audit, audit_verify
-from inocds.services.records import AuditEntry, User
+from inocds.services.records import AuditEntry
 
 __all__ = [
     "AccessPage",
@@ -25,7 +25,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-Admin = Annotated[User, Depends(require_roles("admin"))]
 """The logged-in user, who must be an admin."""
 
 

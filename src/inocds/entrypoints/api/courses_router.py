@@ -9,19 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from fastapi.responses import ORJSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from inocds.entrypoints.api.clock import Today
-from inocds.entrypoints.api.deps import SessionDep, require_roles
+from inocds.entrypoints.api.deps import Clinician, Physician, SessionDep
 from inocds.services import courses
-from inocds.services.records import Course, CourseEvent, User
+from inocds.services.records import Course, CourseEvent
 
 __all__ = ["courses_router"]
-
-Clinician = Annotated[User, Depends(require_roles("physician", "pharmacist", "nurse"))]
-Physician = Annotated[User, Depends(require_roles("physician"))]
 
 
 class CourseCreate(BaseModel):

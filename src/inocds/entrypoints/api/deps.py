@@ -27,14 +27,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import ROLES, User
 from inocds.services.auth import WEB_SESSION_TTL, user_for_session_cookie, user_for_token
+from inocds.services.records import CLINICAL_ROLES, RECORDER_ROLES, Role
 
 __all__ = [
     "CSRF_FORM_FIELD",
     "CSRF_HEADER",
     "ERROR_BODY",
     "SESSION_COOKIE",
+    "Admin",
+    "Clinician",
     "Credential",
     "CurrentUser",
+    "Nurse",
+    "Pharmacist",
+    "Physician",
+    "Recorder",
     "RoleGuard",
     "SessionDep",
     "api_error",
@@ -179,10 +186,22 @@ def require_roles(*roles: str) -> RoleGuard:
 
     Raises ValueError at import for a role that does not exist (a typo would lock everyone out).
     """
-    unknown = sorted(set(roles) - set(ROLES))
+    names = frozenset(str(role) for role in roles)
+    unknown = sorted(names - set(ROLES))
     if not roles or unknown:
         raise ValueError(f"require_roles needs roles among {ROLES}; got {roles!r}")
-    return RoleGuard(frozenset(roles))
+    return RoleGuard(names)
+
+
+# The role dependencies, defined once for every router (API, documents, FHIR).
+Clinician = Annotated[User, Depends(require_roles(*CLINICAL_ROLES))]
+"""A logged-in physician, pharmacist or nurse (401 / 403 otherwise)."""
+Physician = Annotated[User, Depends(require_roles(Role.PHYSICIAN))]
+Pharmacist = Annotated[User, Depends(require_roles(Role.PHARMACIST))]
+Nurse = Annotated[User, Depends(require_roles(Role.NURSE))]
+Recorder = Annotated[User, Depends(require_roles(*RECORDER_ROLES))]
+"""A physician or nurse: registers patients, records their details and measurements."""
+Admin = Annotated[User, Depends(require_roles(Role.ADMIN))]
 
 
 def _walk(dependant: Dependant) -> Iterator[Any]:

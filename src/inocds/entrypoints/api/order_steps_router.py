@@ -3,21 +3,18 @@ return, re-sign, completing an administration, discarding a bag. Same use cases 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from inocds.entrypoints.api.clock import Now, Today
-from inocds.entrypoints.api.deps import SessionDep, require_roles
+from inocds.entrypoints.api.deps import Nurse, Pharmacist, Physician, SessionDep
+from inocds.entrypoints.api.fields import EnteredDoseMg, Grade, HeightCm, InfusedVolumeMl, WeightKg
 from inocds.entrypoints.api.orders_router import order_json
 from inocds.services import order_steps, orders, pharmacy
 
 __all__ = ["order_steps_api"]
-
-Physician = Annotated[Any, Depends(require_roles("physician"))]
-Pharmacist = Annotated[Any, Depends(require_roles("pharmacist"))]
-Nurse = Annotated[Any, Depends(require_roles("nurse"))]
 
 
 class OwnEntry(BaseModel):
@@ -25,9 +22,9 @@ class OwnEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    height_cm: float | None = Field(None, gt=0, le=300)
-    weight_kg: float | None = Field(None, gt=0, le=400)
-    dose_mg: float | None = Field(None, gt=0, le=20)
+    height_cm: HeightCm | None = None
+    weight_kg: WeightKg | None = None
+    dose_mg: EnteredDoseMg | None = None
     version: int | None = Field(None, ge=1)
 
 
@@ -36,7 +33,7 @@ class OwnDose(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    dose_mg: float = Field(gt=0, le=20)
+    dose_mg: EnteredDoseMg
     version: int | None = Field(None, ge=1)
 
 
@@ -55,7 +52,7 @@ class LaterReaction(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    grade: int = Field(ge=1, le=5)
+    grade: Grade
     name: str = Field("infusion reaction", max_length=200)
     onset: AwareDatetime
 
@@ -66,8 +63,15 @@ class Completion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ended_at: AwareDatetime | None = None
-    volume_ml: float | None = Field(None, gt=0, le=1000)
+    volume_ml: InfusedVolumeMl | None = None
     reaction: LaterReaction | None = None
+
+
+if TYPE_CHECKING:
+    DiscardReason = str
+else:
+    DiscardReason = Literal[pharmacy.DISCARD_REASONS]
+    """Why a bag is discarded (the use case's own list, services.pharmacy)."""
 
 
 class Discard(BaseModel):
@@ -75,7 +79,7 @@ class Discard(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: Literal["expired_bag", "unused_bag", "spill"]
+    reason: DiscardReason
     note: str = Field("", max_length=500)
     version: int | None = Field(None, ge=1)
 

@@ -7,27 +7,19 @@ a body carrying `version` is checked against the order's version (stale: 409).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from inocds.entrypoints.api.clock import Now, Today
-from inocds.entrypoints.api.deps import SessionDep, require_roles
-from inocds.protocol.loader import load_protocol
+from inocds.entrypoints.api.deps import Clinician, Nurse, Pharmacist, Physician, SessionDep
+from inocds.entrypoints.api.fields import Cycle, DoseDay, DoseMgPerM2, Grade, HeightCm, WeightKg
 from inocds.services import order_history, order_state, order_times, orders
-from inocds.services.records import Order, User
-
-_LIMITS = load_protocol()["dose.bsa"]
-"""Plausible heights and weights, from the protocol data (dose.bsa)."""
+from inocds.services.records import Order
 
 __all__ = ["orders_router"]
-
-Clinician = Annotated[User, Depends(require_roles("physician", "pharmacist", "nurse"))]
-Physician = Annotated[User, Depends(require_roles("physician"))]
-Pharmacist = Annotated[User, Depends(require_roles("pharmacist"))]
-Nurse = Annotated[User, Depends(require_roles("nurse"))]
 
 
 class OrderCreate(BaseModel):
@@ -35,9 +27,9 @@ class OrderCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    cycle: int = Field(ge=1, le=12)
-    day: Literal[1, 8, 15]
-    dose_mg_per_m2: float = Field(gt=0, le=2.0)
+    cycle: Cycle
+    day: DoseDay
+    dose_mg_per_m2: DoseMgPerM2
     scheduled_on: dt.date
     override_reason: str | None = Field(None, max_length=500)
     weight_change_acknowledged: bool = False
@@ -51,8 +43,8 @@ class VerificationCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    height_cm: float = Field(ge=_LIMITS.number("min_height_cm"), le=_LIMITS.number("max_height_cm"))
-    weight_kg: float = Field(ge=_LIMITS.number("min_weight_kg"), le=_LIMITS.number("max_weight_kg"))
+    height_cm: HeightCm
+    weight_kg: WeightKg
     version: int | None = Field(None, ge=1)
 
 
@@ -73,7 +65,7 @@ class Reaction(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    grade: int = Field(ge=1, le=5)
+    grade: Grade
     name: str = Field("infusion reaction", max_length=200)
     resolved: dt.date | None = None
 

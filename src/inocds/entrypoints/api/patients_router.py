@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from inocds.entrypoints.api.clock import Today
-from inocds.entrypoints.api.deps import SessionDep, require_roles
-from inocds.protocol.loader import load_protocol
+from inocds.entrypoints.api.deps import Clinician, Recorder, SessionDep
+from inocds.entrypoints.api.fields import BsaFormula, HeightCm, SalvageLine, Sex, WeightKg
+from inocds.protocol.schema import DEFAULT_BSA_FORMULA
 from inocds.services import patients
 from inocds.services.measurements import add_measurement
-from inocds.services.records import Measurement, Patient, User
-
-_LIMITS = load_protocol()["dose.bsa"]
-"""Plausible heights and weights, from the protocol data (dose.bsa)."""
+from inocds.services.records import Measurement, Patient
 
 __all__ = ["patients_router"]
-
-Clinician = Annotated[User, Depends(require_roles("physician", "pharmacist", "nurse"))]
-Recorder = Annotated[User, Depends(require_roles("physician", "nurse"))]
 
 
 Allergy = Annotated[str, Field(min_length=1, max_length=200)]
@@ -37,7 +32,7 @@ class History(BaseModel):
     prior_hsct: bool = False
     liver_disease: bool = False
     prior_vod: bool = False
-    salvage_line: int | None = Field(None, ge=1, le=20)
+    salvage_line: SalvageLine | None = None
 
 
 class Diagnosis(BaseModel):
@@ -59,12 +54,12 @@ class PatientCreate(BaseModel):
     family_name: str = Field(min_length=1, max_length=100)
     given_name: str = Field(min_length=1, max_length=100)
     birth_date: dt.date
-    sex: Literal["female", "male", "other", "unknown"]
-    height_cm: float = Field(ge=_LIMITS.number("min_height_cm"), le=_LIMITS.number("max_height_cm"))
-    weight_kg: float = Field(ge=_LIMITS.number("min_weight_kg"), le=_LIMITS.number("max_weight_kg"))
+    sex: Sex
+    height_cm: HeightCm
+    weight_kg: WeightKg
     measured_on: dt.date
     can_become_pregnant: bool | None = None
-    bsa_formula: Literal["mosteller", "dubois", "haycock", "gehan_george", "boyd"] = "mosteller"
+    bsa_formula: BsaFormula = DEFAULT_BSA_FORMULA
     history: History = Field(default_factory=lambda: History(salvage_line=None))
     diagnosis: Diagnosis = Field(default_factory=lambda: Diagnosis())
     medications: list[str] = Field(default_factory=list, max_length=200)
@@ -86,8 +81,8 @@ class PatientUpdate(BaseModel):
     family_name: str | None = Field(None, min_length=1, max_length=100)
     given_name: str | None = Field(None, min_length=1, max_length=100)
     birth_date: dt.date | None = None
-    sex: Literal["female", "male", "other", "unknown"] | None = None
-    bsa_formula: Literal["mosteller", "dubois", "haycock", "gehan_george", "boyd"] | None = None
+    sex: Sex | None = None
+    bsa_formula: BsaFormula | None = None
     can_become_pregnant: bool | None = None
     history: History | None = None
     diagnosis: Diagnosis | None = None
@@ -109,8 +104,8 @@ class MeasurementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     measured_on: dt.date
-    height_cm: float = Field(ge=_LIMITS.number("min_height_cm"), le=_LIMITS.number("max_height_cm"))
-    weight_kg: float = Field(ge=_LIMITS.number("min_weight_kg"), le=_LIMITS.number("max_weight_kg"))
+    height_cm: HeightCm
+    weight_kg: WeightKg
 
 
 def patient_json(patient: Patient, measurement: Measurement | None = None) -> dict[str, Any]:

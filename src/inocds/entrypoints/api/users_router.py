@@ -6,13 +6,12 @@ A change carries the `version` it was based on; a stale one gets 409 and writes 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from inocds.entrypoints.api.deps import SessionDep, require_roles
+from inocds.entrypoints.api.deps import Admin, SessionDep
 from inocds.services import account_security, accounts
 from inocds.services.records import ROLES, User
 
@@ -20,7 +19,6 @@ __all__ = ["PasswordReset", "UserCreate", "UserPublic", "UserUpdate", "users_rou
 
 _ROLE_SCHEMA: JsonDict = {"enum": list(ROLES)}
 
-Admin = Annotated[User, Depends(require_roles("admin"))]
 """The logged-in user, who must be an admin."""
 
 

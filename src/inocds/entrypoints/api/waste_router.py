@@ -12,7 +12,7 @@ from inocds.services import waste
 
 __all__ = ["waste_router"]
 
-Reader = Annotated[Any, Depends(require_roles("physician", "pharmacist", "nurse", "admin"))]
+Reader = Annotated[Any, Depends(require_roles(*waste.REPORT_ROLES))]
 """The logged-in user: any role may read the ledger."""
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM (UTC)")]
 

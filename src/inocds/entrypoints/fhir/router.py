@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
 from inocds.adapters.fhir.build import operation_outcome
 from inocds.adapters.fhir.definitions import capability_statement
 from inocds.adapters.fhir.resources import bundle
 from inocds.entrypoints.api.clock import Today
-from inocds.entrypoints.api.deps import SessionDep, require_roles
+from inocds.entrypoints.api.deps import Clinician, SessionDep
 from inocds.services.errors import ServiceError
 from inocds.services.fhir_api import everything, read
 from inocds.services.fhir_import import ImportRefused, import_bundle
@@ -25,8 +25,6 @@ from inocds.services.fhir_search import search
 __all__ = ["FHIR_JSON", "fhir_router"]
 
 FHIR_JSON = "application/fhir+json"
-Clinician = Annotated[Any, Depends(require_roles("physician", "pharmacist", "nurse"))]
-"""A logged-in physician, pharmacist or nurse (the User row)."""
 _ISSUE_CODE = {400: "invalid", 403: "forbidden", 404: "not-found", 409: "conflict"}
 
 

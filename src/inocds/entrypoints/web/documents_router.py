@@ -14,9 +14,8 @@ browser's session cookie. The data come from the services; the documents are mad
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from inocds.adapters.reports import (
@@ -29,15 +28,12 @@ from inocds.adapters.reports import (
 )
 from inocds.adapters.reports.fonts import FontsMissing
 from inocds.entrypoints.api.clock import Today
-from inocds.entrypoints.api.deps import SessionDep, require_roles
+from inocds.entrypoints.api.deps import Clinician, SessionDep
 from inocds.services import courses, documents, patients
-from inocds.services.records import User
 from inocds.settings import site_zone
 
 __all__ = ["documents_router"]
 
-Clinician = Annotated[User, Depends(require_roles("physician", "pharmacist", "nurse"))]
-"""A logged-in physician, pharmacist or nurse (401 / 403 otherwise)."""
 
 _NO_STORE = {"Cache-Control": "no-store"}
 

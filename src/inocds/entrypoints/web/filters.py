@@ -9,8 +9,9 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from inocds.entrypoints.web.forms import field_label, local_zone, to_local
+from inocds.protocol.loader import load_protocol
 
-__all__ = ["FILTERS", "SOURCE_TITLES", "time_hint"]
+__all__ = ["FILTERS", "SOURCE_TITLES", "rule_param", "time_hint"]
 
 
 def num(value: Any, digits: int | None = None) -> str:
@@ -105,8 +106,19 @@ def path_label(path: Any) -> str:
     return field_label(leaf)
 
 
+def percent(fraction: float) -> str:
+    """A fraction as a whole percentage (0.05 -> "5%"), as the protocol data give it."""
+    return f"{fraction * 100:.0f}%"
+
+
+def rule_param(rule_id: str, name: str) -> Any:
+    """A parameter of a protocol rule, for a page that states it (`{{ rule_param(...) }}`)."""
+    return load_protocol()[rule_id].params[name]
+
+
 FILTERS = {
     "num": num,
+    "percent": percent,
     "date": date,
     "clock": clock,
     "iso": iso,

@@ -21,12 +21,15 @@ from pydantic import BaseModel, ValidationError
 
 from inocds.clinical.validation import FieldError, InputError
 from inocds.entrypoints.web.messages import field_label, pydantic_errors
+from inocds.protocol.loader import load_protocol
 from inocds.services.errors import ServiceError
 
 M = TypeVar("M", bound=BaseModel)
 
 __all__ = [
     "COUNT_UNITS",
+    "COUNT_UNIT_OPTIONS",
+    "DEFAULT_COUNT_UNIT",
     "Form",
     "field_label",
     "local_zone",
@@ -132,7 +135,7 @@ class Form:
         10^9/L are the same unit, 1,000/mm³ each, and take decimals ("1.5" is 1,500/mm³).
         The conversion is noted in `notes` so the page can show it.
         """
-        unit = self.values.get(f"{name}_unit", "").strip() or "per_mm3"
+        unit = self.values.get(f"{name}_unit", "").strip() or DEFAULT_COUNT_UNIT
         if unit not in COUNT_UNITS:
             self.error(name, f"choose the unit: {', '.join(u for u, _ in COUNT_UNITS.values())}")
             return None
@@ -319,12 +322,19 @@ def _range_message(low: float | None, high: float | None, value: float) -> str:
     return f"must be from {low:g} to {high:g}"
 
 
+_PER_10E3_PER_UL = int(load_protocol()["data.count_units"].number("per_mm3_per_10e3_per_ul"))
+DEFAULT_COUNT_UNIT = "per_mm3"
 COUNT_UNITS = {
-    "per_mm3": ("/mm³", 1),
-    "e3_per_uL": ("× 10^3/µL", 1000),
-    "e9_per_L": ("× 10^9/L", 1000),
+    DEFAULT_COUNT_UNIT: ("/mm³", 1),
+    "e3_per_uL": ("× 10^3/µL", _PER_10E3_PER_UL),
+    "e9_per_L": ("× 10^9/L", _PER_10E3_PER_UL),
 }
-"""Units a count may be typed in: (as shown, cells per mm³ in one unit)."""
+"""Units a count may be typed in: (as shown, cells per mm³ in one unit; data.count_units)."""
+COUNT_UNIT_OPTIONS = [
+    (unit, shown.replace("10^3", "10³").replace("10^9", "10⁹"))
+    for unit, (shown, _) in COUNT_UNITS.items()
+]
+"""The units as the options of a select."""
 
 _QUIET = frozenset({"(request)", "status", "version", "role", "order_id", "event_id"})
 """Error paths shown without their name (the message says enough)."""

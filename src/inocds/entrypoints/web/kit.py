@@ -30,13 +30,19 @@ from inocds.entrypoints.api.deps import (
     set_session_cookie,
 )
 from inocds.entrypoints.web import labels
-from inocds.entrypoints.web.filters import FILTERS, time_hint
-from inocds.entrypoints.web.forms import Form, field_label
+from inocds.entrypoints.web.filters import FILTERS, rule_param, time_hint
+from inocds.entrypoints.web.forms import (
+    COUNT_UNIT_OPTIONS,
+    DEFAULT_COUNT_UNIT,
+    Form,
+    field_label,
+)
 from inocds.entrypoints.web.notices import notice_for
-from inocds.services import auth
+from inocds.protocol.schema import DEFAULT_BSA_FORMULA
+from inocds.services import audit_trail, auth
 from inocds.services.courses import EVENT_ROLES
 from inocds.services.errors import NotFound, ServiceError
-from inocds.services.records import ROLES, Session, User
+from inocds.services.records import RECORDER_ROLES, ROLES, Role, Session, User
 
 __all__ = [
     "Login",
@@ -74,7 +80,21 @@ def _environment() -> Environment:
         VOD_LABELS=labels.VOD_LABELS,
         CHECK_LABELS=labels.CHECK_LABELS,
         CTCAE_GRADES=labels.CTCAE_GRADES,
+        GRADE_OPTIONS=labels.GRADE_OPTIONS,
+        DAY_OPTIONS=labels.DAY_OPTIONS,
+        BSA_FORMULA_OPTIONS=labels.BSA_FORMULA_OPTIONS,
+        DEFAULT_BSA_FORMULA=DEFAULT_BSA_FORMULA,
+        RESPONSE_OPTIONS=labels.RESPONSE_OPTIONS,
+        MRD_OPTIONS=labels.MRD_OPTIONS,
+        SEX_OPTIONS=labels.SEX_OPTIONS,
+        COUNT_UNIT_OPTIONS=COUNT_UNIT_OPTIONS,
+        DEFAULT_COUNT_UNIT=DEFAULT_COUNT_UNIT,
         ROLES=list(ROLES),
+        ROLE_OPTIONS=labels.ROLE_OPTIONS,
+        Role=Role,
+        RECORDER_ROLES=RECORDER_ROLES,
+        rule_param=rule_param,
+        AUDIT_READERS=audit_trail.AUDIT_READERS,
         EVENT_ROLES=EVENT_ROLES,
         CSRF_FORM_FIELD=CSRF_FORM_FIELD,
         Form=Form,  # order.html builds the blanks of its extra forms

@@ -10,18 +10,26 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from inocds.clinical.documents import TOXICITY_CATEGORIES
 from inocds.entrypoints.web.forms import to_local
+from inocds.protocol import schema
 from inocds.protocol.loader import load_protocol
+from inocds.services.records import ROLES
 
 __all__ = [
     "ACTION_LABELS",
     "ACTION_SHORT",
+    "BSA_FORMULA_OPTIONS",
     "CHECK_LABELS",
     "CTCAE_GRADES",
+    "DAY_OPTIONS",
+    "GRADE_OPTIONS",
     "LIMIT_LABELS",
+    "MRD_OPTIONS",
     "ORDER_STATUS_LABELS",
     "ORDER_STATUS_SHORT",
+    "RESPONSE_OPTIONS",
+    "ROLE_OPTIONS",
+    "SEX_OPTIONS",
     "SLOT_STATUS",
     "TOXICITY_LABELS",
     "VOD_LABELS",
@@ -93,7 +101,7 @@ TOXICITY_LABELS = {
     "bleeding": "Bleeding",
     "infection": "Infection",
 }
-assert set(TOXICITY_LABELS) == set(TOXICITY_CATEGORIES)
+assert set(TOXICITY_LABELS) == set(schema.TOXICITY_CATEGORIES)
 
 CTCAE_GRADES = (
     (1, "Grade 1 — mild", "few or no symptoms; watching is enough"),
@@ -103,6 +111,53 @@ CTCAE_GRADES = (
     (5, "Grade 5 — death", "death related to the event"),
 )
 """CTCAE grades with a short reminder of what each means (in our own words)."""
+assert tuple(grade for grade, _, _ in CTCAE_GRADES) == schema.TOXICITY_GRADES
+
+GRADE_OPTIONS = [(str(grade), title) for grade, title, _ in CTCAE_GRADES]
+"""The grades as the options of a select (an infusion reaction's grade)."""
+
+DAY_OPTIONS = [(str(day), f"Day {day}") for day in schema.dose_days()]
+"""The regimen's dose days (regimen.* in rules.toml) as the options of a select."""
+
+
+def _options(words: dict[str, str], values: tuple[str, ...]) -> list[tuple[str, str]]:
+    """`(value, words)` in the data's order; the words must name exactly the data's values."""
+    assert set(words) == set(values), (sorted(words), values)
+    return [(value, words[value]) for value in values]
+
+
+_BSA_FORMULA_WORDS = {
+    "mosteller": "Mosteller",
+    "dubois": "DuBois",
+    "haycock": "Haycock",
+    "gehan_george": "Gehan and George",
+    "boyd": "Boyd",
+}
+BSA_FORMULA_OPTIONS = [
+    (value, f"{words} (default)" if value == schema.DEFAULT_BSA_FORMULA else words)
+    for value, words in _options(_BSA_FORMULA_WORDS, schema.BSA_FORMULAS)
+]
+RESPONSE_OPTIONS = _options(
+    {
+        "CR": "CR — complete remission",
+        "CRi": "CRi — complete remission, incomplete count recovery",
+        "none": "No CR or CRi",
+    },
+    schema.RESPONSE_STATUSES,
+)
+MRD_OPTIONS = _options({"negative": "Negative", "positive": "Positive"}, schema.MRD_RESULTS)
+ROLE_OPTIONS = _options(
+    {
+        "physician": "Physician — orders, course events",
+        "pharmacist": "Pharmacist — verification, preparation",
+        "nurse": "Nurse — administration, labs, toxicities",
+        "admin": "Administrator — accounts only",
+    },
+    ROLES,
+)
+SEX_OPTIONS = _options(
+    {"female": "Female", "male": "Male", "other": "Other", "unknown": "Unknown"}, schema.SEXES
+)
 
 CHECK_LABELS = {
     "cbc": "Blood count",

@@ -26,6 +26,7 @@ from inocds.entrypoints.web.kit import (
     form_version,
 )
 from inocds.entrypoints.web.pages.orders import _answer as order_answer
+from inocds.protocol.schema import ENTRY, MAX_GRADE, MIN_GRADE, body_limits
 from inocds.services import order_steps
 from inocds.services.records import Session
 
@@ -59,7 +60,7 @@ def _verification_routes(router: APIRouter) -> None:
         now: Now,
     ) -> Response:
         form = Form("verify_dose", values=posted, inputs=frozenset({"dose_mg"}))
-        dose = form.number("dose_mg", required=True, low=0.01, high=20)
+        dose = form.number("dose_mg", required=True, low=0.01, high=ENTRY.max_dose_mg)
         version = form_version(form)
         _, status = attempt(
             session,
@@ -81,9 +82,11 @@ def _verification_routes(router: APIRouter) -> None:
         now: Now,
     ) -> Response:
         form = Form("return", values=posted, inputs=frozenset({"dose_mg"}))
+        body = body_limits()
         values = {
-            name: form.number(name, low=0.01, high=400)
-            for name in ("height_cm", "weight_kg", "dose_mg")
+            "height_cm": form.number("height_cm", low=body.min_height_cm, high=body.max_height_cm),
+            "weight_kg": form.number("weight_kg", low=body.min_weight_kg, high=body.max_weight_kg),
+            "dose_mg": form.number("dose_mg", low=0.01, high=ENTRY.max_dose_mg),
         }
         version = form_version(form)
         _, status = attempt(
@@ -147,8 +150,8 @@ def _completion_routes(router: APIRouter) -> None:
         names = {"ended_at", "volume_ml", "reaction_grade", "reaction_name", "reaction_onset"}
         form = Form("complete", values=posted, inputs=frozenset(names))
         ended = form.moment("ended_at")
-        volume = form.number("volume_ml", low=0.1, high=1000)
-        grade = form.number("reaction_grade", integer=True, low=1, high=5)
+        volume = form.number("volume_ml", low=0.1, high=ENTRY.max_volume_ml)
+        grade = form.number("reaction_grade", integer=True, low=MIN_GRADE, high=MAX_GRADE)
         name = form.text("reaction_name", max_length=200)
         onset = form.moment("reaction_onset")
         reaction = None

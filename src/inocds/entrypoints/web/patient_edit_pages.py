@@ -32,6 +32,7 @@ from inocds.entrypoints.web.kit import (
 from inocds.entrypoints.web.payloads import PATIENT_INPUTS, patient_details
 from inocds.services import patients
 from inocds.services.errors import Conflict, NotFound, ServiceError
+from inocds.services.records import RECORDER_ROLES
 
 __all__ = ["EDIT_INPUTS", "patient_edit_pages"]
 
@@ -41,13 +42,12 @@ EDIT_INPUTS = (PATIENT_INPUTS - {"height_cm", "weight_kg", "measured_on"}) | {
 }
 """The input names of the edit form (the new-patient form's, less the measurement)."""
 
-_EDITORS = ("physician", "nurse")
 _REQUIRED = ("mrn", "family_name", "given_name", "birth_date", "sex", "version")
 _TRISTATE: dict[Any, str] = {True: "yes", False: "no"}
 
 
 def _require_editor(login: Login) -> None:
-    if login.user.role not in _EDITORS:
+    if login.user.role not in RECORDER_ROLES:
         raise PageRefusal(403, "Only physician or nurse accounts may change a patient.")
 
 

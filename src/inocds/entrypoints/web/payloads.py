@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from inocds.clinical.documents import TOXICITY_CATEGORIES
 from inocds.entrypoints.web.forms import Form
+from inocds.protocol import schema
 from inocds.protocol.loader import load_protocol
 
 __all__ = [
@@ -216,19 +216,24 @@ def _counts(form: Form, payload: dict[str, Any]) -> None:
 
 
 def _regimen_days() -> tuple[str, ...]:
-    return tuple(str(day) for day, _ in load_protocol()["regimen.cycle1"].day_doses())
+    return tuple(str(day) for day in schema.dose_days())
+
+
+_MAX_CYCLE = schema.TYPO_GUARD.max_cycle
 
 
 def _toxicity(form: Form, payload: dict[str, Any], today: dt.date) -> None:
-    payload["category"] = form.choice("category", TOXICITY_CATEGORIES, required=True)
-    grade = form.number("grade", required=True, integer=True, low=1, high=5)
+    payload["category"] = form.choice("category", schema.TOXICITY_CATEGORIES, required=True)
+    grade = form.number(
+        "grade", required=True, integer=True, low=schema.MIN_GRADE, high=schema.MAX_GRADE
+    )
     payload["grade"] = int(grade) if grade is not None else None
     onset = form.date("onset", required=True, not_after=today)
     resolved = form.date("resolved", not_after=today, not_before=onset, before_what="the onset")
     payload["onset"] = onset.isoformat() if onset else None
     payload["resolved"] = resolved.isoformat() if resolved else None
     payload["name"] = form.text("name", max_length=200)
-    cycle = form.number("cycle", integer=True, low=1, high=12)
+    cycle = form.number("cycle", integer=True, low=1, high=_MAX_CYCLE)
     if cycle is not None:
         payload["cycle"] = int(cycle)
 
@@ -250,21 +255,23 @@ def event_payload(kind: str, form: Form, today: dt.date) -> dict[str, Any] | Non
         if len(payload) == 2 and not form.failed:
             form.error("anc_per_mm3", "enter at least one value")
     elif kind == "cycle_start":
-        cycle = form.number("cycle", required=True, integer=True, low=1, high=12)
+        cycle = form.number("cycle", required=True, integer=True, low=1, high=_MAX_CYCLE)
         payload["cycle"] = int(cycle) if cycle is not None else None
         _counts(form, payload)
     elif kind == "response":
-        payload["status"] = form.choice("status", ("CR", "CRi", "none"), required=True)
-        payload["mrd"] = form.choice("mrd", ("negative", "positive"))
-        cycle = form.number("cycle", integer=True, low=1, high=12)
+        payload["status"] = form.choice("status", schema.RESPONSE_STATUSES, required=True)
+        payload["mrd"] = form.choice("mrd", schema.MRD_RESULTS)
+        cycle = form.number("cycle", integer=True, low=1, high=_MAX_CYCLE)
         if cycle is not None:
             payload["cycle"] = int(cycle)
     elif kind == "discontinued":
         payload["reason"] = form.text("reason", max_length=500)
     elif kind == "dose":
-        cycle = form.number("cycle", required=True, integer=True, low=1, high=12)
+        cycle = form.number("cycle", required=True, integer=True, low=1, high=_MAX_CYCLE)
         day = form.choice("day", _regimen_days(), required=True)
         payload["cycle"] = int(cycle) if cycle is not None else None
         payload["day"] = int(day) if day is not None else None
-        payload["dose_mg_per_m2"] = form.number("dose_mg_per_m2", required=True, low=0, high=2)
+        payload["dose_mg_per_m2"] = form.number(
+            "dose_mg_per_m2", required=True, low=0, high=schema.dose_ceiling_mg_per_m2()
+        )
     return None if form.failed else payload

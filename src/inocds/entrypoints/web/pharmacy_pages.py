@@ -33,7 +33,9 @@ from inocds.entrypoints.web.kit import (
     redirect,
     render,
 )
+from inocds.protocol.schema import ENTRY
 from inocds.services import pharmacy, waste
+from inocds.services.records import CLINICAL_ROLES
 
 __all__ = ["pharmacy_router"]
 
@@ -70,7 +72,7 @@ def _day(on: str | None, now: dt.datetime) -> dt.date:
 
 
 def _require_pharmacy(login: Login) -> None:
-    if login.user.role not in ("pharmacist", "physician", "nurse"):
+    if login.user.role not in CLINICAL_ROLES:
         raise PageRefusal(403, "Only the care team may use the pharmacy pages.")
 
 
@@ -233,7 +235,7 @@ def _bag_routes(router: APIRouter) -> None:
         )
         draws: list[tuple[int, float]] = []
         for name in sorted(names):
-            mg = form.number(name, low=0, high=10)
+            mg = form.number(name, low=0, high=ENTRY.max_draw_mg)
             if mg:
                 draws.append((int(name.removeprefix("draw_")), mg))
         refrigerated = form.choice("refrigerated", ("yes", "no"), required=True)

@@ -31,13 +31,13 @@ from inocds.entrypoints.web.kit import (
     render,
 )
 from inocds.services import accounts, users
-from inocds.services.records import ROLES, User
+from inocds.services.records import ROLES, Role, User
 
 __all__ = ["user_admin_pages"]
 
 
 def _require_admin(login: Login) -> None:
-    if login.user.role != "admin":
+    if login.user.role != Role.ADMIN:
         raise PageRefusal(403, "Only admin accounts may use this page.")
 
 

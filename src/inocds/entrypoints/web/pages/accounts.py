@@ -23,7 +23,7 @@ from inocds.entrypoints.web.kit import (
 )
 from inocds.services import accounts, auth, directory
 from inocds.services.errors import ServiceError
-from inocds.services.records import ROLES, Session, User
+from inocds.services.records import ROLES, Role, Session, User
 
 __all__ = ["login_page", "router"]
 
@@ -95,7 +95,7 @@ def setup(request: Request, session: SessionDep, posted: PostedForm) -> Response
     if directory.has_users(session):
         raise PageRefusal(404, "The first administrator already exists. Log in instead.")
     form = Form("setup", values=posted, inputs=_ACCOUNT_INPUTS)
-    user = _create_account(session, None, form, "admin")
+    user = _create_account(session, None, form, Role.ADMIN)
     if user is None:
         return render(request, "setup.html", None, 422, form=_without_passwords(form))
     return start_session(request, session, user, "/")
@@ -103,7 +103,7 @@ def setup(request: Request, session: SessionDep, posted: PostedForm) -> Response
 
 @router.get("/users", response_class=HTMLResponse)
 def users(request: Request, session: SessionDep, login: WebLogin) -> Response:
-    require(login, "admin")
+    require(login, Role.ADMIN)
     return _users_page(request, session, login, Form("user"))
 
 
@@ -111,7 +111,7 @@ def users(request: Request, session: SessionDep, login: WebLogin) -> Response:
 def add_user(
     request: Request, session: SessionDep, login: WebLogin, posted: PostedForm
 ) -> Response:
-    require(login, "admin")
+    require(login, Role.ADMIN)
     form = Form("user", values=posted, inputs=_ACCOUNT_INPUTS)
     role = form.choice("role", ROLES, required=True)
     user = _create_account(session, login.user, form, role)

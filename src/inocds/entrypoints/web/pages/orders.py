@@ -23,6 +23,7 @@ from inocds.entrypoints.web.kit import (
 from inocds.entrypoints.web.kit import render as render_page
 from inocds.entrypoints.web.pages.order_view import order_view
 from inocds.entrypoints.web.payloads import plausible_body
+from inocds.protocol.schema import MAX_GRADE, MIN_GRADE
 from inocds.services import audit, orders
 from inocds.services.records import Session
 
@@ -170,7 +171,7 @@ def administer(
     )
     started = form.moment("started_at", required=True, not_after=now + _FUTURE_SLACK)
     ended = form.moment("ended_at")
-    grade = form.number("reaction_grade", integer=True, low=1, high=5)
+    grade = form.number("reaction_grade", integer=True, low=MIN_GRADE, high=MAX_GRADE)
     name = form.text("reaction_name", max_length=200)
     version = form_version(form)
     reaction = None

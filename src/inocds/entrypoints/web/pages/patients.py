@@ -34,7 +34,7 @@ from inocds.entrypoints.web.payloads import (
     patient_payload,
 )
 from inocds.services import courses, measurements, patients
-from inocds.services.records import Session
+from inocds.services.records import RECORDER_ROLES, Session
 
 __all__ = ["fold", "router"]
 
@@ -63,7 +63,7 @@ def patient_list(request: Request, session: SessionDep, login: WebLogin, q: str 
 
 @router.get("/patients/new", response_class=HTMLResponse)
 def new_patient_form(request: Request, login: WebLogin, today: Today) -> Response:
-    require(login, "physician", "nurse")
+    require(login, *RECORDER_ROLES)
     return render(request, "patient_new.html", login, form=Form("patient"), today=today)
 
 
@@ -71,7 +71,7 @@ def new_patient_form(request: Request, login: WebLogin, today: Today) -> Respons
 def new_patient(
     request: Request, session: SessionDep, login: WebLogin, posted: PostedForm, today: Today
 ) -> Response:
-    require(login, "physician", "nurse")
+    require(login, *RECORDER_ROLES)
     form = Form("patient", values=posted, inputs=PATIENT_INPUTS)
     body = form.validated(PatientCreate, patient_payload(form, today))
     patient = None

@@ -15,6 +15,7 @@ from inocds.entrypoints.web.kit import MaybeLogin, page_router, redirect, render
 from inocds.entrypoints.web.labels import ORDER_STATUS_LABELS, VOD_LABELS, time_left
 from inocds.entrypoints.web.pages.accounts import login_page
 from inocds.services import directory
+from inocds.services.records import Role
 from inocds.services.worklist import worklist
 
 __all__ = ["alerts", "order_items", "router"]
@@ -71,7 +72,7 @@ def home(
         return redirect("/setup")
     if found is None:
         return login_page(request, Form("login"), "/")
-    if found.user.role == "admin":
+    if found.user.role == Role.ADMIN:
         return render(request, "admin_home.html", found)
     view = worklist(session, found.user, today, show)
     clocks = []
