@@ -46,7 +46,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "INOCDS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 PASSWORD = "bench horse battery staple"
-ROUND_S = 3
+ROUND_S = 2
 ROUNDS = 3
 WARM_UP_S = 1
 CONNECTIONS = 8
@@ -54,6 +54,7 @@ STORED_CONNECTIONS = 20
 FIXED_RATE_PER_S = 200
 FIXED_RATE_S = 4
 PAGE_RUNS = 15
+START_TIMEOUT_S = 180  # three app processes starting on two busy cores take a while
 
 
 _STARTED = time.monotonic()
@@ -92,7 +93,7 @@ def serving(command: list[str], env: dict[str, str], cwd: Path, health: str) -> 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             try:
                 if httpx.request(method, base + path).status_code < 500:
@@ -326,8 +327,11 @@ def http_figures() -> dict[str, Any]:
                 with serving([_inocds(), "serve"], env, workdir, "GET /healthz") as ours:
                     stored = _stored_figures(figures, ours, env, workdir, "postgresql")
                     two = [_inocds(), "serve", "--workers", "2"]
-                    with serving(two, env, workdir, "GET /healthz") as scaled:
-                        _worker_figures(figures, ours, scaled, *stored)
+                    try:
+                        with serving(two, env, workdir, "GET /healthz") as scaled:
+                            _worker_figures(figures, ours, scaled, *stored)
+                    except RuntimeError as error:  # recorded as not measured, not fatal
+                        figures["workers_postgresql"] = {"skipped": str(error)}
             finally:
                 drop()
     return figures

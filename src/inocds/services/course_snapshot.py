@@ -234,6 +234,8 @@ def parsed_course(
     InputError (the stored course and today's values do not make a valid document).
     """
     require_role(actor, *_CLINICAL_ROLES)
+    if session.autoflush:  # the Core queries below do not flush by themselves as ORM ones do
+        session.flush()
     head = session.connection().execute(_HEAD, {"course_id": course_id, "on": today}).first()
     if head is None:
         raise NotFound(f"no course {course_id}", "course_id")
