@@ -33,6 +33,8 @@ lint: $(STAMP)
 
 ## Benchmarks: figures go to bench/results/*.json.
 bench: $(STAMP)
+	scripts/ensure-wrk
+	-scripts/ensure-postgres  # none: the PostgreSQL figures are skipped, not failed
 	$(BIN)/python bench/run.py
 
 clean:

@@ -4,8 +4,11 @@
   one uvicorn worker, measured with wrk in alternating rounds so both see the same noise;
 - stored-course assess (bearer token + database) over stateless assess of the same
   document, on SQLite and on PostgreSQL (where it is reachable);
+- stored-course assess on PostgreSQL with `inocds serve --workers 2` over one worker
+  (processes behind one port on one database: the scale-out path);
 - p99 latency at a fixed 200 requests/s (open loop: latency counts from the planned
-  send time, so a stall is not hidden), stateless and stored;
+  send time, so a stall is not hidden), stateless, and stored on SQLite, on PostgreSQL
+  and on PostgreSQL with 2 workers;
 - course page server time over one stored assess of the same course.
 
 Needs `wrk` (Debian package; `scripts/ensure-wrk` installs it). Nothing here fails on a
@@ -37,18 +40,29 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from assess_bench import six_cycle_course  # noqa: E402  (a sibling module of the bench)
+from open_loop import fixed_rate  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "INOCDS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 PASSWORD = "bench horse battery staple"
-ROUND_S = 3
+ROUND_S = 2
 ROUNDS = 3
+WARM_UP_S = 1
 CONNECTIONS = 8
 STORED_CONNECTIONS = 20
 FIXED_RATE_PER_S = 200
 FIXED_RATE_S = 4
 PAGE_RUNS = 15
+START_TIMEOUT_S = 180  # three app processes starting on two busy cores take a while
+
+
+_STARTED = time.monotonic()
+
+
+def say(what: str) -> None:
+    """Progress on stderr (a run takes minutes)."""
+    print(f"  [{time.monotonic() - _STARTED:6.1f} s] {what}", file=sys.stderr, flush=True)
 
 
 def _free_port() -> int:
@@ -79,7 +93,7 @@ def serving(command: list[str], env: dict[str, str], cwd: Path, health: str) -> 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             try:
                 if httpx.request(method, base + path).status_code < 500:
@@ -98,7 +112,13 @@ def serving(command: list[str], env: dict[str, str], cwd: Path, health: str) -> 
             process.kill()
 
 
-def wrk(url: str, body: bytes | None, headers: dict[str, str], connections: int) -> float:
+def wrk(
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    connections: int,
+    seconds: float = ROUND_S,
+) -> float:
     """Requests per second of one wrk round (POST with `body`, else GET)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         lines = []
@@ -110,7 +130,7 @@ def wrk(url: str, body: bytes | None, headers: dict[str, str], connections: int)
             lines.append(f'wrk.headers["{name}"] = "{value}"')
         script.write("\n".join(lines) + "\n")
     done = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{ROUND_S}s", "-s", script.name, url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", script.name, url],
         capture_output=True,
         text=True,
         check=True,
@@ -122,11 +142,16 @@ def wrk(url: str, body: bytes | None, headers: dict[str, str], connections: int)
     return float(found.group(1))
 
 
-def alternate(a: tuple[str, bytes | None, dict[str, str], int], b: tuple[Any, ...]) -> dict:
+Load = tuple[str, bytes | None, dict[str, str], int]
+"""One wrk load: URL, body (None: GET), headers, connections."""
+
+
+def alternate(a: Load, b: Load) -> dict[str, Any]:
     """Median throughput of a and b over ROUNDS alternating rounds, and a / b."""
+    say(f"wrk {a[0]} vs {b[0]}")
     a_rps, b_rps = [], []
-    wrk(*a)  # warm-up
-    wrk(*b)
+    wrk(*a, seconds=WARM_UP_S)
+    wrk(*b, seconds=WARM_UP_S)
     for _ in range(ROUNDS):
         a_rps.append(wrk(*a))
         b_rps.append(wrk(*b))
@@ -140,38 +165,11 @@ def alternate(a: tuple[str, bytes | None, dict[str, str], int], b: tuple[Any, ..
     }
 
 
-async def _fixed_rate(
-    url: str, body: bytes | None, headers: dict[str, str]
-) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-    limits = httpx.Limits(max_connections=64)
-    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(10, pool=None)) as client:
-        start = time.perf_counter() + 0.05
-        total = FIXED_RATE_PER_S * FIXED_RATE_S
-
-        async def one(i: int) -> None:
-            planned = start + i / FIXED_RATE_PER_S
-            await asyncio.sleep(max(0.0, planned - time.perf_counter()))
-            nonlocal errors
-            try:
-                if body is None:
-                    answer = await client.get(url, headers=headers)
-                else:
-                    answer = await client.post(url, content=body, headers=headers)
-                answer.raise_for_status()
-            except httpx.HTTPError:
-                errors += 1
-            latencies.append((time.perf_counter() - planned) * 1000)
-
-        await asyncio.gather(*(one(i) for i in range(total)))
-    return latencies, errors
-
-
 def p99_at_fixed_rate(url: str, body: bytes | None, headers: dict[str, str]) -> dict[str, Any]:
     """p50 / p99 in ms at FIXED_RATE_PER_S, open loop, over FIXED_RATE_S seconds."""
-    asyncio.run(_fixed_rate(url, body, headers))  # warm-up round
-    latencies, errors = asyncio.run(_fixed_rate(url, body, headers))
+    say(f"p99 at {FIXED_RATE_PER_S}/s: {url}")
+    asyncio.run(fixed_rate(url, body, headers, FIXED_RATE_PER_S, 1))  # warm-up second
+    latencies, errors = asyncio.run(fixed_rate(url, body, headers, FIXED_RATE_PER_S, FIXED_RATE_S))
     ms = sorted(latencies)
     p99 = ms[int(len(ms) * 0.99) - 1]
     return {
@@ -195,6 +193,7 @@ def _store_course(
     base: str, env: dict[str, str], workdir: Path
 ) -> tuple[str, str, int, dict[str, Any]]:
     """A physician, a patient and the 6-cycle course stored through the API."""
+    say(f"storing the 6-cycle course at {base}")
     username = f"bench{secrets.token_hex(3)}"
     subprocess.run(
         [_inocds(), "user", "add", "--role", "physician", username, "--password-stdin"],
@@ -326,22 +325,52 @@ def http_figures() -> dict[str, Any]:
             try:
                 env = _server_env(url)
                 with serving([_inocds(), "serve"], env, workdir, "GET /healthz") as ours:
-                    _stored_figures(figures, ours, env, workdir, "postgresql")
+                    stored = _stored_figures(figures, ours, env, workdir, "postgresql")
+                    two = [_inocds(), "serve", "--workers", "2"]
+                    try:
+                        with serving(two, env, workdir, "GET /healthz") as scaled:
+                            _worker_figures(figures, ours, scaled, *stored)
+                    except RuntimeError as error:  # recorded as not measured, not fatal
+                        figures["workers_postgresql"] = {"skipped": str(error)}
             finally:
                 drop()
     return figures
 
 
+def _worker_figures(
+    figures: dict[str, Any], one: str, two: str, path: str, body: bytes, headers: dict[str, str]
+) -> None:
+    """Stored assess on PostgreSQL behind one port: 2 worker processes against 1."""
+    rounds = alternate(
+        (f"{two}{path}", body, headers, STORED_CONNECTIONS),
+        (f"{one}{path}", body, headers, STORED_CONNECTIONS),
+    )
+    figures["workers_postgresql"] = {
+        "two_workers_rps": rounds["a_rps"],
+        "one_worker_rps": rounds["b_rps"],
+        "ratio": rounds["ratio"],
+        "two_worker_rounds": rounds["a_rounds"],
+        "one_worker_rounds": rounds["b_rounds"],
+        "cpu_count": os.cpu_count(),
+    }
+    figures["p99_at_200_per_s"]["stored_postgresql_2_workers"] = p99_at_fixed_rate(
+        f"{two}{path}", body, headers
+    )
+
+
 def _stored_figures(
     figures: dict[str, Any], base: str, env: dict[str, str], workdir: Path, backend: str
-) -> None:
+) -> tuple[str, bytes, dict[str, str]]:
+    """Stored over stateless assess on one worker, and the stored p99 at 200/s; returns
+    the stored request (path, body, headers) for the figures that follow."""
     username, token, course_id, document = _store_course(base, env, workdir)
     json_headers = {"Content-Type": "application/json"}
     stored_headers = {**json_headers, "Authorization": f"Bearer {token}"}
     flags = json.dumps(document["today"]).encode()
     body = json.dumps(document).encode()
+    path = f"/api/v1/courses/{course_id}/assess"
     rounds = alternate(
-        (f"{base}/api/v1/courses/{course_id}/assess", flags, stored_headers, STORED_CONNECTIONS),
+        (f"{base}{path}", flags, stored_headers, STORED_CONNECTIONS),
         (f"{base}/api/v1/assess", body, json_headers, STORED_CONNECTIONS),
     )
     figures["stored_over_stateless"][backend] = {
@@ -353,9 +382,10 @@ def _stored_figures(
         figures["course_page"] = _page_vs_assess(
             base, username, token, course_id, document["today"]
         )
-        figures["p99_at_200_per_s"]["stored_sqlite"] = p99_at_fixed_rate(
-            f"{base}/api/v1/courses/{course_id}/assess", flags, stored_headers
-        )
+    figures["p99_at_200_per_s"][f"stored_{backend}"] = p99_at_fixed_rate(
+        f"{base}{path}", flags, stored_headers
+    )
+    return path, flags, stored_headers
 
 
 def _postgres_database() -> tuple[str, Any] | None:

@@ -55,6 +55,17 @@ def _rows(results: Path) -> list[dict[str, Any]]:
                 None if value is None else value <= 1.0,
             )
         )
+    workers = http.get("workers_postgresql", {})
+    if "ratio" in workers:
+        rows.append(
+            _row(
+                "stored-course assess, 2 workers / 1 worker (postgresql; "
+                f"{workers['one_worker_rps']} -> {workers['two_workers_rps']} requests/s)",
+                workers["ratio"],
+                "recorded",
+                None,
+            )
+        )
     page = http.get("course_page", {})
     if "ratio" in page:
         rows.append(

@@ -41,6 +41,7 @@ __all__ = [
     "open_web_session",
     "revoke_credentials",
     "revoke_token",
+    "token_digest",
     "token_expiry",
     "user_for_session_cookie",
     "user_for_token",
@@ -111,6 +112,11 @@ def _dummy_hash() -> str:
 
 def _sha256(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def token_digest(token: str) -> str:
+    """What the database keeps of a bearer token (its SHA-256, hex)."""
+    return _sha256(token)
 
 
 def hash_password(password: str) -> str:

@@ -34,6 +34,7 @@ from inocds.clinical.validation import FieldError, InputError
 from inocds.services.access import require_role
 from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
+from inocds.services.course_snapshot import parsed_course
 from inocds.services.errors import Conflict, Forbidden, NotFound
 from inocds.services.patients import get_patient, latest_measurement
 
@@ -369,20 +370,18 @@ def assess(
     today: dt.date,
     flags: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The engine's decision for the stored course on `today`."""
-    document = course_document(session, actor, course_id, today, flags)
-    return assess_course(parse_course(document)).to_dict()
+    """The engine's decision for the stored course on `today` (document parsed once per
+    version: services/course_snapshot.py)."""
+    return assess_course(parsed_course(session, actor, course_id, today, flags)).to_dict()
 
 
 def plan(session: Session, actor: User, course_id: int, today: dt.date) -> dict[str, Any]:
     """The engine's next-cycle plan for the stored course."""
-    document = course_document(session, actor, course_id, today)
-    return plan_course(parse_course(document)).to_dict()
+    return plan_course(parsed_course(session, actor, course_id, today)).to_dict()
 
 
 def screen(session: Session, actor: User, course_id: int, today: dt.date) -> dict[str, Any]:
     """The safety screen of the stored course."""
     from inocds.clinical.screen import screen_course
 
-    document = course_document(session, actor, course_id, today)
-    return screen_course(parse_course(document)).to_dict()
+    return screen_course(parsed_course(session, actor, course_id, today)).to_dict()

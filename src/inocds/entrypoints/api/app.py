@@ -27,6 +27,7 @@ from inocds.entrypoints.api.orders_router import orders_router
 from inocds.entrypoints.api.patients_router import patients_router
 from inocds.entrypoints.api.request_schemas import document_error_answers
 from inocds.entrypoints.api.security import SecurityMiddleware
+from inocds.entrypoints.api.stored_assess_asgi import StoredAssessFastPath
 from inocds.entrypoints.api.users_router import users_router
 from inocds.entrypoints.api.waste_router import waste_router
 from inocds.entrypoints.cds_hooks import cds_hooks_router
@@ -69,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     access_log = AccessLogWriter(app.state.session_factory)
     app.state.access_log = access_log
     install_error_handlers(app)
-    app.add_middleware(RetryGuard)  # innermost: re-runs a transaction that met a passing error
+    app.add_middleware(StoredAssessFastPath)  # innermost: a plain stored assess in one step
+    app.add_middleware(RetryGuard)  # re-runs a transaction that met a passing error
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AccessLogMiddleware, writer=access_log)
     app.state.login_throttle = LoginThrottle()

@@ -1,0 +1,282 @@
+"""The stored course as the engine reads it: one query, and each version parsed once.
+
+`parsed_course(session, actor, course_id, today, flags)` answers what
+`parse_course(courses.course_document(...))` answers, faster:
+
+- one query reads the course, its patient, the measurement in force on `today` (the
+  latest on or before it, else the latest of all) and the newest event id and the
+  number of event rows of the course (the *head*);
+- the patient block of the course document is built from that row, and the key of the
+  parsed document is (course id, newest event id, event rows, patient block, today's
+  block): every value the document is made of, or (for the events, which are
+  append-only: a correction or a retraction is a new row) the row that changes with it;
+- a known key answers the parsed `CourseDocument` of the cache (`_Cache`, per process,
+  least recently used out first); an unknown one loads the events (in entry order, one
+  query), parses and validates the document strictly as `parse_course` always does,
+  and keeps it when the loaded rows are the ones the head counted (a concurrent write
+  between the two reads is parsed, answered, and not kept).
+
+Exactness: a new event, correction or retraction adds a row (newest id and count
+change); a patient edit, a new measurement or another date changes the patient block;
+other flags change today's block. Nothing is kept that the database no longer says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import orjson
+from sqlalchemy import Date, Row, Select, and_, bindparam, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from inocds.adapters.db.engine import transaction
+from inocds.adapters.db.models import ApiToken, Course, CourseEvent, Measurement, Patient, User
+from inocds.clinical.assess import assess_course
+from inocds.clinical.documents import CourseDocument, parse_course
+from inocds.clinical.validation import InputError
+from inocds.services.access import require_role
+from inocds.services.access_log import note_read
+from inocds.services.auth import token_digest
+from inocds.services.errors import NotFound, ServiceError
+
+__all__ = ["CACHE_SIZE", "assess_for_token", "cache_info", "clear_cache", "parsed_course"]
+
+CACHE_SIZE = 512
+"""Parsed course documents kept per process (each a few kilobytes)."""
+_CLINICAL_ROLES = ("physician", "pharmacist", "nurse")
+
+
+class _Cache:
+    """A bounded map of parsed documents, least recently used out first (thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[bytes, CourseDocument] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: bytes) -> CourseDocument | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: bytes, document: CourseDocument) -> None:
+        with self._lock:
+            self._items[key] = document
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+
+_CACHE = _Cache(CACHE_SIZE)
+
+
+def clear_cache() -> None:
+    """Forgets every parsed document of this process (tests)."""
+    _CACHE.clear()
+
+
+def cache_info() -> dict[str, int]:
+    """Hits, misses and entries of this process's cache."""
+    return {"hits": _CACHE.hits, "misses": _CACHE.misses, "entries": len(_CACHE._items)}
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _measurement_id(dated: bool) -> Any:
+    """The id of the patient's latest measurement (on or before :on when `dated`)."""
+    query = select(Measurement.id).where(Measurement.patient_id == Course.patient_id)
+    if dated:
+        query = query.where(Measurement.measured_on <= bindparam("on", type_=Date))
+    ordered = query.order_by(Measurement.measured_on.desc(), Measurement.id.desc()).limit(1)
+    return ordered.correlate(Course).scalar_subquery()
+
+
+def _head_query() -> Select[Any]:
+    """The course, patient and measurement columns of the document, newest event, rows
+    (parameters: course_id, on)."""
+    newest = select(func.max(CourseEvent.id)).where(CourseEvent.course_id == Course.id)
+    rows = select(func.count(CourseEvent.id)).where(CourseEvent.course_id == Course.id)
+    measured = func.coalesce(_measurement_id(True), _measurement_id(False))
+    return (
+        select(
+            Course.patient_id,
+            Course.hsct_planned,
+            Course.pretreatment,
+            Patient.birth_date,
+            Patient.sex,
+            Patient.history,
+            Patient.medications,
+            Patient.bsa_formula,
+            Patient.can_become_pregnant,
+            Patient.diagnosis,
+            Measurement.height_cm,
+            Measurement.weight_kg,
+            newest.correlate(Course).scalar_subquery().label("newest_event"),
+            rows.correlate(Course).scalar_subquery().label("event_rows"),
+        )
+        .join(Patient, Patient.id == Course.patient_id)
+        .outerjoin(Measurement, Measurement.id == measured)
+        .where(Course.id == bindparam("course_id"))
+    )
+
+
+# Built once: a statement object reused keeps SQLAlchemy's cache key, so each call only
+# binds its values (rebuilding the statement per request was a tenth of the request).
+_HEAD = _head_query()
+_VERIFIED_HEAD = (
+    _head_query()
+    .add_columns(User.id.label("user_id"), User.role, User.active, ApiToken.expires_at)
+    .join(
+        ApiToken,
+        and_(ApiToken.token_sha256 == bindparam("digest"), ApiToken.revoked.is_(False)),
+    )
+    .join(User, User.id == ApiToken.user_id)
+)
+_EVENTS = (
+    select(CourseEvent.id, CourseEvent.payload, CourseEvent.supersedes_id, CourseEvent.retracted)
+    .where(CourseEvent.course_id == bindparam("course_id"))
+    .order_by(CourseEvent.id)
+)
+
+
+def _patient_block(head: Row[Any]) -> dict[str, Any]:
+    """The course document's patient (as `courses.course_document` writes it)."""
+    if head.height_cm is None:
+        raise NotFound(
+            f"patient {head.patient_id} has no height and weight recorded", "measurements"
+        )
+    block: dict[str, Any] = {
+        "birth_date": head.birth_date.isoformat(),
+        "sex": head.sex,
+        "height_cm": head.height_cm,
+        "weight_kg": head.weight_kg,
+        "hsct_planned": head.hsct_planned,
+        "pretreatment": head.pretreatment,
+        "history": head.history,
+        "medications": list(head.medications),
+        "bsa_formula": head.bsa_formula,
+    }
+    if head.can_become_pregnant is not None:
+        block["can_become_pregnant"] = head.can_become_pregnant
+    if head.diagnosis:
+        block["diagnosis"] = head.diagnosis
+    return block
+
+
+def _key(course_id: int, head: Row[Any], block: dict[str, Any], today: dict[str, Any]) -> bytes:
+    """Everything the parsed document depends on, as bytes (b"" when it cannot be keyed)."""
+    try:
+        return orjson.dumps(
+            [course_id, head.newest_event, head.event_rows, block, today],
+            option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
+        )
+    except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits
+        return b""
+
+
+def _events(session: Session, course_id: int) -> tuple[list[dict[str, Any]], int | None, int]:
+    """The payloads of the events in force, in entry order; the newest row id; the rows."""
+    rows = session.connection().execute(_EVENTS, {"course_id": course_id}).all()
+    replaced = {r.supersedes_id for r in rows if r.supersedes_id is not None}
+    payloads = [
+        dict(r.payload)
+        for r in rows
+        if r.id not in replaced and not r.retracted and r.payload is not None
+    ]
+    return payloads, (rows[-1].id if rows else None), len(rows)
+
+
+def _document(
+    session: Session, course_id: int, head: Row[Any], today: dt.date, flags: dict[str, Any] | None
+) -> CourseDocument:
+    """The parsed document of the course whose head was read: from the cache, else parsed."""
+    block = _patient_block(head)
+    today_block = {"date": today.isoformat(), **(flags or {})}
+    key = _key(course_id, head, block, today_block)
+    cached = _CACHE.get(key) if key else None
+    if cached is not None:
+        return cached
+    events, newest, rows = _events(session, course_id)
+    document = parse_course({"patient": block, "events": events, "today": today_block})
+    if key and (newest, rows) == (head.newest_event, head.event_rows):
+        _CACHE.put(key, document)
+    return document
+
+
+def parsed_course(
+    session: Session,
+    actor: User,
+    course_id: int,
+    today: dt.date,
+    flags: dict[str, Any] | None = None,
+) -> CourseDocument:
+    """The parsed, validated course document of the stored course on `today` (module doc).
+
+    Raises Forbidden (not a clinical role), NotFound (no course; no measurement) or
+    InputError (the stored course and today's values do not make a valid document).
+    """
+    require_role(actor, *_CLINICAL_ROLES)
+    if session.autoflush:  # the Core queries below do not flush by themselves as ORM ones do
+        session.flush()
+    head = session.connection().execute(_HEAD, {"course_id": course_id, "on": today}).first()
+    if head is None:
+        raise NotFound(f"no course {course_id}", "course_id")
+    note_read(actor.id, head.patient_id)
+    return _document(session, course_id, head, today, flags)
+
+
+def _verified_head(session: Session, token: str, course_id: int, on: dt.date) -> Row[Any] | None:
+    """The head of the course joined to the bearer token's unrevoked row and its user."""
+    values = {"course_id": course_id, "on": on, "digest": token_digest(token)}
+    return session.connection().execute(_VERIFIED_HEAD, values).first()
+
+
+def assess_for_token(
+    factory: sessionmaker[Session],
+    token: str,
+    course_id: int,
+    today: dt.date,
+    flags: dict[str, Any],
+) -> dict[str, Any] | None:
+    """The engine's decision for a stored course asked with a bearer token, in one unit of
+    work and, for a course version already parsed, one query (token, user, course, patient,
+    measurement and event head together). The token is checked against the database on
+    every call, so a revoked or expired token or a deactivated user is refused at once.
+
+    None when the answer is anything but a plain decision (unknown, revoked or expired
+    token, inactive user, a role other than the clinical ones, no such course, no
+    measurement, an invalid document): the caller then asks the ordinary route, whose
+    answer (401, 403, 404, 422) is the one to send.
+    """
+    try:
+        with transaction(factory) as session:
+            head = _verified_head(session, token, course_id, today)
+            if (
+                head is None
+                or not head.active
+                or head.role not in _CLINICAL_ROLES
+                or _aware(head.expires_at) <= dt.datetime.now(dt.UTC)
+            ):
+                return None
+            note_read(head.user_id, head.patient_id)
+            return assess_course(_document(session, course_id, head, today, flags)).to_dict()
+    except (ServiceError, InputError):
+        return None
