@@ -105,6 +105,13 @@ class AccessPage(BaseModel):
 def audit_router() -> APIRouter:
     """The audit routes (admin only)."""
     router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+    _register_chain(router)
+    _register_access_log(router)
+    return router
+
+
+def _register_chain(router: APIRouter) -> None:
+    """The audit entries and their hash chain."""
 
     @router.get("", summary="Audit entries, newest first", response_model=AuditPage)
     def list_entries(
@@ -145,6 +152,10 @@ def audit_router() -> APIRouter:
     def anchor(session: SessionDep, _admin: Admin) -> AuditAnchor:
         return AuditAnchor(anchor=audit_verify.anchor(session))
 
+
+def _register_access_log(router: APIRouter) -> None:
+    """The access log: who read which patient's data."""
+
     @router.get("/access", summary="Reads of patient data, newest first", response_model=AccessPage)
     def accesses(
         request: Request,
@@ -176,5 +187,3 @@ def audit_router() -> APIRouter:
                 for r in rows
             ],
         )
-
-    return router
