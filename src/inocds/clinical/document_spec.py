@@ -20,6 +20,7 @@ from inocds.clinical.validation import (
     ListOf,
     Num,
     Obj,
+    Spec,
     Text,
     Union,
 )
@@ -69,20 +70,23 @@ def _resolved_after_onset(obj: dict[str, Any], path: str, errors: list[FieldErro
         errors.append(FieldError(f"{path}.resolved", "must not be before onset"))
 
 
-@lru_cache(maxsize=1)
-def course_spec() -> Obj:
-    bsa = load_protocol()["dose.bsa"]
-    cycle = Num(1, MAX_CYCLE, integer=True)
-    count = {
+def _counts() -> dict[str, Spec]:
+    """The two blood counts every cycle start and the pretreatment carry."""
+    return {
         "anc_per_mm3": Count("anc", MAX_ANC_PER_MM3),
         "platelets_per_mm3": Count("platelets", MAX_PLATELETS_PER_MM3),
     }
-    events = Union(
+
+
+def _event_spec() -> Union:
+    """One event of the course, chosen by its `type`."""
+    cycle = Num(1, MAX_CYCLE, integer=True)
+    return Union(
         "type",
         {
             "cycle_start": Obj(
                 required={"type": Enum(("cycle_start",)), "date": Date(), "cycle": cycle},
-                optional=count,
+                optional=_counts(),
             ),
             "dose": Obj(
                 required={
@@ -124,8 +128,12 @@ def course_spec() -> Obj:
             ),
         },
     )
-    flag = Bool()
-    patient = Obj(
+
+
+def _patient_spec() -> Obj:
+    """The patient: body, pretreatment counts and the optional history and diagnosis."""
+    bsa = load_protocol()["dose.bsa"]
+    return Obj(
         required={
             "birth_date": Date(),
             "sex": Enum(schema.SEXES),
@@ -133,7 +141,7 @@ def course_spec() -> Obj:
             "weight_kg": Num(bsa.number("min_weight_kg"), bsa.number("max_weight_kg")),
             "hsct_planned": Bool(),
             "pretreatment": Obj(
-                required=count,
+                required=_counts(),
                 optional={
                     "peripheral_blasts_per_mm3": Count("blasts", MAX_BLASTS_PER_MM3),
                     "bilirubin": _lab_value(),
@@ -144,33 +152,47 @@ def course_spec() -> Obj:
         },
         optional={
             "can_become_pregnant": Bool(),
-            "history": Obj(
-                required={},
-                optional={
-                    "prior_hsct": flag,
-                    "liver_disease": flag,
-                    "prior_vod": flag,
-                    "salvage_line": Num(1, MAX_SALVAGE_LINE, integer=True),
-                },
-                nullable=frozenset({"salvage_line"}),
-            ),
+            "history": _history_spec(),
             "medications": ListOf(Text(200), max_items=200),
             "bsa_formula": Enum(BSA_FORMULAS),
-            "diagnosis": Obj(
-                required={},
-                optional={
-                    "cd22_positive": flag,
-                    "b_cell_precursor_all": flag,
-                    "relapsed_or_refractory": flag,
-                },
-                nullable=frozenset(
-                    {"cd22_positive", "b_cell_precursor_all", "relapsed_or_refractory"}
-                ),
-            ),
+            "diagnosis": _diagnosis_spec(),
         },
         nullable=frozenset({"can_become_pregnant"}),
     )
-    today = Obj(
+
+
+def _history_spec() -> Obj:
+    """Earlier transplant, liver disease, VOD and the salvage line."""
+    flag = Bool()
+    return Obj(
+        required={},
+        optional={
+            "prior_hsct": flag,
+            "liver_disease": flag,
+            "prior_vod": flag,
+            "salvage_line": Num(1, MAX_SALVAGE_LINE, integer=True),
+        },
+        nullable=frozenset({"salvage_line"}),
+    )
+
+
+def _diagnosis_spec() -> Obj:
+    """The three facts of the indication (CD22, B-cell precursor ALL, relapsed/refractory)."""
+    flag = Bool()
+    return Obj(
+        required={},
+        optional={
+            "cd22_positive": flag,
+            "b_cell_precursor_all": flag,
+            "relapsed_or_refractory": flag,
+        },
+        nullable=frozenset({"cd22_positive", "b_cell_precursor_all", "relapsed_or_refractory"}),
+    )
+
+
+def _today_spec() -> Obj:
+    """The day of the question: its date, labs and the findings a clinician adds."""
+    return Obj(
         required={"date": Date()},
         optional={
             "labs": Obj(required={}, optional=_lab_fields()),
@@ -179,7 +201,12 @@ def course_spec() -> Obj:
             "cytopenia_from_disease_with_stable_marrow": Bool(),
         },
     )
+
+
+@lru_cache(maxsize=1)
+def course_spec() -> Obj:
+    """The whole course document: patient, today and the events."""
     return Obj(
-        required={"patient": patient, "today": today},
-        optional={"events": ListOf(events, max_items=500)},
+        required={"patient": _patient_spec(), "today": _today_spec()},
+        optional={"events": ListOf(_event_spec(), max_items=500)},
     )

@@ -184,6 +184,20 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
         errors.append(FieldError("patient.birth_date", "must not be after today.date"))
     elif (today.year - birth.year) > MAX_AGE_YEARS:
         errors.append(FieldError("patient.birth_date", f"gives an age above {MAX_AGE_YEARS} years"))
+    starts, doses = _event_errors(doc, errors)
+    _cycle_start_errors(starts, doses, errors)
+    _dose_day_errors(starts, doses, errors)
+    return errors
+
+
+def _event_errors(
+    doc: CourseDocument, errors: list[FieldError]
+) -> tuple[dict[int, Event], dict[tuple[int, int], Event]]:
+    """Each event against today, birth, the discontinuation and the events before it.
+
+    Returns the cycle starts (the first per cycle) and the doses (the last per day).
+    """
+    today, birth = doc.today.date, doc.patient.birth_date
     starts: dict[int, Event] = {}
     doses: dict[tuple[int, int], Event] = {}
     stopped: Event | None = None
@@ -216,6 +230,13 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
             doses[key] = e
             if stopped is not None and e.date > stopped.date:
                 errors.append(FieldError(f"{where}.date", "is after the course was discontinued"))
+    return starts, doses
+
+
+def _cycle_start_errors(
+    starts: dict[int, Event], doses: dict[tuple[int, int], Event], errors: list[FieldError]
+) -> None:
+    """Cycles start in order: the one before was started (or dosed) and started earlier."""
     dosed = {c for c, _ in doses}
     for number, e in starts.items():
         if number > 1 and number - 1 not in starts and number - 1 not in dosed:
@@ -229,6 +250,13 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
                     f"events[{e.position}].date", f"must be after cycle {number - 1}'s start"
                 )
             )
+
+
+def _dose_day_errors(
+    starts: dict[int, Event], doses: dict[tuple[int, int], Event], errors: list[FieldError]
+) -> None:
+    """Each dose in a started cycle, not before its start; a day 1 dose on the start date."""
+    dosed = {c for c, _ in doses}
     for (number, day), e in doses.items():
         start = starts.get(number)
         if number > 1 and number - 1 not in starts and number - 1 not in dosed:
@@ -247,7 +275,6 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
                     f"a day 1 dose is given on its cycle's start date ({start.date})",
                 )
             )
-    return errors
 
 
 def parse_course(raw: Any) -> CourseDocument:

@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from inocds.clinical.bsa import body_surface_area_m2
+from inocds.clinical.dose_warnings import dose_warnings
 from inocds.clinical.preparation import Infusion, plan_infusion, preparation_steps
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.plausibility import bmi_errors
@@ -180,18 +181,52 @@ def collect_dose_request(
     Returns the request (None when anything is bad) and the cleaned extra fields.
     Never raises on input.
     """
-    protocol = load_protocol()
-    limits = protocol["dose.bsa"]
-    request_limits = protocol["dose.request_limits"]
     max_single = max_single_dose()
-    min_dose = request_limits.number("min_dose_mg_per_m2")
-    max_override = request_limits.number("max_dose_with_override_mg_per_m2")
-    min_bsa, max_bsa = limits.number("min_bsa_m2"), limits.number("max_bsa_m2")
     spec = dose_request_spec(extra_required, extra_optional)
     start = len(errors)
     cleaned = spec.check(raw, "", errors)
     if not isinstance(raw, Mapping) or not isinstance(cleaned, dict):
         return None, {}
+    _reword_dose_errors(raw, errors, start, max_single)
+    _bsa_or_body_errors(raw, errors)
+    dose_per_m2 = cleaned.get("dose_mg_per_m2")
+    if dose_per_m2 is not None and dose_per_m2 > max_single and "override_reason" not in raw:
+        errors.append(
+            FieldError(
+                "dose_mg_per_m2",
+                f"{dose_per_m2:g} mg/m2 is above the protocol's largest single dose of "
+                f"{max_single:g} mg/m2 (regimen.max_single_dose); a larger dose needs an "
+                "override_reason",
+            )
+        )
+    formula = cleaned.get("bsa_formula") or DEFAULT_BSA_FORMULA
+    bsa = _request_bsa(raw, cleaned, formula, errors)
+    extra_names = {*(extra_required or {}), *(extra_optional or {})}
+    extra = {name: cleaned[name] for name in extra_names if name in cleaned}
+    if len(errors) > start or bsa is None or dose_per_m2 is None:
+        return None, extra
+    given = "bsa_m2" in raw
+    return (
+        DoseRequest(
+            bsa_m2=bsa,
+            bsa_source="given" if given else "height_weight",
+            bsa_formula=None if given else formula,
+            height_cm=cleaned.get("height_cm"),
+            weight_kg=cleaned.get("weight_kg"),
+            dose_mg_per_m2=dose_per_m2,
+            override_reason=cleaned.get("override_reason"),
+        ),
+        extra,
+    )
+
+
+def _reword_dose_errors(
+    raw: Mapping[str, Any], errors: list[FieldError], start: int, max_single: float
+) -> None:
+    """Every error on dose_mg_per_m2 (from `start` on) says what the dose may be."""
+    request_limits = load_protocol()["dose.request_limits"]
+    min_dose = request_limits.number("min_dose_mg_per_m2")
+    max_override = request_limits.number("max_dose_with_override_mg_per_m2")
     dose_allowed = (
         f"a number from {min_dose:g} to {max_single:g} mg/m2 (the protocol's largest single "
         f"dose, regimen.max_single_dose), or up to {max_override:g} with override_reason"
@@ -204,7 +239,9 @@ def collect_dose_request(
             )
             errors[index] = FieldError("dose_mg_per_m2", message)
 
-    # Either bsa_m2, or height_cm and weight_kg.
+
+def _bsa_or_body_errors(raw: Mapping[str, Any], errors: list[FieldError]) -> None:
+    """Either bsa_m2, or height_cm and weight_kg: never both, never neither."""
     if "bsa_m2" in raw:
         clash = [name for name in (*_BODY_FIELDS, "bsa_formula") if name in raw]
         for name in ["bsa_m2", *clash] if clash else []:
@@ -216,21 +253,15 @@ def collect_dose_request(
             needs = "unless bsa_m2 is given" if len(missing) == 2 else f"with {other}"
             errors.append(FieldError(name, f"is required {needs} (or give bsa_m2 instead)"))
 
-    dose_per_m2 = cleaned.get("dose_mg_per_m2")
-    if dose_per_m2 is not None and dose_per_m2 > max_single and "override_reason" not in raw:
-        errors.append(
-            FieldError(
-                "dose_mg_per_m2",
-                f"{dose_per_m2:g} mg/m2 is above the protocol's largest single dose of "
-                f"{max_single:g} mg/m2 (regimen.max_single_dose); a larger dose needs an "
-                "override_reason",
-            )
-        )
 
+def _request_bsa(
+    raw: Mapping[str, Any], cleaned: dict[str, Any], formula: str, errors: list[FieldError]
+) -> float | None:
+    """The rounded BSA: from height and weight (checked for plausibility), or as given."""
     height, weight = cleaned.get("height_cm"), cleaned.get("weight_kg")
-    formula = cleaned.get("bsa_formula") or DEFAULT_BSA_FORMULA
-    bsa: float | None = None
     if "bsa_m2" not in raw and height is not None and weight is not None:
+        limits = load_protocol()["dose.bsa"]
+        min_bsa, max_bsa = limits.number("min_bsa_m2"), limits.number("max_bsa_m2")
         bsa = rounded_bsa_m2(height, weight, formula)
         implausible = bmi_errors(height, weight)  # data.bmi: inches, pounds, typos
         errors.extend(implausible)
@@ -244,97 +275,13 @@ def collect_dose_request(
                         f"{max_bsa:g} m2 (dose.bsa); check both",
                     )
                 )
-    elif cleaned.get("bsa_m2") is not None:
-        bsa = float(_dec(cleaned["bsa_m2"]).quantize(_CENT, rounding=ROUND_HALF_UP))
-
-    extra_names = {*(extra_required or {}), *(extra_optional or {})}
-    extra = {name: cleaned[name] for name in extra_names if name in cleaned}
-    if len(errors) > start or bsa is None or dose_per_m2 is None:
-        return None, extra
-    given = "bsa_m2" in raw
-    return (
-        DoseRequest(
-            bsa_m2=bsa,
-            bsa_source="given" if given else "height_weight",
-            bsa_formula=None if given else formula,
-            height_cm=height,
-            weight_kg=weight,
-            dose_mg_per_m2=dose_per_m2,
-            override_reason=cleaned.get("override_reason"),
-        ),
-        extra,
-    )
+        return bsa
+    if cleaned.get("bsa_m2") is not None:
+        return float(_dec(cleaned["bsa_m2"]).quantize(_CENT, rounding=ROUND_HALF_UP))
+    return None
 
 
 # ------------------------------------------------------------------ answer
-
-
-def _warning(code: str, message: str) -> dict[str, str]:
-    return {"code": code, "message": message}
-
-
-def _warnings(request: DoseRequest, result: DoseResult) -> list[dict[str, str]]:
-    protocol = load_protocol()
-    limits = protocol["dose.bsa"]
-    usual_min, usual_max = limits.number("usual_min_bsa_m2"), limits.number("usual_max_bsa_m2")
-    max_single = max_single_dose()
-    warnings: list[dict[str, str]] = []
-    if result.bsa_m2 > usual_max:
-        warnings.append(
-            _warning(
-                "bsa_above_usual_range",
-                f"BSA {result.bsa_m2:g} m2 is above the usual {usual_max:g} m2: check height and "
-                "weight. The dose uses actual body weight with no cap (dose.bsa).",
-            )
-        )
-    elif result.bsa_m2 < usual_min:
-        warnings.append(
-            _warning(
-                "bsa_below_usual_range",
-                f"BSA {result.bsa_m2:g} m2 is below the usual {usual_min:g} m2 (a small child): "
-                "check height and weight.",
-            )
-        )
-    if request.dose_mg_per_m2 > max_single:
-        warnings.append(
-            _warning(
-                "dose_above_protocol_maximum",
-                f"{request.dose_mg_per_m2:g} mg/m2 is above the protocol's largest single dose "
-                f"of {max_single:g} mg/m2 (regimen.max_single_dose); given on override: "
-                f"{request.override_reason}",
-            )
-        )
-    elif request.override_reason is not None:
-        warnings.append(
-            _warning(
-                "override_reason_not_needed",
-                f"The dose is within the protocol's {max_single:g} mg/m2, so the "
-                "override_reason has no effect.",
-            )
-        )
-    infusion = result.infusion
-    if infusion.container == "syringe":
-        bag = protocol["prep.bag"]
-        smallest = bag.number("min_concentration_mg_per_ml") * bag.number("total_volume_ml")
-        warnings.append(
-            _warning(
-                "syringe_route",
-                f"{result.dose_mg:g} mg is below {smallest:g} mg, too dilute for a "
-                f"{bag.number('total_volume_ml'):g} mL bag: prepare {infusion.final_volume_ml:g} "
-                f"mL in a syringe ({infusion.final_concentration_mg_per_ml:g} mg/mL) and give it "
-                f"by {infusion.device} (prep.syringe).",
-            )
-        )
-    elif infusion.rule == "prep.bag_large_dose":
-        warnings.append(
-            _warning(
-                "bag_volume_increased",
-                f"{result.dose_mg:g} mg would be too concentrated in the standard bag: use "
-                f"{infusion.final_volume_ml:g} mL at {infusion.infusion_rate_ml_per_h:g} mL/h "
-                "(prep.bag_large_dose).",
-            )
-        )
-    return warnings
 
 
 def dose_answer(request: DoseRequest) -> dict[str, Any]:
@@ -365,7 +312,13 @@ def dose_answer(request: DoseRequest) -> dict[str, Any]:
         "infusion_rate_ml_per_h": infusion.infusion_rate_ml_per_h,
         "infusion_minutes": infusion.infusion_minutes,
         "preparation": preparation_steps(result.vials, result.volume_ml, result.dose_mg, infusion),
-        "warnings": _warnings(request, result),
+        "warnings": dose_warnings(
+            result.bsa_m2,
+            request.dose_mg_per_m2,
+            request.override_reason,
+            result.dose_mg,
+            infusion,
+        ),
         "rules": rules,
     }
     if request.override_reason is not None:

@@ -24,7 +24,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
-from inocds.protocol.loader import Rule, load_protocol
+from inocds.protocol.loader import Protocol, Rule, load_protocol
 
 __all__ = ["Infusion", "plan_infusion", "preparation_steps"]
 
@@ -128,14 +128,46 @@ def preparation_steps(
 ) -> dict[str, Any]:
     """The `preparation` object: what to do, with the rule behind each step."""
     protocol = load_protocol()
+    return {
+        "reconstitution": _reconstitution(vials, protocol),
+        "dilution": _dilution(volume_ml, dose_mg, infusion, protocol),
+        "administration": _administration(infusion, protocol["prep.containers"]),
+        "filters": _filters(protocol["prep.filters"]),
+        "light_protection": {
+            "required": True,
+            "instructions": "Shield the vials, the diluted solution and the running infusion "
+            "from light.",
+            "rule": "prep.light",
+        },
+        "observation": _observation(protocol["prep.observation"]),
+        "time_limits": _time_limits(protocol["prep.beyond_use"]),
+    }
+
+
+def _reconstitution(vials: int, protocol: Protocol) -> dict[str, Any]:
+    """Step 1: the powder in each vial dissolved, and how long it keeps."""
     recon = protocol["prep.reconstitution"]
     stored = protocol["prep.reconstituted_storage"]
-    filters = protocol["prep.filters"]
-    containers = protocol["prep.containers"]
-    clock = protocol["prep.beyond_use"]
-    observation_minutes = protocol["prep.observation"].integer("observation_minutes")
-    diluent_ml = recon.number("diluent_ml_per_vial")
-    concentration = recon.number("concentration_mg_per_ml")
+    return {
+        "vials": vials,
+        "diluent": recon.text("diluent"),
+        "diluent_ml_per_vial": recon.number("diluent_ml_per_vial"),
+        "concentration_mg_per_ml": recon.number("concentration_mg_per_ml"),
+        "deliverable_ml_per_vial": recon.number("deliverable_ml_per_vial"),
+        "mixing": recon.text("mixing"),
+        "expected_appearance": recon.text("appearance"),
+        "storage": (
+            f"Use at once, or keep at 2-8 C for up to {stored.number('max_hours'):g} h, "
+            "protected from light; do not freeze."
+        ),
+        "rules": ["prep.reconstitution", "prep.reconstituted_storage"],
+    }
+
+
+def _dilution(
+    volume_ml: float, dose_mg: float, infusion: Infusion, protocol: Protocol
+) -> dict[str, Any]:
+    """Step 2: the dose withdrawn and diluted in the bag or syringe."""
     dilution: dict[str, Any] = {
         "container": infusion.container,
         "diluent": infusion.diluent,
@@ -153,66 +185,59 @@ def preparation_steps(
     }
     if infusion.container == "bag":
         dilution["mixing"] = protocol["prep.bag"].text("mixing")
-        dilution["bag_materials"] = list(containers.texts("bags"))
+        dilution["bag_materials"] = list(protocol["prep.containers"].texts("bags"))
+    return dilution
+
+
+def _administration(infusion: Infusion, containers: Rule) -> dict[str, Any]:
+    """Step 3: the infusion itself, its device, rate and line."""
     return {
-        "reconstitution": {
-            "vials": vials,
-            "diluent": recon.text("diluent"),
-            "diluent_ml_per_vial": diluent_ml,
-            "concentration_mg_per_ml": concentration,
-            "deliverable_ml_per_vial": recon.number("deliverable_ml_per_vial"),
-            "mixing": recon.text("mixing"),
-            "expected_appearance": recon.text("appearance"),
-            "storage": (
-                f"Use at once, or keep at 2-8 C for up to {stored.number('max_hours'):g} h, "
-                "protected from light; do not freeze."
-            ),
-            "rules": ["prep.reconstitution", "prep.reconstituted_storage"],
-        },
-        "dilution": dilution,
-        "administration": {
-            "device": infusion.device,
-            "infusion_minutes": infusion.infusion_minutes,
-            "infusion_rate_ml_per_h": infusion.infusion_rate_ml_per_h,
-            "line_materials": list(containers.texts("lines")),
-            "instructions": (
-                f"Infuse over {infusion.infusion_minutes} min at "
-                f"{infusion.infusion_rate_ml_per_h:g} mL/h at room temperature by "
-                f"{infusion.device}; give nothing else through the line; flush it with "
-                "sodium chloride afterwards so the whole dose is given."
-            ),
-            "rules": ["prep.infusion", "prep.containers"],
-        },
-        "filters": {
-            "required": False,
-            "allowed": list(filters.texts("allowed")),
-            "forbidden": list(filters.texts("forbidden")),
-            "rule": "prep.filters",
-        },
-        "light_protection": {
-            "required": True,
-            "instructions": "Shield the vials, the diluted solution and the running infusion "
-            "from light.",
-            "rule": "prep.light",
-        },
-        "observation": {
-            "minutes_after_infusion": observation_minutes,
-            "instructions": (
-                "Watch for fever, chills, rash or breathing difficulty during the infusion "
-                f"and for at least {observation_minutes} min after it ends."
-            ),
-            "rule": "prep.observation",
-        },
-        "time_limits": {
-            "reconstitution_to_dilution_max_hours": clock.number(
-                "reconstitution_to_dilution_max_hours"
-            ),
-            "reconstitution_to_end_max_hours": clock.number("reconstitution_to_end_max_hours"),
-            "diluted_room_temperature_max_hours": clock.number(
-                "diluted_room_temperature_max_hours"
-            ),
-            "diluted_refrigerated_max_hours": clock.number("diluted_refrigerated_max_hours"),
-            "warm_up_minutes": clock.number("warm_up_minutes"),
-            "rules": ["prep.beyond_use", "prep.diluted_storage_reading"],
-        },
+        "device": infusion.device,
+        "infusion_minutes": infusion.infusion_minutes,
+        "infusion_rate_ml_per_h": infusion.infusion_rate_ml_per_h,
+        "line_materials": list(containers.texts("lines")),
+        "instructions": (
+            f"Infuse over {infusion.infusion_minutes} min at "
+            f"{infusion.infusion_rate_ml_per_h:g} mL/h at room temperature by "
+            f"{infusion.device}; give nothing else through the line; flush it with "
+            "sodium chloride afterwards so the whole dose is given."
+        ),
+        "rules": ["prep.infusion", "prep.containers"],
+    }
+
+
+def _filters(filters: Rule) -> dict[str, Any]:
+    """In-line filters: not required; which ones are allowed and forbidden."""
+    return {
+        "required": False,
+        "allowed": list(filters.texts("allowed")),
+        "forbidden": list(filters.texts("forbidden")),
+        "rule": "prep.filters",
+    }
+
+
+def _observation(observation: Rule) -> dict[str, Any]:
+    """Watching the patient during and after the infusion."""
+    minutes = observation.integer("observation_minutes")
+    return {
+        "minutes_after_infusion": minutes,
+        "instructions": (
+            "Watch for fever, chills, rash or breathing difficulty during the infusion "
+            f"and for at least {minutes} min after it ends."
+        ),
+        "rule": "prep.observation",
+    }
+
+
+def _time_limits(clock: Rule) -> dict[str, Any]:
+    """The numbers of the beyond-use clock (the clock itself is `clinical.beyond_use`)."""
+    return {
+        "reconstitution_to_dilution_max_hours": clock.number(
+            "reconstitution_to_dilution_max_hours"
+        ),
+        "reconstitution_to_end_max_hours": clock.number("reconstitution_to_end_max_hours"),
+        "diluted_room_temperature_max_hours": clock.number("diluted_room_temperature_max_hours"),
+        "diluted_refrigerated_max_hours": clock.number("diluted_refrigerated_max_hours"),
+        "warm_up_minutes": clock.number("warm_up_minutes"),
+        "rules": ["prep.beyond_use", "prep.diluted_storage_reading"],
     }

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import ApiToken, Course, CourseEvent, Measurement, Patient, User
+from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.clinical.assess import assess_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.validation import InputError
@@ -46,7 +47,6 @@ __all__ = ["CACHE_SIZE", "assess_for_token", "cache_info", "clear_cache", "parse
 
 CACHE_SIZE = 512
 """Parsed course documents kept per process (each a few kilobytes)."""
-_CLINICAL_ROLES = ("physician", "pharmacist", "nurse")
 
 
 class _Cache:
@@ -233,7 +233,7 @@ def parsed_course(
     Raises Forbidden (not a clinical role), NotFound (no course; no measurement) or
     InputError (the stored course and today's values do not make a valid document).
     """
-    require_role(actor, *_CLINICAL_ROLES)
+    require_role(actor, *CLINICAL_ROLES)
     if session.autoflush:  # the Core queries below do not flush by themselves as ORM ones do
         session.flush()
     head = session.connection().execute(_HEAD, {"course_id": course_id, "on": today}).first()
@@ -272,7 +272,7 @@ def assess_for_token(
             if (
                 head is None
                 or not head.active
-                or head.role not in _CLINICAL_ROLES
+                or head.role not in CLINICAL_ROLES
                 or _aware(head.expires_at) <= dt.datetime.now(dt.UTC)
             ):
                 return None

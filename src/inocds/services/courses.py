@@ -184,14 +184,6 @@ def _check(
     build_course(parse_course(document))
 
 
-def _event_date(payload: dict[str, Any]) -> dt.date | None:
-    raw = payload.get("onset") if payload.get("type") == "toxicity" else payload.get("date")
-    try:
-        return dt.date.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return None
-
-
 def append_event(
     session: Session,
     actor: User,
@@ -217,24 +209,11 @@ def append_event(
     current = effective_events(session, course_id)
     replaced = None
     if supersedes_id is not None:
-        replaced = next((r for r in current if r.id == supersedes_id), None)
-        if replaced is None:
-            raise Conflict(
-                f"event {supersedes_id} is not in force in course {course_id}", "supersedes_id"
-            )
+        replaced = _event_in_force(current, supersedes_id, course_id)
         if not by_workflow:
             require_correction_rights(session, actor, replaced)
     kept = [dict(r.payload or {}) for r in current if r.id != supersedes_id]
-    try:
-        _check(session, patient, course, [*kept, payload], today)
-    except InputError as error:
-        index = len(kept)
-        raise InputError(
-            [
-                FieldError(e.field.replace(f"events[{index}]", "event"), e.message)
-                for e in error.errors
-            ]
-        ) from None
+    _check_with_course(session, patient, course, kept, payload, today)
     _check_plausible(course, patient, kept, payload, today)
     if replaced is not None:
         _free_dose_slot(session, replaced)
@@ -256,6 +235,35 @@ def append_event(
         ) from None
     record(session, actor.id, "event.append", "course_event", row.id, None, to_json(row))
     return row
+
+
+def _event_in_force(current: list[CourseEvent], event_id: int, course_id: int) -> CourseEvent:
+    """The event a correction replaces; Conflict when it is not in force in this course."""
+    replaced = next((r for r in current if r.id == event_id), None)
+    if replaced is None:
+        raise Conflict(f"event {event_id} is not in force in course {course_id}", "supersedes_id")
+    return replaced
+
+
+def _check_with_course(
+    session: Session,
+    patient: Patient,
+    course: Course,
+    kept: list[dict[str, Any]],
+    payload: dict[str, Any],
+    today: dt.date,
+) -> None:
+    """The whole course with the new event last; its errors named `event.<field>`."""
+    try:
+        _check(session, patient, course, [*kept, payload], today)
+    except InputError as error:
+        index = len(kept)
+        raise InputError(
+            [
+                FieldError(e.field.replace(f"events[{index}]", "event"), e.message)
+                for e in error.errors
+            ]
+        ) from None
 
 
 def _check_plausible(

@@ -15,8 +15,15 @@ from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import Order, Preparation, Verification
 from inocds.clinical.validation import FieldError, InputError
+from inocds.services.errors import Conflict
 
-__all__ = ["aware", "check_administration_times", "check_preparation_times", "utc"]
+__all__ = [
+    "aware",
+    "check_administration_times",
+    "check_not_expired",
+    "check_preparation_times",
+    "utc",
+]
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
@@ -56,6 +63,17 @@ def check_preparation_times(
                     f"({_shown(verification.verified_at, made)})",
                 )
             ]
+        )
+
+
+def check_not_expired(preparation: Preparation, started_at: dt.datetime) -> None:
+    """The infusion starts by the preparation's beyond-use time (Conflict otherwise)."""
+    latest_start = aware(preparation.latest_start_at)
+    if utc(started_at) > latest_start:
+        raise Conflict(
+            "the preparation expired: the infusion had to start by "
+            f"{latest_start.astimezone(started_at.tzinfo).isoformat()}",
+            "started_at",
         )
 
 

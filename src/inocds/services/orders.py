@@ -34,17 +34,27 @@ from inocds.clinical.assess import dose_mg_for
 from inocds.clinical.beyond_use import beyond_use
 from inocds.clinical.dose import rounded_bsa_m2
 from inocds.clinical.validation import FieldError, InputError
-from inocds.protocol.loader import load_protocol
 from inocds.services import courses, order_times, waste
 from inocds.services.access import require_role
 from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
 from inocds.services.errors import Conflict, Forbidden, NotFound
+from inocds.services.order_checks import (
+    DOSE_TOLERANCE_FRACTION,
+    WEIGHT_CHANGE_FRACTION,
+    engine_differences,
+    require_dose_reproduced,
+    require_override_reason,
+    require_weight_change_acknowledged,
+    weight_change_fraction,
+)
 from inocds.services.order_state import make_room, transition
-from inocds.services.order_times import aware, utc
+from inocds.services.order_times import utc
 from inocds.services.patients import get_patient, latest_measurement
 
 __all__ = [
+    "DOSE_TOLERANCE_FRACTION",
+    "WEIGHT_CHANGE_FRACTION",
     "OrderInput",
     "administer",
     "cancel",
@@ -55,13 +65,6 @@ __all__ = [
     "verify",
     "weight_change_fraction",
 ]
-
-DOSE_TOLERANCE_FRACTION = load_protocol()["workflow.dose_tolerance"].number(
-    "max_difference_fraction"
-)
-"""An ordered dose more than this far from the engine's needs an override (5%)."""
-WEIGHT_CHANGE_FRACTION = load_protocol()["workflow.weight_change"].number("recalculate_at_fraction")
-"""A weight this far from the course's start sends the order back (10%)."""
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,6 @@ class OrderInput:
     override_reason: str | None = None
     weight_change_acknowledged: bool = False
     replaces_order_id: int | None = None
-
-
-def weight_change_fraction(course: Course, weight_kg: float) -> float:
-    """|weight - course start weight| / course start weight."""
-    return abs(weight_kg - course.start_weight_kg) / course.start_weight_kg
 
 
 def get_order(session: Session, actor: User, order_id: int) -> Order:
@@ -132,36 +130,13 @@ def sign(
     decision = courses.assess(session, actor, course_id, data.scheduled_on or today)
     bsa = rounded_bsa_m2(measurement.height_cm, measurement.weight_kg, patient.bsa_formula)
     dose_mg = dose_mg_for(data.dose_mg_per_m2, bsa)
-    problems: list[str] = []
-    if decision["action"] != "give":
-        problems.append(
-            f"the engine does not allow a dose on {data.scheduled_on}: {decision['action']}"
-        )
-    elif (decision["cycle"], decision["day"]) != (data.cycle, data.day):
-        problems.append(f"the engine's due dose is cycle {decision['cycle']} day {decision['day']}")
-    else:
-        engine = float(decision["dose_mg_per_m2"])
-        if abs(data.dose_mg_per_m2 - engine) > DOSE_TOLERANCE_FRACTION * engine:
-            problems.append(
-                f"{data.dose_mg_per_m2:g} mg/m2 differs from the engine's {engine:g} mg/m2 "
-                f"by more than {DOSE_TOLERANCE_FRACTION:.0%}"
-            )
-    if problems and not (data.override_reason and data.override_reason.strip()):
-        raise InputError(
-            [
-                FieldError(
-                    "override_reason", "; ".join(problems) + ": an override reason is required"
-                )
-            ]
-        )
-    change = weight_change_fraction(course, measurement.weight_kg)
-    if change >= WEIGHT_CHANGE_FRACTION and not data.weight_change_acknowledged:
-        raise Conflict(
-            f"weight {measurement.weight_kg:g} kg is {change:.0%} away from the course's start "
-            f"({course.start_weight_kg:g} kg): confirm the recalculated dose "
-            "(weight_change_acknowledged)",
-            "weight_change_acknowledged",
-        )
+    problems = engine_differences(
+        decision, data.cycle, data.day, data.dose_mg_per_m2, data.scheduled_on
+    )
+    require_override_reason(problems, data.override_reason)
+    require_weight_change_acknowledged(
+        course, measurement.weight_kg, data.weight_change_acknowledged
+    )
     order = Order(
         course_id=course_id,
         cycle=data.cycle,
@@ -233,17 +208,7 @@ def verify(
     formula = get_patient(session, actor, course.patient_id).bsa_formula
     bsa = rounded_bsa_m2(height_cm, weight_kg, formula)
     dose_mg = dose_mg_for(order.dose_mg_per_m2, bsa)
-    if dose_mg != order.dose_mg:
-        raise InputError(
-            [
-                FieldError(
-                    "weight_kg",
-                    f"your entry gives BSA {bsa:.2f} m2 and {dose_mg:.2f} mg; the order says "
-                    f"BSA {order.bsa_m2:.2f} m2 and {order.dose_mg:.2f} mg: the dose is not "
-                    "reproduced",
-                )
-            ]
-        )
+    require_dose_reproduced(order, bsa, dose_mg)
     verification = Verification(
         order_id=order.id,
         pharmacist_id=actor.id,
@@ -317,13 +282,7 @@ def administer(
         )
     preparation = session.scalar(select(Preparation).where(Preparation.order_id == order_id))
     assert preparation is not None
-    latest_start = aware(preparation.latest_start_at)
-    if utc(started_at) > latest_start:
-        raise Conflict(
-            "the preparation expired: the infusion had to start by "
-            f"{latest_start.astimezone(started_at.tzinfo).isoformat()}",
-            "started_at",
-        )
+    order_times.check_not_expired(preparation, started_at)
     order_times.check_administration_times(order, preparation, started_at, ended_at)
     transition(session, actor, order, "administered")
     payload = {
@@ -335,21 +294,7 @@ def administer(
     }
     event = courses.append_event(session, actor, order.course_id, payload, today, by_workflow=True)
     if reaction:
-        courses.append_event(
-            session,
-            actor,
-            order.course_id,
-            {
-                "type": "toxicity",
-                "category": "infusion_reaction",
-                "name": str(reaction.get("name", "infusion reaction")),
-                "grade": reaction.get("grade"),
-                "onset": started_at.date().isoformat(),
-                "resolved": reaction.get("resolved"),
-            },
-            today,
-            by_workflow=True,
-        )
+        _record_reaction(session, actor, order, started_at, reaction, today)
     administration = Administration(
         order_id=order.id,
         nurse_id=actor.id,
@@ -360,6 +305,32 @@ def administer(
     )
     _store_step(session, actor, order, administration, "administered")
     return administration
+
+
+def _record_reaction(
+    session: Session,
+    actor: User,
+    order: Order,
+    started_at: dt.datetime,
+    reaction: dict[str, Any],
+    today: dt.date,
+) -> None:
+    """An infusion reaction the nurse noted becomes the course's toxicity event."""
+    courses.append_event(
+        session,
+        actor,
+        order.course_id,
+        {
+            "type": "toxicity",
+            "category": "infusion_reaction",
+            "name": str(reaction.get("name", "infusion reaction")),
+            "grade": reaction.get("grade"),
+            "onset": started_at.date().isoformat(),
+            "resolved": reaction.get("resolved"),
+        },
+        today,
+        by_workflow=True,
+    )
 
 
 def _complete_step(

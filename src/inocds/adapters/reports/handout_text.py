@@ -15,7 +15,12 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from inocds.adapters.reports.handout_care import Section, all_care_sections, for_the_guardian
+from inocds.adapters.reports.handout_care import (
+    Block,
+    Section,
+    all_care_sections,
+    for_the_guardian,
+)
 from inocds.adapters.reports.schedule import ScheduledDose, dose_schedule
 from inocds.protocol.loader import load_protocol
 
@@ -190,82 +195,97 @@ def _symptoms(minor: bool = False) -> Section:
 
 
 def _reproductive(document: Mapping[str, Any], screen: Mapping[str, Any]) -> Section | None:
-    protocol = load_protocol()
     repro = screen.get("reproductive") if isinstance(screen, Mapping) else None
     repro = repro if isinstance(repro, Mapping) else {}
     patient = document.get("patient")
     patient = patient if isinstance(patient, Mapping) else {}
     sex = patient.get("sex")
-    pregnant_possible = patient.get("can_become_pregnant")
-    rule = repro.get("contraception_rule")
-    if rule is None:
-        if pregnant_possible is True or (pregnant_possible is None and sex == "female"):
-            rule = "reproductive.contraception_female"
-        elif sex == "male":
-            rule = "reproductive.contraception_male"
+    rule = _contraception_rule(repro, patient)
     breastfeeding = repro.get("breastfeeding_rule") is not None or sex == "female"
     if rule is None and not breastfeeding:
         return None
-    until = _date(repro.get("contraception_until"))
-    milk_until = _date(repro.get("no_breastfeeding_until"))
-    last = _date(repro.get("last_dose_date"))
     section = Section("Pregnancy, birth control and breastfeeding")
     section.blocks.append(
         ("p", "This medicine can harm an unborn baby. Pregnancy must be avoided.")
     )
     if rule is not None:
-        months = protocol[rule].integer("months_after_last_dose")
-        after = f"{months} months after your last dose"
-        if rule == "reproductive.contraception_male":
-            who = "If your partner could become pregnant, use effective birth control"
-        else:
-            who = "If you could become pregnant, use effective birth control"
-        if until is not None:
-            section.blocks.append(
-                ("strong", f"{who} during treatment and until at least {_long(until)} ({after}).")
-            )
-        else:
-            section.blocks.append(("strong", f"{who} during treatment and for {after}."))
-        if rule != "reproductive.contraception_male":
-            section.blocks.append(
-                (
-                    "p",
-                    "You may have a pregnancy test before you start. If you think you might "
-                    "be pregnant, tell your care team straight away.",
-                )
-            )
-        else:
-            section.blocks.append(
-                ("p", "If your partner becomes pregnant, tell your care team straight away.")
-            )
+        section.blocks.extend(_contraception(rule, _date(repro.get("contraception_until"))))
     if breastfeeding:
-        months = protocol["reproductive.breastfeeding"].integer("months_after_last_dose")
-        after = f"{months} months after your last dose"
-        if milk_until is not None:
-            text = f"Do not breastfeed during treatment and until at least {_long(milk_until)}"
-            section.blocks.append(("strong", f"{text} ({after})."))
-        else:
-            section.blocks.append(
-                ("strong", f"Do not breastfeed during treatment and for {after}.")
+        section.blocks.append(_no_breastfeeding(_date(repro.get("no_breastfeeding_until"))))
+    section.blocks.extend(_counted_from(repro))
+    return section
+
+
+def _contraception_rule(repro: Mapping[str, Any], patient: Mapping[str, Any]) -> str | None:
+    """The screen's contraception rule; without a screen, the one the patient's sex implies."""
+    rule = repro.get("contraception_rule")
+    if rule is None:
+        sex = patient.get("sex")
+        pregnant_possible = patient.get("can_become_pregnant")
+        if pregnant_possible is True or (pregnant_possible is None and sex == "female"):
+            rule = "reproductive.contraception_female"
+        elif sex == "male":
+            rule = "reproductive.contraception_male"
+    return rule
+
+
+def _contraception(rule: str, until: dt.date | None) -> list[Block]:
+    """Birth control during treatment and for the rule's months after the last dose."""
+    months = load_protocol()[rule].integer("months_after_last_dose")
+    after = f"{months} months after your last dose"
+    if rule == "reproductive.contraception_male":
+        who = "If your partner could become pregnant, use effective birth control"
+    else:
+        who = "If you could become pregnant, use effective birth control"
+    if until is not None:
+        blocks: list[Block] = [
+            ("strong", f"{who} during treatment and until at least {_long(until)} ({after}).")
+        ]
+    else:
+        blocks = [("strong", f"{who} during treatment and for {after}.")]
+    if rule != "reproductive.contraception_male":
+        blocks.append(
+            (
+                "p",
+                "You may have a pregnancy test before you start. If you think you might "
+                "be pregnant, tell your care team straight away.",
             )
-    counted = _date(repro.get("counted_from")) or last
+        )
+    else:
+        blocks.append(("p", "If your partner becomes pregnant, tell your care team straight away."))
+    return blocks
+
+
+def _no_breastfeeding(milk_until: dt.date | None) -> Block:
+    """No breastfeeding during treatment and for the months after the last dose."""
+    months = load_protocol()["reproductive.breastfeeding"].integer("months_after_last_dose")
+    after = f"{months} months after your last dose"
+    if milk_until is not None:
+        text = f"Do not breastfeed during treatment and until at least {_long(milk_until)}"
+        return ("strong", f"{text} ({after}).")
+    return ("strong", f"Do not breastfeed during treatment and for {after}.")
+
+
+def _counted_from(repro: Mapping[str, Any]) -> list[Block]:
+    """Which dose the dates count from, and whether a later dose moves them."""
+    counted = _date(repro.get("counted_from")) or _date(repro.get("last_dose_date"))
     if counted is not None and repro.get("basis") == "last_planned_dose":
-        section.blocks.append(
+        return [
             (
                 "p",
                 f"These dates count from your last planned dose, on {_long(counted)}. If your "
                 "treatment goes on longer or changes, they move later; ask your care team.",
             )
-        )
-    elif counted is not None:
-        section.blocks.append(
+        ]
+    if counted is not None:
+        return [
             (
                 "p",
                 f"These dates count from your most recent dose, on {_long(counted)}. Each new "
                 "dose moves them later; ask your care team for the new dates.",
             )
-        )
-    return section
+        ]
+    return []
 
 
 def _contacts(contacts: Sequence[tuple[str, str]] | None) -> Section:

@@ -157,9 +157,29 @@ def _svg(chart: Chart, doses: Sequence[Dose], id_prefix: str) -> str:
     top = max([*values, *(t.value for t in chart.thresholds)], default=1.0) * 1.12
     ticks = _nice_ticks(top)
     frame = _frame(chart, doses, ticks)
-    ident = f"{id_prefix}{chart.key}"
-    title = f"{chart.title} ({chart.unit}) across the course"
     out = [
+        *_heading(chart, doses, f"{id_prefix}{chart.key}"),
+        *_value_axis(chart, frame, ticks),
+        *_date_axis(frame),
+        *_dose_marks(doses, frame),
+        *_threshold_lines(chart, frame),
+        *_series_lines(chart, frame),
+        *_legend(chart),
+    ]
+    if not values:
+        out.append(
+            f'<text x="{(_LEFT + _WIDTH - _RIGHT) / 2:.1f}" y="{(frame.y0 + frame.y1) / 2:.1f}" '
+            f'text-anchor="middle" fill="{_MUTED}" font-size="{_FONT}">'
+            "No values recorded yet</text>"
+        )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _heading(chart: Chart, doses: Sequence[Dose], ident: str) -> list[str]:
+    """The opening `<svg>`, its accessible title and description, and the visible title."""
+    title = f"{chart.title} ({chart.unit}) across the course"
+    return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_WIDTH} {_HEIGHT}" '
         f'width="{_WIDTH}" height="{_HEIGHT}" role="img" class="lab-plot" '
         f'aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
@@ -171,7 +191,11 @@ def _svg(chart: Chart, doses: Sequence[Dose], id_prefix: str) -> str:
         f"{escape(chart.title)} <tspan font-weight="
         f'"normal" fill="{_MUTED}">({escape(chart.unit)})</tspan></text>',
     ]
-    # horizontal grid and value axis
+
+
+def _value_axis(chart: Chart, frame: _Frame, ticks: Sequence[float]) -> list[str]:
+    """The horizontal grid, its labels and the base line."""
+    out = []
     for tick in ticks:
         y = frame.y(tick)
         out.append(
@@ -186,7 +210,12 @@ def _svg(chart: Chart, doses: Sequence[Dose], id_prefix: str) -> str:
         f'<line x1="{_LEFT}" y1="{frame.y1}" x2="{_WIDTH - _RIGHT}" y2="{frame.y1}" '
         f'stroke="{_MUTED}" stroke-width="1"/>'
     )
-    # date axis
+    return out
+
+
+def _date_axis(frame: _Frame) -> list[str]:
+    """The dates under the chart, and "before" for the pretreatment values."""
+    out = []
     for date in _date_ticks(frame):
         x = frame.x(date)
         out.append(
@@ -198,7 +227,12 @@ def _svg(chart: Chart, doses: Sequence[Dose], id_prefix: str) -> str:
             f'<text x="{frame.before_x:.1f}" y="{frame.y1 + 18}" text-anchor="middle" '
             f'fill="{_MUTED}">before</text>'
         )
-    # dose dates
+    return out
+
+
+def _dose_marks(doses: Sequence[Dose], frame: _Frame) -> list[str]:
+    """A dashed line and a mark at each dose date; the cycle named on its day 1."""
+    out = []
     for dose in doses:
         x = frame.x(dose.date)
         out.append(
@@ -213,7 +247,12 @@ def _svg(chart: Chart, doses: Sequence[Dose], id_prefix: str) -> str:
                 f'<text x="{x + 3:.1f}" y="{frame.y0 + 10}" font-size="{_SMALL}" fill="{_MUTED}">'
                 f"C{dose.cycle}</text>"
             )
-    # thresholds
+    return out
+
+
+def _threshold_lines(chart: Chart, frame: _Frame) -> list[str]:
+    """Each threshold of the protocol as a labelled dashed line."""
+    out = []
     for threshold in chart.thresholds:
         y = frame.y(threshold.value)
         out.append(
@@ -223,7 +262,12 @@ def _svg(chart: Chart, doses: Sequence[Dose], id_prefix: str) -> str:
             f'fill="{_THRESHOLD}" font-size="{_SMALL}" paint-order="stroke" stroke="#fff" '
             f'stroke-width="3">{escape(threshold.label)}</text></g>'
         )
-    # series
+    return out
+
+
+def _series_lines(chart: Chart, frame: _Frame) -> list[str]:
+    """Each series: a line through its values and a marker (with a tip) at each."""
+    out = []
     for series in chart.series:
         points = series.points
         if len(points) > 1:
@@ -236,21 +280,20 @@ def _svg(chart: Chart, doses: Sequence[Dose], id_prefix: str) -> str:
             when = "before treatment" if p.date is None else p.date.isoformat()
             tip = f"{series.name} {when}: {p.shown}"
             out.append(_marker(series, frame.x(p.date), frame.y(p.value), tip))
-    # legend (names beside markers, so colour is never the only cue)
+    return out
+
+
+def _legend(chart: Chart) -> list[str]:
+    """Names beside markers when a chart has more than one series (colour is never the
+    only cue)."""
+    out = []
     if len(chart.series) > 1:
         x = _LEFT
         for series in chart.series:
             out.append(_marker(series, x, 36, series.name))
             out.append(f'<text x="{x + 8}" y="41" fill="{_TEXT}">{escape(series.name)}</text>')
             x += 70
-    if not values:
-        out.append(
-            f'<text x="{(_LEFT + _WIDTH - _RIGHT) / 2:.1f}" y="{(frame.y0 + frame.y1) / 2:.1f}" '
-            f'text-anchor="middle" fill="{_MUTED}" font-size="{_FONT}">'
-            "No values recorded yet</text>"
-        )
-    out.append("</svg>")
-    return "\n".join(out)
+    return out
 
 
 def lab_plots_svg(document: Mapping[str, Any], id_prefix: str = "plot-") -> dict[str, str]:

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from inocds.clinical.dose import compute_dose
+from inocds.clinical.dose import DoseResult, compute_dose
 from inocds.clinical.preparation import preparation_steps
 from inocds.clinical.withdraw import withdraw_plan
 
@@ -44,17 +44,7 @@ def build_worksheet(
     """
     result = compute_dose(float(order["bsa_m2"]), float(order["dose_mg_per_m2"]))
     infusion = result.infusion
-    warnings: list[str] = []
-    ordered = order.get("dose_mg")
-    if ordered is not None and abs(float(ordered) - result.dose_mg) > 0.005:
-        warnings.append(
-            f"The order says {float(ordered):g} mg but {order['dose_mg_per_m2']:g} mg/m2 x "
-            f"{result.bsa_m2:g} m2 gives {result.dose_mg:g} mg: ask the prescriber before "
-            "preparing."
-        )
-    status = order.get("status")
-    if status in _NOT_TO_PREPARE:
-        warnings.append(f"The order is {status}: {_NOT_TO_PREPARE[status]}.")
+    warnings = _warnings(order, result)
     return {
         "order": {
             key: order.get(key)
@@ -72,29 +62,51 @@ def build_worksheet(
             )
         },
         "patient": dict(patient),
-        "dose": {
-            "bsa_m2": result.bsa_m2,
-            "dose_mg_per_m2": result.dose_mg_per_m2,
-            "dose_mg": result.dose_mg,
-            "vial_mg": result.vial_mg,
-            "vials": result.vials,
-            "concentration_mg_per_ml": result.concentration_mg_per_ml,
-            "volume_ml": result.volume_ml,
-            "waste_mg": result.waste_mg,
-            "container": infusion.container,
-            "diluent": infusion.diluent,
-            "diluent_volume_ml": infusion.diluent_volume_ml,
-            "final_volume_ml": infusion.final_volume_ml,
-            "final_concentration_mg_per_ml": infusion.final_concentration_mg_per_ml,
-            "infusion_rate_ml_per_h": infusion.infusion_rate_ml_per_h,
-            "infusion_minutes": infusion.infusion_minutes,
-            "device": infusion.device,
-            "container_rule": infusion.rule,
-        },
+        "dose": _dose(result),
         "steps": preparation_steps(result.vials, result.volume_ml, result.dose_mg, infusion),
         "withdraw": withdraw_plan(result.volume_ml, result.concentration_mg_per_ml).to_dict(),
         "preparation": None if preparation is None else dict(preparation),
         "beyond_use": None if preparation is None else preparation.get("beyond_use"),
         "warnings": warnings,
         "generated_at": (generated_at or dt.datetime.now(dt.UTC)).isoformat(),
+    }
+
+
+def _warnings(order: Mapping[str, Any], result: DoseResult) -> list[str]:
+    """A recomputed dose that differs from the ordered mg; an order not to prepare."""
+    warnings: list[str] = []
+    ordered = order.get("dose_mg")
+    if ordered is not None and abs(float(ordered) - result.dose_mg) > 0.005:
+        warnings.append(
+            f"The order says {float(ordered):g} mg but {order['dose_mg_per_m2']:g} mg/m2 x "
+            f"{result.bsa_m2:g} m2 gives {result.dose_mg:g} mg: ask the prescriber before "
+            "preparing."
+        )
+    status = order.get("status")
+    if status in _NOT_TO_PREPARE:
+        warnings.append(f"The order is {status}: {_NOT_TO_PREPARE[status]}.")
+    return warnings
+
+
+def _dose(result: DoseResult) -> dict[str, Any]:
+    """The recomputed dose: vials, volume to withdraw, and the bag or syringe."""
+    infusion = result.infusion
+    return {
+        "bsa_m2": result.bsa_m2,
+        "dose_mg_per_m2": result.dose_mg_per_m2,
+        "dose_mg": result.dose_mg,
+        "vial_mg": result.vial_mg,
+        "vials": result.vials,
+        "concentration_mg_per_ml": result.concentration_mg_per_ml,
+        "volume_ml": result.volume_ml,
+        "waste_mg": result.waste_mg,
+        "container": infusion.container,
+        "diluent": infusion.diluent,
+        "diluent_volume_ml": infusion.diluent_volume_ml,
+        "final_volume_ml": infusion.final_volume_ml,
+        "final_concentration_mg_per_ml": infusion.final_concentration_mg_per_ml,
+        "infusion_rate_ml_per_h": infusion.infusion_rate_ml_per_h,
+        "infusion_minutes": infusion.infusion_minutes,
+        "device": infusion.device,
+        "container_rule": infusion.rule,
     }

@@ -27,25 +27,52 @@ def _beyond_use_section(
     limits = steps.get("time_limits") or {}
     pdf.heading("Beyond-use times", keep_mm=70)
     if not clock:
-        pdf.paragraph(
-            "Not prepared yet: the clock starts at reconstitution. Dilute within "
-            f"{num(limits.get('reconstitution_to_dilution_max_hours'))} h of reconstitution "
-            f"and end the infusion within {num(limits.get('reconstitution_to_end_max_hours'))} "
-            "h of it; a diluted product keeps "
-            f"{num(limits.get('diluted_room_temperature_max_hours'))} h at room temperature "
-            f"or {num(limits.get('diluted_refrigerated_max_hours'))} h at 2–8 °C, and a "
-            f"refrigerated one needs about {num(limits.get('warm_up_minutes'))} min to warm "
-            "up (" + rule_source("prep.beyond_use") + ")."
-        )
-        pdf.fields(
-            [
-                ("Reconstituted at", "____________________"),
-                ("Diluted at", "____________________"),
-                ("Infusion must start by", "____________________"),
-                ("Infusion must end by", "____________________"),
-            ]
-        )
+        _clock_not_started(pdf, limits)
         return
+    pdf.fields(_clock_rows(clock, zone))
+    limits_list = clock.get("limits") or []
+    if limits_list:
+        pdf.grid(
+            ("Limit", "Time", "Why (source)"),
+            [
+                (
+                    str(x.get("limit", "")).replace("_", " "),
+                    when(x.get("at"), zone),
+                    f"{x.get('message', '')} ({rule_source(str(x.get('rule'))) or '-'})",
+                )
+                for x in limits_list
+            ],
+            (42, 40, 98),
+        )
+    notes = clock.get("notes") or []
+    if notes:
+        pdf.bullets(notes)
+
+
+def _clock_not_started(pdf: ReportPdf, limits: Mapping[str, Any]) -> None:
+    """Before preparation: the limits in words and blanks to fill in by hand."""
+    pdf.paragraph(
+        "Not prepared yet: the clock starts at reconstitution. Dilute within "
+        f"{num(limits.get('reconstitution_to_dilution_max_hours'))} h of reconstitution "
+        f"and end the infusion within {num(limits.get('reconstitution_to_end_max_hours'))} "
+        "h of it; a diluted product keeps "
+        f"{num(limits.get('diluted_room_temperature_max_hours'))} h at room temperature "
+        f"or {num(limits.get('diluted_refrigerated_max_hours'))} h at 2–8 °C, and a "
+        f"refrigerated one needs about {num(limits.get('warm_up_minutes'))} min to warm "
+        "up (" + rule_source("prep.beyond_use") + ")."
+    )
+    pdf.fields(
+        [
+            ("Reconstituted at", "____________________"),
+            ("Diluted at", "____________________"),
+            ("Infusion must start by", "____________________"),
+            ("Infusion must end by", "____________________"),
+        ]
+    )
+
+
+def _clock_rows(clock: Mapping[str, Any], zone: dt.tzinfo | None) -> list[tuple[str, Any]]:
+    """The stored clock: when it started, and the latest times it sets."""
     rows: list[tuple[str, Any]] = [
         ("Reconstituted at", when(clock.get("reconstituted_at"), zone)),
         (
@@ -67,24 +94,7 @@ def _beyond_use_section(
             ", ".join(str(b).replace("_", " ") for b in clock.get("binding_limits") or []) or "-",
         ),
     ]
-    pdf.fields(rows)
-    limits_list = clock.get("limits") or []
-    if limits_list:
-        pdf.grid(
-            ("Limit", "Time", "Why (source)"),
-            [
-                (
-                    str(x.get("limit", "")).replace("_", " "),
-                    when(x.get("at"), zone),
-                    f"{x.get('message', '')} ({rule_source(str(x.get('rule'))) or '-'})",
-                )
-                for x in limits_list
-            ],
-            (42, 40, 98),
-        )
-    notes = clock.get("notes") or []
-    if notes:
-        pdf.bullets(notes)
+    return rows
 
 
 def _storage_lines(clock: Mapping[str, Any], zone: dt.tzinfo | None) -> list[tuple[str, bool]]:

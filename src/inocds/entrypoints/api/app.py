@@ -69,6 +69,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     access_log = AccessLogWriter(app.state.session_factory)
     app.state.access_log = access_log
+    _install_middleware(app, settings, access_log)
+    document_security(app)
+    document_error_answers(app, ERROR_BODY)
+    _include_routers(app)
+    app.add_middleware(ContractFastPath)  # outermost: the stateless commands skip the stack
+
+    @app.get("/healthz", tags=["service"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__, "database": settings.database_kind}
+
+    return app
+
+
+def _install_middleware(app: FastAPI, settings: Settings, access_log: AccessLogWriter) -> None:
+    """The error handlers and the request stack, innermost first (ContractFastPath aside)."""
     install_error_handlers(app)
     app.add_middleware(StoredAssessFastPath)  # innermost: a plain stored assess in one step
     app.add_middleware(RetryGuard)  # re-runs a transaction that met a passing error
@@ -86,8 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     pool = pool_settings()
     in_flight = pool["pool_size"] + pool["max_overflow"]  # one connection per request at most
     app.add_middleware(RequestGuard, max_in_flight=in_flight)  # never a traceback
-    document_security(app)
-    document_error_answers(app, ERROR_BODY)
+
+
+def _include_routers(app: FastAPI) -> None:
+    """The API, FHIR, CDS Hooks and web routes, in matching order."""
     app.include_router(calculations_router())
     app.include_router(auth_router())
     app.include_router(users_router())
@@ -106,10 +123,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pharmacy_router())  # the pharmacist's day and the waste ledger
     app.include_router(order_steps_router())  # blind check, return, re-sign, completion
     install_web(app)  # the care team's pages and /static
-    app.add_middleware(ContractFastPath)  # outermost: the stateless commands skip the stack
-
-    @app.get("/healthz", tags=["service"], summary="Liveness")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__, "database": settings.database_kind}
-
-    return app

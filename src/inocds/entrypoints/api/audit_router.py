@@ -104,6 +104,13 @@ class AccessPage(BaseModel):
 def audit_router() -> APIRouter:
     """The audit routes (admin only)."""
     router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+    _register_chain(router)
+    _register_access_log(router)
+    return router
+
+
+def _register_chain(router: APIRouter) -> None:
+    """The audit entries and their hash chain."""
 
     @router.get("", summary="Audit entries, newest first", response_model=AuditPage)
     def list_entries(
@@ -144,6 +151,10 @@ def audit_router() -> APIRouter:
     def anchor(session: SessionDep, _admin: Admin) -> AuditAnchor:
         return AuditAnchor(anchor=audit_verify.anchor(session))
 
+
+def _register_access_log(router: APIRouter) -> None:
+    """The access log: who read which patient's data."""
+
     @router.get("/access", summary="Reads of patient data, newest first", response_model=AccessPage)
     def accesses(
         request: Request,
@@ -175,5 +186,3 @@ def audit_router() -> APIRouter:
                 for r in rows
             ],
         )
-
-    return router

@@ -81,6 +81,14 @@ def event_json(row: CourseEvent) -> dict[str, Any]:
 def courses_router() -> APIRouter:
     """Routes of courses and events."""
     router = APIRouter(tags=["courses"])
+    _register_courses(router)
+    _register_events(router)
+    _register_answers(router)
+    return router
+
+
+def _register_courses(router: APIRouter) -> None:
+    """Open, list and read courses."""
 
     @router.post("/api/v1/patients/{patient_id}/courses", status_code=201, summary="Open a course")
     def create(
@@ -98,6 +106,10 @@ def courses_router() -> APIRouter:
     @router.get("/api/v1/courses/{course_id}", summary="One course")
     def read(course_id: int, session: SessionDep, user: Clinician) -> dict[str, Any]:
         return course_json(courses.get_course(session, user, course_id))
+
+
+def _register_events(router: APIRouter) -> None:
+    """The event history: append, correct (supersedes_id) and retract."""
 
     @router.get("/api/v1/courses/{course_id}/events", summary="Every event row, with history")
     def events(course_id: int, session: SessionDep, user: Clinician) -> list[dict[str, Any]]:
@@ -136,6 +148,10 @@ def courses_router() -> APIRouter:
         row = courses.retract_event(session, user, course_id, event_id, body.reason, today)
         return event_json(row)
 
+
+def _register_answers(router: APIRouter) -> None:
+    """The course document and the engine's answers for a stored course."""
+
     @router.get("/api/v1/courses/{course_id}/document", summary="The contract course document")
     def document(
         course_id: int,
@@ -173,5 +189,3 @@ def courses_router() -> APIRouter:
         date: dt.date | None = None,
     ) -> dict[str, Any]:
         return courses.screen(session, user, course_id, date or today)
-
-    return router

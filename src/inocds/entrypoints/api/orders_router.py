@@ -139,6 +139,14 @@ def order_json(session: Any, order: Order) -> dict[str, Any]:
 def orders_router() -> APIRouter:
     """Routes of the order workflow."""
     router = APIRouter(tags=["orders"])
+    _register_orders(router)
+    _register_steps(router)
+    _register_stops(router)
+    return router
+
+
+def _register_orders(router: APIRouter) -> None:
+    """Sign, list and read orders."""
 
     @router.post("/api/v1/courses/{course_id}/orders", status_code=201, summary="Sign an order")
     def sign(
@@ -167,6 +175,10 @@ def orders_router() -> APIRouter:
     @router.get("/api/v1/orders/{order_id}", summary="One order")
     def read(order_id: int, session: SessionDep, user: Clinician) -> dict[str, Any]:
         return order_json(session, orders.get_order(session, user, order_id))
+
+
+def _register_steps(router: APIRouter) -> None:
+    """The pharmacist's and the nurse's steps: verify, prepare, administer."""
 
     @router.post(
         "/api/v1/orders/{order_id}/verifications",
@@ -220,6 +232,10 @@ def orders_router() -> APIRouter:
         )
         return order_json(session, orders.get_order(session, user, order_id))
 
+
+def _register_stops(router: APIRouter) -> None:
+    """Cancel an order, or void an administration recorded in error."""
+
     @router.post("/api/v1/orders/{order_id}/cancel", summary="Cancel an order not yet given")
     def cancel(
         order_id: int, body: Cancellation, session: SessionDep, user: Physician
@@ -239,5 +255,3 @@ def orders_router() -> APIRouter:
             session, user, order_id, body.reason, today, body.version
         )
         return order_json(session, order)
-
-    return router

@@ -90,6 +90,13 @@ class PasswordReset(BaseModel):
 def users_router() -> APIRouter:
     """The user-management routes (admin only)."""
     router = APIRouter(prefix="/api/v1/users", tags=["users"])
+    _register_accounts(router)
+    _register_security(router)
+    return router
+
+
+def _register_accounts(router: APIRouter) -> None:
+    """List, create, read and change accounts."""
 
     @router.get("", summary="Every account", response_model=list[UserPublic])
     def list_users(session: SessionDep, admin: Admin) -> list[UserPublic]:
@@ -125,6 +132,10 @@ def users_router() -> APIRouter:
         )
         return UserPublic.of(user)
 
+
+def _register_security(router: APIRouter) -> None:
+    """Passwords and locks of an account."""
+
     @router.post(
         "/{user_id}/password",
         summary="Set an account's password (ends every token and session of the account)",
@@ -146,5 +157,3 @@ def users_router() -> APIRouter:
         user = account_security.unlock_user(session, admin, user_id)
         request.app.state.login_throttle.unlock(user.username)
         return UserPublic.of(user)
-
-    return router

@@ -63,6 +63,13 @@ _ANSWERS: dict[int | str, dict[str, Any]] = {
 def fhir_router() -> APIRouter:
     """The FHIR R4 routes."""
     router = APIRouter(prefix="/fhir", tags=["fhir"], responses=_ANSWERS)
+    _register_service(router)
+    _register_reads(router)
+    return router
+
+
+def _register_service(router: APIRouter) -> None:
+    """The capability statement and the lab import."""
 
     @router.get("/metadata", summary="CapabilityStatement")
     def metadata(request: Request, user: Clinician) -> JSONResponse:
@@ -82,6 +89,10 @@ def fhir_router() -> APIRouter:
             return _outcome(error.status_code, error.issues)
         except ServiceError as error:
             return _refused(error)
+
+
+def _register_reads(router: APIRouter) -> None:
+    """Reading: a patient's everything, search and read by id."""
 
     @router.get("/Patient/{patient_id}/$everything", summary="Everything about one patient")
     def patient_everything(
@@ -124,5 +135,3 @@ def fhir_router() -> APIRouter:
             return _fhir(read(session, user, resource_type, resource_id, today))
         except ServiceError as error:
             return _refused(error)
-
-    return router
