@@ -83,7 +83,7 @@ class CourseState:
         A closed span counts by its length; the open one by its length up to `before`
         (the reduction applies once the patient has recovered, to the cycles after it).
         """
-        limit = load_protocol()[ids.INTERRUPTION_GE14].integer("days")
+        limit = timing().ge14_days
         until = before or self.today
         found = [s for s in self.spans if s.start < until and s.length_days(until) >= limit]
         span = self.open_span
@@ -184,6 +184,9 @@ class Timing:
     window: dt.timedelta
     gap: dt.timedelta
     omit_after_days: int
+    ge14_days: int
+    dose_tolerance: float
+    """history.dose_above_level: the fraction a recorded dose may exceed its level by."""
 
 
 @lru_cache(maxsize=1)
@@ -193,4 +196,6 @@ def timing() -> Timing:
         window=dt.timedelta(days=p[ids.SCHEDULE_WINDOW].integer("window_days")),
         gap=dt.timedelta(days=p[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses")),
         omit_after_days=p[ids.INTERRUPTION_GE7].integer("days"),
+        ge14_days=p[ids.INTERRUPTION_GE14].integer("days"),
+        dose_tolerance=p[ids.HISTORY_DOSE_ABOVE_LEVEL].number("tolerance_fraction"),
     )
