@@ -11,13 +11,20 @@ import math
 from typing import Any
 
 from inocds.clinical.rules import ids
-from inocds.clinical.rules.text import render
 from inocds.clinical.validation import FieldError, Num, Spec
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["Count", "bmi_errors"]
 
 _NAMES = {"platelets": "platelets", "anc": "ANC", "blasts": "blasts"}
+
+
+def render(rule_id: str, key: str = "message", **values: Any) -> str:
+    """rules.text.render, imported on the first refusal: accepted input (a cold `inocds
+    dose`) does not import the reasons module and its dataclasses."""
+    from inocds.clinical.rules.text import render as render_template
+
+    return render_template(rule_id, key, **values)
 
 
 class Count(Spec):
