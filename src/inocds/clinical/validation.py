@@ -255,7 +255,7 @@ class Obj(Spec):
         self.needed = frozenset(required)
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):  # dict: no ABC check
             errors.append(
                 FieldError(path or "(body)", f"must be an object, got {_type_name(value)}")
             )
@@ -293,7 +293,7 @@ class Union(Spec):
         self.choices = choices
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):  # dict: no ABC check
             errors.append(FieldError(path, f"must be an object, got {_type_name(value)}"))
             return None
         kind = value.get(self.key)
