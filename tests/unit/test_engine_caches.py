@@ -1,7 +1,7 @@
 """The engine's per-process caches give the answers the uncached code gives (issue 13).
 
-Protocol data is immutable, so regimens, the reduction ladder and the count-gate limits
-are read once per process, and a frozen course document groups its events by type once.
+Protocol data is immutable, so the count-gate limits are read once per process, and a
+frozen course document groups its events by type once.
 Each test compares the cached value with the same computation done afresh.
 """
 
@@ -10,33 +10,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
 from inocds.clinical.documents import parse_course
-from inocds.clinical.regimen import DOSE_LEVELS, cycle_regimen, level_for_interruptions
 from inocds.clinical.rules import heme
 from inocds.clinical.rules.ids import HEME_ANC_GATE, HEME_PLATELET_GATE
 from inocds.protocol.loader import load_protocol
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-@pytest.mark.parametrize("level", DOSE_LEVELS)
-@pytest.mark.parametrize("cr", [False, True])
-@pytest.mark.parametrize("cycle", range(1, 13))
-def test_cached_regimen_equals_a_fresh_one(cycle: int, cr: bool, level: str) -> None:
-    """cycle_regimen from the cache equals the regimen computed again from the protocol."""
-    fresh = cycle_regimen.__wrapped__(cycle, cr, level)
-    cached = cycle_regimen(cycle, cr, level)
-    assert cached == fresh
-    assert cached is cycle_regimen(cycle, cr, level)  # one shared frozen value
-    assert cached.days == tuple(day for day, _ in fresh.doses)
-
-
-@pytest.mark.parametrize("count", range(6))
-def test_cached_reduction_ladder_equals_a_fresh_read(count: int) -> None:
-    """The level after `count` interruptions of >= 14 days, cached and afresh."""
-    assert level_for_interruptions(count) == level_for_interruptions.__wrapped__(count)
 
 
 def test_cached_count_limits_are_the_protocol_numbers() -> None:

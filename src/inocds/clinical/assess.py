@@ -13,7 +13,7 @@ from typing import Any
 
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
-from inocds.clinical.dose import dose_mg, rounded_bsa_m2
+from inocds.clinical.dose import compute_dose, rounded_bsa_m2
 from inocds.clinical.episodes import stops
 from inocds.clinical.gates import GateResult, counts_today
 from inocds.clinical.notes import (
@@ -98,7 +98,7 @@ def bsa_for(doc: CourseDocument) -> float:
 
 def dose_mg_for(amount_mg_per_m2: float, bsa_m2: float) -> float:
     """mg for a per-m2 amount on the rounded BSA, rounded as `dose` rounds it."""
-    return float(dose_mg(bsa_m2, amount_mg_per_m2))  # compute_dose's mg, without the rest
+    return compute_dose(bsa_m2, amount_mg_per_m2).dose_mg
 
 
 def _next_after_give(

@@ -21,6 +21,7 @@ from inocds.clinical.regimen import cycle_regimen
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.text import ge14_days, warning
 from inocds.clinical.validation import FieldError, InputError
+from inocds.protocol.loader import load_protocol
 
 __all__ = ["CourseState", "LogEntry", "Span", "build_course"]
 
@@ -142,7 +143,7 @@ class _Walker:
             )
             return
         allowed = cycle.regimen.amount(e.day)
-        tolerance = timing().dose_tolerance
+        tolerance = load_protocol()[ids.HISTORY_DOSE_ABOVE_LEVEL].number("tolerance_fraction")
         if e.dose_mg_per_m2 > allowed * (1 + tolerance):
             s.warnings.append(
                 warning(

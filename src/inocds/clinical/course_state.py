@@ -185,8 +185,6 @@ class Timing:
     gap: dt.timedelta
     omit_after_days: int
     ge14_days: int
-    dose_tolerance: float
-    """history.dose_above_level: the fraction a recorded dose may exceed its level by."""
 
 
 @lru_cache(maxsize=1)
@@ -197,5 +195,4 @@ def timing() -> Timing:
         gap=dt.timedelta(days=p[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses")),
         omit_after_days=p[ids.INTERRUPTION_GE7].integer("days"),
         ge14_days=p[ids.INTERRUPTION_GE14].integer("days"),
-        dose_tolerance=p[ids.HISTORY_DOSE_ABOVE_LEVEL].number("tolerance_fraction"),
     )

@@ -6,7 +6,7 @@ Pure functions over the protocol data (rules.toml): regimen.*, reduction.*, dura
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from inocds.clinical.rules import ids
 from inocds.protocol.loader import load_protocol
@@ -50,7 +50,6 @@ class CycleRegimen:
         return round(sum(amount for _, amount in self.doses), 4)
 
 
-@lru_cache(maxsize=32)  # protocol data is immutable: one answer per count
 def level_for_interruptions(count_ge14: int) -> str | None:
     """The dose level after `count_ge14` interruptions of >= 14 days; None: not tolerated."""
     p = load_protocol()
@@ -63,7 +62,6 @@ def level_for_interruptions(count_ge14: int) -> str | None:
     return "full"
 
 
-@lru_cache(maxsize=128)  # one frozen value per (cycle, response, level), never mutated
 def cycle_regimen(cycle: int, cr_or_cri: bool, level: str) -> CycleRegimen:
     """The doses of `cycle` at `level`, given whether CR/CRi has been reached."""
     p = load_protocol()
