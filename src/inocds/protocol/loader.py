@@ -14,7 +14,15 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-__all__ = ["RULE_FILES", "Protocol", "ProtocolError", "Rule", "load_protocol", "parse_rules"]
+__all__ = [
+    "RULE_FILES",
+    "Protocol",
+    "ProtocolError",
+    "Rule",
+    "load_protocol",
+    "parse_rules",
+    "write_cache",
+]
 
 RULE_FILES = ("rules.toml", "preparation.toml", "screen.toml")
 STATUSES = frozenset({"label", "default", "practice"})
@@ -214,15 +222,27 @@ def _read_documents() -> Documents:
             return list(documents)
     except (OSError, ValueError, EOFError, TypeError):
         pass  # no cache, an unreadable one, or another Python's: parse the files
+    documents = _parse_files(stamp)
+    if not sys.dont_write_bytecode:
+        _write_cache(stamp, documents)
+    return documents
+
+
+def _parse_files(stamp: list[tuple[str, int, int]]) -> Documents:
     import tomllib
 
     documents = []
     for name, _, _ in stamp:
         with open(os.path.join(_FOLDER, name), encoding="utf-8") as handle:
             documents.append((name, tomllib.loads(handle.read())))
-    if not sys.dont_write_bytecode:
-        _write_cache(stamp, documents)
     return documents
+
+
+def write_cache() -> None:
+    """Writes the parsed-protocol cache now, whatever PYTHONDONTWRITEBYTECODE says (the
+    Makefile runs it after compileall, as the bytecode is written ahead of time)."""
+    stamp = _stamp()
+    _write_cache(stamp, _parse_files(stamp))
 
 
 def _write_cache(stamp: list[tuple[str, int, int]], documents: Documents) -> None:
