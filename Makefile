@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m compileall -q src  # bytecode ahead of time: a cold `inocds dose` stays fast
+	$(BIN)/python -c "from inocds.protocol.loader import write_cache; write_cache()"
 	touch $(STAMP)
 
 ## Sets everything up and serves the web service on http://127.0.0.1:8000 (SQLite).

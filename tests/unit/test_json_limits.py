@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inocds.clinical.json_limits import MAX_DEPTH, MAX_INT_DIGITS, loads
 from inocds.clinical.validation import InputError
@@ -42,3 +46,72 @@ def test_bad_json_and_bad_utf8_are_named_as_the_body() -> None:
     assert _refusal("{height_cm: 1")[0]["field"] == "(body)"
     with pytest.raises(InputError):
         loads(b'{"a": "\xff"}')
+
+
+# ------------------------------------------------------------ the HTTP fast path (orjson)
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**25), max_value=10**25)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values)
+def test_fast_path_reads_every_document_as_the_stdlib_path_does(value: object) -> None:
+    """`loads(raw, fast=True)` (orjson) equals `loads(raw)` (stdlib), value and type, or
+    refuses the same way, for any document: big integers, control characters, escapes."""
+    raw = json.dumps(value, ensure_ascii=False).encode()
+    try:
+        slow = loads(raw)
+    except InputError as error:
+        with pytest.raises(InputError) as fast_error:
+            loads(raw, fast=True)
+        assert fast_error.value.errors == error.errors
+        return
+    fast = loads(raw, fast=True)
+    assert fast == slow
+    assert _types(fast) == _types(slow)
+
+
+def _types(value: object) -> object:
+    """The value with every leaf replaced by its type (1 == 1.0, but an int is not a float)."""
+    if isinstance(value, dict):
+        return {k: _types(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_types(v) for v in value]
+    return type(value)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * MAX_DEPTH + "]" * MAX_DEPTH,
+        "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+        "9" * MAX_INT_DIGITS,
+        "9" * (MAX_INT_DIGITS + 1),
+        "18446744073709551616",  # 2**64: orjson would read a float
+        '{"a": NaN, "b": 1e999}',
+        '{"note": "a\\u0000b"}',
+        '{"note": "x\\ty\\nz\\r"}',
+        '"\\ud800"',
+        "\ufeff{}",
+        "{height_cm: 1",
+    ],
+)
+def test_fast_path_keeps_every_limit_and_refusal(raw: str) -> None:
+    """The edge documents of the limits give the same value or the same refusal both ways."""
+    outcomes = []
+    for fast in (False, True):
+        try:
+            outcomes.append(("value", loads(raw.encode(), fast=fast)))
+        except InputError as error:
+            outcomes.append(("refused", error.errors))
+    assert repr(outcomes[0]) == repr(outcomes[1])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from inocds.protocol import loader
 from inocds.protocol.loader import ProtocolError, load_protocol, parse_rules
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "CONTRACT.md"
@@ -74,3 +76,57 @@ def test_regimen_numbers_come_from_the_data() -> None:
     # after CR/CRi: 0.5 x 3 = 1.5 mg/m2 per 28-day cycle
     assert sum(a for _, a in p["regimen.subsequent_cr"].day_doses()) == pytest.approx(1.5)
     assert p["regimen.subsequent_no_cr"].integer("cycle_length_days") == 28
+
+
+# ------------------------------------------------------------ the parsed-protocol cache
+
+
+def _parsed_by_tomllib(folder: Path) -> list[tuple[str, dict[str, object]]]:
+    return [
+        (name, tomllib.loads((folder / name).read_text(encoding="utf-8")))
+        for name in loader.RULE_FILES
+        if (folder / name).is_file()
+    ]
+
+
+def _copy_protocol(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The rule files copied to tmp_path, the loader pointed at them (cache writes on)."""
+    for name in loader.RULE_FILES:
+        source = Path(loader.__file__).with_name(name)
+        if source.is_file():
+            (tmp_path / name).write_bytes(source.read_bytes())
+    monkeypatch.setattr(loader, "_FOLDER", str(tmp_path))
+    monkeypatch.setattr(loader, "_CACHE", str(tmp_path / "__pycache__" / "protocol.m"))
+    monkeypatch.setattr(loader.sys, "dont_write_bytecode", False)
+    return tmp_path
+
+
+def test_cached_protocol_equals_the_toml_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first read writes the cache; the second read comes from it (tomllib not called)
+    and gives the same documents and the same rules as parsing the TOML files."""
+    folder = _copy_protocol(tmp_path, monkeypatch)
+    first = loader._read_documents()
+    assert Path(loader._CACHE).is_file()
+    monkeypatch.setattr(tomllib, "loads", lambda _: pytest.fail("cache not used"))
+    second = loader._read_documents()
+    monkeypatch.undo()
+    expected = _parsed_by_tomllib(folder)
+    assert first == expected
+    assert second == expected
+    assert parse_rules(second).rules == parse_rules(expected).rules
+
+
+def test_cached_protocol_is_refreshed_when_a_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edited rule file (other size and time) is parsed again, not read from the cache."""
+    folder = _copy_protocol(tmp_path, monkeypatch)
+    loader._read_documents()
+    rules = folder / "rules.toml"
+    edited = rules.read_text(encoding="utf-8").replace('statement = "', 'statement = "(edited) ', 1)
+    rules.write_text(edited, encoding="utf-8")
+    documents = dict(loader._read_documents())
+    assert documents == dict(_parsed_by_tomllib(folder))
+    assert any(r["statement"].startswith("(edited) ") for r in documents["rules.toml"]["rule"])

@@ -85,7 +85,7 @@ class CourseState:
         A closed span counts by its length; the open one by its length up to `before`
         (the reduction applies once the patient has recovered, to the cycles after it).
         """
-        limit = load_protocol()[ids.INTERRUPTION_GE14].integer("days")
+        limit = timing().ge14_days
         until = before or self.today
         found = [s for s in self.spans if s.start < until and s.length_days(until) >= limit]
         span = self.open_span
@@ -180,6 +180,7 @@ class Timing:
     window: dt.timedelta
     gap: dt.timedelta
     omit_after_days: int
+    ge14_days: int
 
 
 @lru_cache(maxsize=1)
@@ -189,4 +190,5 @@ def timing() -> Timing:
         window=dt.timedelta(days=p[ids.SCHEDULE_WINDOW].integer("window_days")),
         gap=dt.timedelta(days=p[ids.SCHEDULE_MIN_INTERVAL].integer("min_days_between_doses")),
         omit_after_days=p[ids.INTERRUPTION_GE7].integer("days"),
+        ge14_days=p[ids.INTERRUPTION_GE14].integer("days"),
     )

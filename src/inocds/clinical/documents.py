@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from inocds.clinical.document_spec import (
@@ -126,7 +127,15 @@ class CourseDocument:
 
     def of_type(self, kind: str) -> tuple[Event, ...]:
         """The events of one type, in date order."""
-        return tuple(e for e in self.events if e.type == kind)
+        return self._by_type.get(kind, ())
+
+    @cached_property
+    def _by_type(self) -> dict[str, tuple[Event, ...]]:
+        """The events grouped by type once (the document is frozen; the walk asks often)."""
+        grouped: dict[str, list[Event]] = {}
+        for e in self.events:
+            grouped.setdefault(e.type, []).append(e)
+        return {kind: tuple(found) for kind, found in grouped.items()}
 
 
 def _labs(raw: Mapping[str, Any] | None) -> Labs:

@@ -49,6 +49,7 @@ __all__ = [
     "collect_dose_request",
     "compute_dose",
     "dose_answer",
+    "dose_mg",
     "dose_request_spec",
     "rounded_bsa_m2",
     "run_dose",
@@ -91,24 +92,32 @@ class DoseResult(NamedTuple):
     infusion: Infusion
 
 
+def dose_mg(bsa_m2: float, dose_mg_per_m2: float) -> Decimal:
+    """The dose in mg: the per-m2 amount times the BSA rounded half up to 2 decimals,
+    rounded half up to 2 decimals (ValueError unless both are positive, as compute_dose)."""
+    if not (math.isfinite(bsa_m2) and bsa_m2 > 0):
+        raise ValueError(f"bsa_m2 must be a positive number, got {bsa_m2!r}")
+    if not (math.isfinite(dose_mg_per_m2) and dose_mg_per_m2 > 0):
+        raise ValueError(f"dose_mg_per_m2 must be a positive number, got {dose_mg_per_m2!r}")
+    bsa = _dec(bsa_m2).quantize(_CENT, rounding=ROUND_HALF_UP)
+    dose = (_dec(dose_mg_per_m2) * bsa).quantize(_CENT, rounding=ROUND_HALF_UP)
+    if dose <= 0:
+        raise ValueError(f"the dose rounds to 0 mg ({dose_mg_per_m2} mg/m2 x {bsa} m2)")
+    return dose
+
+
 def compute_dose(bsa_m2: float, dose_mg_per_m2: float) -> DoseResult:
     """The dose for an already-rounded BSA (rounded again to 2 decimals, which is idempotent).
 
     Pure: no validation of plausibility beyond positivity (ValueError otherwise);
     the course engine passes doses it has already checked.
     """
-    if not (math.isfinite(bsa_m2) and bsa_m2 > 0):
-        raise ValueError(f"bsa_m2 must be a positive number, got {bsa_m2!r}")
-    if not (math.isfinite(dose_mg_per_m2) and dose_mg_per_m2 > 0):
-        raise ValueError(f"dose_mg_per_m2 must be a positive number, got {dose_mg_per_m2!r}")
+    dose = dose_mg(bsa_m2, dose_mg_per_m2)
+    bsa = _dec(bsa_m2).quantize(_CENT, rounding=ROUND_HALF_UP)
     protocol = load_protocol()
     vial = protocol["prep.vial"]
     concentration = _dec(protocol["prep.reconstitution"].number("concentration_mg_per_ml"))
     vial_mg = _dec(vial.number("vial_mg"))
-    bsa = _dec(bsa_m2).quantize(_CENT, rounding=ROUND_HALF_UP)
-    dose = (_dec(dose_mg_per_m2) * bsa).quantize(_CENT, rounding=ROUND_HALF_UP)
-    if dose <= 0:
-        raise ValueError(f"the dose rounds to 0 mg ({dose_mg_per_m2} mg/m2 x {bsa} m2)")
     volume = dose / concentration
     vials = math.ceil(dose / vial_mg)  # exact in decimals: 1.8 / 0.9 is 2, not 2.0000000000000004
     waste = vials * vial_mg - dose

@@ -33,6 +33,9 @@ MAX_INT_DIGITS = 30
 
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(r"[\[\]{}]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+"""The control characters of _CONTROL within ASCII."""
+_TWO_63 = 2.0**63
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters; tab, line feed and carriage return are allowed in free text."""
 
@@ -74,10 +77,65 @@ def control_character_problems(document: Any, path: str = "") -> list[FieldError
     return errors
 
 
-def loads(raw: str | bytes) -> Any:
-    """The JSON document in `raw`, or InputError naming what breaks the limits."""
+def _unlike_stdlib(document: Any) -> bool:
+    """Whether the stdlib path could refuse or read this orjson-parsed document otherwise:
+    nested deeper than MAX_DEPTH, or a float of 2**63 or more, which is how orjson reads
+    an integer literal beyond 64 bits (the stdlib reads an int). Iterative: no recursion."""
+    stack: list[tuple[Any, int]] = [([document], -1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= MAX_DEPTH:
+            return True
+        for child in node.values() if type(node) is dict else node:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is float and abs(child) >= _TWO_63:
+                return True
+    return False
+
+
+def _fast_loads(raw: str | bytes) -> Any:
+    """The document parsed by orjson when every limit is clearly kept, else None.
+
+    None sends the caller to the stdlib path, which names each refusal as before: orjson
+    refuses NaN, Infinity and lone surrogates that the stdlib parser reads (and the
+    validators then name by field). For every document taken here both parsers give
+    equal values of equal types (tests/unit/test_json_limits.py).
+    """
+    import orjson  # only the HTTP fast path pays for this import, not the CLI
+
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    # Without a backslash every string is literal text, so the bytes show any control
+    # character a string could hold (C1 characters only outside ASCII).
+    if b"\\" in data:
+        return None
+    if data.isascii():
+        if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+            return None
+    elif has_control_characters(data.decode("utf-8", "replace")):
+        return None
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if _unlike_stdlib(document):
+        return None
+    return document
+
+
+def loads(raw: str | bytes, *, fast: bool = False) -> Any:
+    """The JSON document in `raw`, or InputError naming what breaks the limits.
+
+    `fast` (the HTTP layer) parses with orjson first and falls back to the stdlib path
+    whenever that path could refuse or read the document differently.
+    """
     if len(raw) > MAX_BYTES:
         raise InputError.single("(body)", f"larger than {MAX_BYTES} bytes")
+    if fast:
+        document = _fast_loads(raw)
+        if document is not None:
+            return document
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as error:

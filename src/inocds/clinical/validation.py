@@ -79,29 +79,35 @@ def _type_name(value: Any) -> str:
 class Num(Spec):
     """A finite number within [lo, hi] (inclusive unless the bound is open)."""
 
-    __slots__ = ("hi", "integer", "lo", "lo_open")
+    __slots__ = ("finite", "hi", "integer", "lo", "lo_open")
 
     def __init__(self, lo: float, hi: float, integer: bool = False, lo_open: bool = False) -> None:
         self.lo = lo
         self.hi = hi
         self.integer = integer
         self.lo_open = lo_open
+        self.finite = math.isfinite(lo) and math.isfinite(hi)
 
-    def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
+    def allowed(self) -> str:
+        """What the field accepts, in words (built only when a value is refused)."""
         kind = "a whole number" if self.integer else "a number"
         low = f"above {self.lo:g}" if self.lo_open else f"at least {self.lo:g}"
-        allowed = f"{kind} {low} and at most {self.hi:g}"
+        return f"{kind} {low} and at most {self.hi:g}"
+
+    def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
+        kind = type(value)
+        if self.finite and (kind is int or kind is float):  # the common case: no text built
+            below = value <= self.lo if self.lo_open else value < self.lo
+            if not below and value <= self.hi and (not self.integer or value == int(value)):
+                return int(value) if self.integer else float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.append(FieldError(path, f"must be {allowed}, got {_type_name(value)}"))
+            errors.append(FieldError(path, f"must be {self.allowed()}, got {_type_name(value)}"))
             return None
         if not math.isfinite(value) or (self.integer and value != int(value)):
-            errors.append(FieldError(path, f"must be {allowed}, got {value!r}"))
+            errors.append(FieldError(path, f"must be {self.allowed()}, got {value!r}"))
             return None
-        below = value <= self.lo if self.lo_open else value < self.lo
-        if below or value > self.hi:
-            errors.append(FieldError(path, f"must be {allowed}, got {value:g}"))
-            return None
-        return int(value) if self.integer else float(value)
+        errors.append(FieldError(path, f"must be {self.allowed()}, got {value:g}"))
+        return None
 
 
 class Text(Spec):
@@ -232,7 +238,7 @@ class Obj(Spec):
     is valid (cross-field rules such as dates in order).
     """
 
-    __slots__ = ("checks", "known", "nullable", "optional", "required")
+    __slots__ = ("checks", "known", "needed", "nullable", "optional", "required")
 
     def __init__(
         self,
@@ -246,9 +252,10 @@ class Obj(Spec):
         self.nullable = nullable
         self.checks = checks
         self.known: dict[str, Spec] = {**required, **self.optional}
+        self.needed = frozenset(required)
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):  # dict: no ABC check
             errors.append(
                 FieldError(path or "(body)", f"must be an object, got {_type_name(value)}")
             )
@@ -257,9 +264,10 @@ class Obj(Spec):
         known = self.known
         prefix = f"{path}." if path else ""
         cleaned: dict[str, Any] = {}
-        for name in self.required:
-            if name not in value:
-                errors.append(FieldError(f"{prefix}{name}", "is required"))
+        if not self.needed <= value.keys():
+            for name in self.required:
+                if name not in value:
+                    errors.append(FieldError(f"{prefix}{name}", "is required"))
         for name, raw in value.items():
             spec = known.get(name)
             if spec is None:
@@ -285,7 +293,7 @@ class Union(Spec):
         self.choices = choices
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):  # dict: no ABC check
             errors.append(FieldError(path, f"must be an object, got {_type_name(value)}"))
             return None
         kind = value.get(self.key)

@@ -6,18 +6,16 @@ with an error document if the program itself fails (never a traceback).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from inocds.entrypoints.cli_storage import (
-    STORAGE_COMMANDS,
-    add_storage_parsers,
-    run_storage_command,
-)
-from inocds.entrypoints.cli_users import USER_COMMANDS, add_user_parsers, run_user_command
 from inocds.services.commands import COMMANDS
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["main"]
 
@@ -54,7 +52,7 @@ def _read_document(path: str | None) -> Any:
         _bad_input([e.to_dict() for e in error.errors])
 
 
-def _run_json_command(name: str, args: argparse.Namespace) -> int:
+def _run_json_command(name: str, args: argparse.Namespace | _Plain) -> int:
     from inocds.clinical.validation import InputError
     from inocds.services.commands import run_command
 
@@ -155,6 +153,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from inocds.entrypoints.cli_storage import add_storage_parsers
+    from inocds.entrypoints.cli_users import add_user_parsers
+
     parser = argparse.ArgumentParser(
         prog="inocds",
         description="Clinical decision support for inotuzumab ozogamicin (Besponsa).",
@@ -186,25 +189,67 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Plain:
+    """The arguments of `inocds COMMAND [--input FILE]` read without argparse."""
+
+    __slots__ = ("command", "format", "input")
+
+    def __init__(self, command: str, path: str | None) -> None:
+        self.command = command
+        self.input = path
+        self.format = "text"  # explain's default
+
+
+def _plain(argv: list[str]) -> _Plain | None:
+    """`COMMAND`, `COMMAND --input FILE`, `COMMAND -i FILE` or `COMMAND --input=FILE` of a
+    JSON command, else None (argparse reads it, with its help and its errors). A cold
+    `inocds dose` then skips importing argparse, gettext, locale and shutil."""
+    if not argv or argv[0] not in COMMANDS:
+        return None
+    rest = argv[1:]
+    if not rest:
+        return _Plain(argv[0], None)
+    if len(rest) == 2 and rest[0] in ("--input", "-i") and not rest[1].startswith("-"):
+        return _Plain(argv[0], rest[1])
+    if len(rest) == 1 and rest[0].startswith("--input=") and len(rest[0]) > len("--input="):
+        return _Plain(argv[0], rest[0][len("--input=") :])
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `inocds` command."""
+    plain = _plain(sys.argv[1:] if argv is None else argv)
+    if plain is not None:
+        return _guarded(partial(_run_json_command, plain.command, plain))
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
+    return _guarded(partial(_dispatch, args))
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from inocds.entrypoints.cli_storage import STORAGE_COMMANDS, run_storage_command
+    from inocds.entrypoints.cli_users import USER_COMMANDS, run_user_command
+
+    if args.command in COMMANDS:
+        return _run_json_command(args.command, args)
+    if args.command == "rules":
+        return _rules(args)
+    if args.command == "interactions":
+        return _interactions(args)
+    if args.command in STORAGE_COMMANDS:
+        return run_storage_command(args)
+    if args.command in USER_COMMANDS:
+        return run_user_command(args)
+    return _serve(args)
+
+
+def _guarded(run: Callable[[], int]) -> int:
+    """Runs a command: an error document for any failure of ours, never a traceback."""
     try:
-        if args.command in COMMANDS:
-            return _run_json_command(args.command, args)
-        if args.command == "rules":
-            return _rules(args)
-        if args.command == "interactions":
-            return _interactions(args)
-        if args.command in STORAGE_COMMANDS:
-            return run_storage_command(args)
-        if args.command in USER_COMMANDS:
-            return run_user_command(args)
-        return _serve(args)
+        return run()
     except SystemExit as stop:
         return int(stop.code or 0)
     except Exception as error:  # the last guard: an error document, never a traceback

@@ -6,13 +6,23 @@ id, a statement in the project's own words, its source and its status.
 
 from __future__ import annotations
 
-import tomllib
+import contextlib
+import marshal
+import os
+import sys
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
-__all__ = ["RULE_FILES", "Protocol", "ProtocolError", "Rule", "load_protocol", "parse_rules"]
+__all__ = [
+    "RULE_FILES",
+    "Protocol",
+    "ProtocolError",
+    "Rule",
+    "load_protocol",
+    "parse_rules",
+    "write_cache",
+]
 
 RULE_FILES = ("rules.toml", "preparation.toml", "screen.toml")
 STATUSES = frozenset({"label", "default", "practice"})
@@ -178,13 +188,76 @@ def parse_rules(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> Protocol:
     return Protocol(rules=rules)
 
 
+_FOLDER = os.path.dirname(os.path.abspath(__file__))  # the data files sit beside this module
+_CACHE = os.path.join(
+    _FOLDER, "__pycache__", f"protocol.{sys.implementation.cache_tag}.m{marshal.version}"
+)
+"""The parsed TOML of RULE_FILES, stamped with each file's size and mtime (see
+_read_documents): a cold `inocds dose` then skips importing and running the TOML parser."""
+
+Documents = list[tuple[str, dict[str, Any]]]
+
+
+def _stamp() -> list[tuple[str, int, int]]:
+    """(name, size, mtime in ns) of each rule file present."""
+    found = []
+    for name in RULE_FILES:
+        try:
+            info = os.stat(os.path.join(_FOLDER, name))
+        except FileNotFoundError:
+            continue
+        found.append((name, info.st_size, info.st_mtime_ns))
+    return found
+
+
+def _read_documents() -> Documents:
+    """The rule files parsed: from the cache when its stamp matches the files, else by
+    tomllib (then the cache is rewritten where the folder is writable, as Python writes
+    its bytecode; PYTHONDONTWRITEBYTECODE turns that off too)."""
+    stamp = _stamp()
+    try:
+        with open(_CACHE, "rb") as handle:
+            cached_stamp, documents = marshal.load(handle)
+        if cached_stamp == stamp:
+            return list(documents)
+    except (OSError, ValueError, EOFError, TypeError):
+        pass  # no cache, an unreadable one, or another Python's: parse the files
+    documents = _parse_files(stamp)
+    if not sys.dont_write_bytecode:
+        _write_cache(stamp, documents)
+    return documents
+
+
+def _parse_files(stamp: list[tuple[str, int, int]]) -> Documents:
+    import tomllib
+
+    documents = []
+    for name, _, _ in stamp:
+        with open(os.path.join(_FOLDER, name), encoding="utf-8") as handle:
+            documents.append((name, tomllib.loads(handle.read())))
+    return documents
+
+
+def write_cache() -> None:
+    """Writes the parsed-protocol cache now, whatever PYTHONDONTWRITEBYTECODE says (the
+    Makefile runs it after compileall, as the bytecode is written ahead of time)."""
+    stamp = _stamp()
+    _write_cache(stamp, _parse_files(stamp))
+
+
+def _write_cache(stamp: list[tuple[str, int, int]], documents: Documents) -> None:
+    temporary = f"{_CACHE}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(_CACHE), exist_ok=True)
+        with open(temporary, "wb") as handle:
+            marshal.dump((stamp, documents), handle)
+        os.replace(temporary, _CACHE)  # atomic: a reader sees the old cache or the new one
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+
+
 @lru_cache(maxsize=1)
 def load_protocol() -> Protocol:
     """Reads and validates the packaged protocol files (cached for the process)."""
-    folder = Path(__file__).parent  # the data files sit beside this module (package data)
-    documents = []
-    for name in RULE_FILES:
-        path = folder / name
-        if path.is_file():
-            documents.append((name, tomllib.loads(path.read_text(encoding="utf-8"))))
-    return parse_rules(documents)
+    return parse_rules(_read_documents())

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from inocds.adapters.db.models import Order, User
+from inocds.adapters.db.models import CourseEvent, Order, User
 from inocds.clinical.assess import assess_course
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
@@ -140,11 +140,11 @@ def lab_plots(document: dict[str, Any]) -> dict[str, str] | None:
     return plots or None
 
 
-def _event_rows(session: Session, user: User, course_id: int) -> list[dict[str, Any]]:
+def _event_rows(session: Session, user: User, stored: list[CourseEvent]) -> list[dict[str, Any]]:
     names = directory.display_names(session)
     from_orders = order_history.orders_of_dose_events(session)
     rows = []
-    for event in courses.effective_events(session, course_id):
+    for event in courses.in_force(stored):
         payload = dict(event.payload or {})
         when = payload.get("onset") if event.type == "toxicity" else payload.get("date")
         order_id = from_orders.get(event.id)
@@ -166,8 +166,7 @@ def _event_rows(session: Session, user: User, course_id: int) -> list[dict[str, 
     return rows
 
 
-def _retracted_rows(session: Session, course_id: int) -> list[dict[str, Any]]:
-    rows = courses.all_events(session, course_id)
+def _retracted_rows(rows: list[CourseEvent]) -> list[dict[str, Any]]:
     by_id = {r.id: r for r in rows}
     return [
         {"id": r.supersedes_id, "payload": dict(by_id[r.supersedes_id].payload or {})}
@@ -206,6 +205,7 @@ def course_page(
     document = as_of(stored, on, today)
     document = {**document, "today": {"date": on.isoformat(), **flags}}
     read = read_course(document)
+    stored_events = courses.all_events(session, course_id)  # one query for both event lists
     view: dict[str, Any] = {
         "course": course,
         "patient": patient,
@@ -223,8 +223,8 @@ def course_page(
         "labs": _lab_rows(document),
         "thresholds": _thresholds(),
         "plots": lab_plots(document),
-        "events": _event_rows(session, user, course_id),
-        "retracted": _retracted_rows(session, course_id),
+        "events": _event_rows(session, user, stored_events),
+        "retracted": _retracted_rows(stored_events),
         "orders": order_rows(session, orders.list_orders(session, user, course_id=course_id)),
         "uln": _latest_uln(stored),
         "weight_change": orders.weight_change_fraction(course, measurement.weight_kg),

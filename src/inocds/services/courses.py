@@ -119,7 +119,11 @@ def all_events(session: Session, course_id: int) -> list[CourseEvent]:
 
 def effective_events(session: Session, course_id: int) -> list[CourseEvent]:
     """The events in force: neither superseded nor retracted."""
-    rows = all_events(session, course_id)
+    return in_force(all_events(session, course_id))
+
+
+def in_force(rows: list[CourseEvent]) -> list[CourseEvent]:
+    """Of a course's event rows (all_events), those neither superseded nor retracted."""
     replaced = {r.supersedes_id for r in rows if r.supersedes_id is not None}
     return [r for r in rows if r.id not in replaced and not r.retracted and r.payload is not None]
 

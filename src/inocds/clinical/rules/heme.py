@@ -10,6 +10,7 @@ with disease-related cytopenia (heme.low_baseline_gate). Counts low for more tha
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from inocds.clinical.course_state import CourseState
 from inocds.clinical.gates import GateResult, counts_today
@@ -23,6 +24,7 @@ __all__ = ["count_gate_closed", "heme_gate", "low_counts_note"]
 Counts = tuple[float | None, float | None]
 
 
+@lru_cache(maxsize=1)  # protocol data is immutable
 def _limits() -> tuple[float, float]:
     p = load_protocol()
     return (

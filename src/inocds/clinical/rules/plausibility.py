@@ -11,7 +11,6 @@ import math
 from typing import Any
 
 from inocds.clinical.rules import ids
-from inocds.clinical.rules.text import render
 from inocds.clinical.validation import FieldError, Num, Spec
 from inocds.protocol.loader import load_protocol
 
@@ -20,29 +19,43 @@ __all__ = ["Count", "bmi_errors"]
 _NAMES = {"platelets": "platelets", "anc": "ANC", "blasts": "blasts"}
 
 
+def render(rule_id: str, key: str = "message", **values: Any) -> str:
+    """rules.text.render, imported on the first refusal: accepted input (a cold `inocds
+    dose`) does not import the reasons module and its dataclasses."""
+    from inocds.clinical.rules.text import render as render_template
+
+    return render_template(rule_id, key, **values)
+
+
 class Count(Spec):
     """A cell count per mm3: a whole number within [0, hi], 0 or at least the family's minimum."""
 
-    __slots__ = ("hi", "kind")
+    __slots__ = ("_minimum", "hi", "kind", "number")
 
     def __init__(self, kind: str, hi: float) -> None:
         self.kind = kind
         self.hi = hi
+        self.number = Num(0, hi)
+        self._minimum: float | None = None  # read from the protocol on first use
 
-    def _minimum(self) -> float:
-        rule = load_protocol()[ids.DATA_COUNT_UNITS]
-        if self.kind == "platelets":
-            return rule.number("min_platelets_per_mm3")
-        if self.kind == "anc":
-            return rule.number("min_anc_per_mm3")
-        return 0.0
+    def minimum(self) -> float:
+        """The smallest plausible non-zero count per mm3 of this family (data.count_units)."""
+        if self._minimum is None:
+            rule = load_protocol()[ids.DATA_COUNT_UNITS]
+            if self.kind == "platelets":
+                self._minimum = rule.number("min_platelets_per_mm3")
+            elif self.kind == "anc":
+                self._minimum = rule.number("min_anc_per_mm3")
+            else:
+                self._minimum = 0.0
+        return self._minimum
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
-        cleaned = Num(0, self.hi).check(value, path, errors)
+        cleaned = self.number.check(value, path, errors)
         if cleaned is None:
             return None
         name = _NAMES[self.kind]
-        minimum = self._minimum()
+        minimum = self.minimum()
         if 0 < cleaned < minimum:
             factor = load_protocol()[ids.DATA_COUNT_UNITS].number("per_mm3_per_10e3_per_ul")
             message = render(
