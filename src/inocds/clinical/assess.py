@@ -14,7 +14,7 @@ from typing import Any
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.course_state import timing
 from inocds.clinical.documents import CourseDocument, parse_course
-from inocds.clinical.dose import compute_dose, rounded_bsa_m2
+from inocds.clinical.dose import dose_mg, rounded_bsa_m2
 from inocds.clinical.gates import GateResult
 from inocds.clinical.notes import day1_timing_notes, days, gap
 from inocds.clinical.reasons import Reason
@@ -97,7 +97,7 @@ def bsa_for(doc: CourseDocument) -> float:
 
 def dose_mg_for(amount_mg_per_m2: float, bsa_m2: float) -> float:
     """mg for a per-m2 amount on the rounded BSA, rounded as `dose` rounds it."""
-    return compute_dose(bsa_m2, amount_mg_per_m2).dose_mg
+    return float(dose_mg(bsa_m2, amount_mg_per_m2))
 
 
 def _next_after_give(

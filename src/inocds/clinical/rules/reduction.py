@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
 from inocds.clinical.reasons import Reason
@@ -41,6 +42,7 @@ class Interruption(Protocol):
     def length_days(self, today: dt.date) -> int: ...
 
 
+@lru_cache(maxsize=32)
 def level_for_interruptions(count_ge14: int) -> DoseLevel | None:
     """The dose level after `count_ge14` interruptions of >= 14 days; None: not tolerated."""
     p = load_protocol()

@@ -61,6 +61,7 @@ class CycleRegimen:
         return round(sum(amount for _, amount in self.doses), 4)
 
 
+@lru_cache(maxsize=128)
 def cycle_regimen(cycle: int, cr_or_cri: bool, level: DoseLevel) -> CycleRegimen:
     """The doses of `cycle` at `level`, given whether CR/CRi has been reached."""
     if cycle == 1:
