@@ -41,8 +41,8 @@ TESTED_ELSEWHERE = {
 # Service policy of the order workflow: its logic lives in the service (or the record
 # checks) that applies it, not in the engine's rules package; each is still cited there.
 SERVICE_POLICY = {
-    "workflow.dose_tolerance": "services/orders.py",
-    "workflow.weight_change": "services/orders.py",
+    "workflow.dose_tolerance": "services/order_checks.py",
+    "workflow.weight_change": "services/order_checks.py",
     "workflow.plausibility": "clinical/plausibility.py",
 }
 
