@@ -41,3 +41,29 @@ def test_events_by_type_equal_a_fresh_filter() -> None:
     for kind in kinds:
         assert doc.of_type(kind) == tuple(e for e in doc.events if e.type == kind)
     assert sum(len(doc.of_type(kind)) for kind in kinds) == len(doc.events)
+
+
+def test_cached_regimens_equal_a_fresh_computation() -> None:
+    """cycle_regimen is lru-cached (a frozen value): for every cycle the protocol allows
+    (1..6), response and level, the cached regimen equals one computed afresh
+    (`__wrapped__`), e.g. cycle 2, no CR, full: days 1/8/15 at 0.5 mg/m2 each."""
+    from inocds.clinical.rules.regimen import cycle_regimen
+    from inocds.clinical.types import DOSE_LEVELS
+
+    for cycle in range(1, 7):
+        for cr in (False, True):
+            for level in DOSE_LEVELS:
+                cached = cycle_regimen(cycle, cr, level)
+                assert cached == cycle_regimen.__wrapped__(cycle, cr, level)
+                assert cycle_regimen(cycle, cr, level) is cached
+
+
+def test_cached_reduction_levels_equal_a_fresh_computation() -> None:
+    """level_for_interruptions is lru-cached: 0..4 spans of >= 14 days give the same level
+    as a fresh computation (0 -> full, 1 -> reduced_25, 2 -> two_doses, 3 -> None)."""
+    from inocds.clinical.rules.reduction import level_for_interruptions
+
+    expected = {0: "full", 1: "reduced_25", 2: "two_doses", 3: None}
+    for count in range(5):
+        assert level_for_interruptions(count) == level_for_interruptions.__wrapped__(count)
+    assert {n: level_for_interruptions(n) for n in expected} == expected
