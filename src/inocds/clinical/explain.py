@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inocds.clinical.assess import assess_course
+from inocds.clinical.assess import Decision, assess_course
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.rules import ids
@@ -34,13 +34,16 @@ _ACTIONS = {
 }
 
 
-def explain_course(doc: CourseDocument, state: CourseState | None = None) -> dict[str, Any]:
+def explain_course(
+    doc: CourseDocument, state: CourseState | None = None, decision: Decision | None = None
+) -> dict[str, Any]:
     """The timeline, the decision and each rule behind it, as data and as text.
 
-    `state` is the walked course when the caller has it (the course is walked once)."""
+    `state` is the walked course and `decision` its assessment when the caller has them
+    (the course is walked and assessed once)."""
     protocol = load_protocol()
     state = build_course(doc) if state is None else state
-    decision = assess_course(doc, state)
+    decision = assess_course(doc, state) if decision is None else decision
     timeline = [
         {
             "date": entry.date.isoformat(),

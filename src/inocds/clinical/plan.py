@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from inocds.clinical.assess import assess_course, bsa_for, dose_mg_for
+from inocds.clinical.assess import Decision, assess_course, bsa_for, dose_mg_for
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.course_state import timing
 from inocds.clinical.documents import CourseDocument, parse_course
@@ -127,10 +127,9 @@ def _next_cycle(state: CourseState) -> tuple[int, dt.date]:
 
 
 def _agree_with_assess(
-    doc: CourseDocument, state: CourseState, number: int, start: dt.date
+    decision: Decision, doc: CourseDocument, number: int, start: dt.date
 ) -> dt.date:
     """The plan's day 1 is never before the next dose `assess` allows (CONTRACT v1.1)."""
-    decision = assess_course(doc, state)
     if decision.cycle is None or decision.action in ("discontinue", "complete"):
         return start
     allowed = doc.today.date if decision.action == "give" else decision.next_dose_date
@@ -179,8 +178,11 @@ def _planned_doses(regimen: CycleRegimen, start: dt.date, bsa: float) -> tuple[P
     return tuple(doses)
 
 
-def plan_course(doc: CourseDocument, state: CourseState | None = None) -> CyclePlan:
-    """The next cycle's plan; `state` is the walked course when the caller has it."""
+def plan_course(
+    doc: CourseDocument, state: CourseState | None = None, decision: Decision | None = None
+) -> CyclePlan:
+    """The next cycle's plan; `state` is the walked course and `decision` its assessment
+    when the caller has them (the plan never starts before the dose assess allows)."""
     state = build_course(doc) if state is None else state
     bsa = bsa_for(doc)
     found = stops(doc)
@@ -204,7 +206,8 @@ def plan_course(doc: CourseDocument, state: CourseState | None = None) -> CycleP
         return CyclePlan(
             "discontinue", number, None, None, limit, (), (reason,), bsa, warnings=warnings
         )
-    start = _agree_with_assess(doc, state, number, start)
+    decision = assess_course(doc, state) if decision is None else decision
+    start = _agree_with_assess(decision, doc, number, start)
     triggers = answer_triggers(state, number, 1)
     if number == 1:
         triggers += list(first_dose_gate(state).reasons)

@@ -58,12 +58,13 @@ def read_course(document: dict[str, Any], *, full: bool = True) -> CourseRead:
     try:
         read.parsed = parse_course(document)
         read.state = build_course(read.parsed)
+        decision = assess_course(read.parsed, read.state)
         if full:
-            read.explained = explain_course(read.parsed, read.state)
+            read.explained = explain_course(read.parsed, read.state, decision)
             read.decision = read.explained["decision"]
         else:
-            read.decision = assess_course(read.parsed, read.state).to_dict()
-        plan = plan_course(read.parsed, read.state)
+            read.decision = decision.to_dict()
+        plan = plan_course(read.parsed, read.state, decision)
         read.plan = plan.to_dict()
         read.screen = screen_course(read.parsed, plan).to_dict()
         read.review_from = hold_review_date(read.state, read.decision)
