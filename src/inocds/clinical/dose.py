@@ -29,8 +29,8 @@ from inocds.clinical.bsa import body_surface_area_m2
 from inocds.clinical.dose_warnings import dose_warnings
 from inocds.clinical.preparation import Infusion, plan_infusion, preparation_steps
 from inocds.clinical.rules import ids
+from inocds.clinical.rules.dose_limit import max_single_dose
 from inocds.clinical.rules.plausibility import bmi_errors
-from inocds.clinical.rules.regimen import max_single_dose
 from inocds.clinical.validation import (
     Enum,
     FieldError,

@@ -8,7 +8,7 @@ prep.bag, prep.syringe, prep.bag_large_dose).
 from __future__ import annotations
 
 from inocds.clinical.preparation import Infusion
-from inocds.clinical.rules.regimen import max_single_dose
+from inocds.clinical.rules.dose_limit import max_single_dose
 from inocds.protocol.loader import load_protocol
 
 __all__ = ["dose_warnings"]

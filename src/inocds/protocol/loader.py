@@ -15,10 +15,12 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 __all__ = [
+    "CACHED_FILES",
     "RULE_FILES",
     "Protocol",
     "ProtocolError",
     "Rule",
+    "data_file",
     "load_protocol",
     "parse_rules",
     "write_cache",
@@ -198,10 +200,14 @@ _read_documents): a cold `inocds dose` then skips importing and running the TOML
 Documents = list[tuple[str, dict[str, Any]]]
 
 
+CACHED_FILES = (*RULE_FILES, "schema.toml")
+"""The data files kept in the cache: the rule files and the schema constants."""
+
+
 def _stamp() -> list[tuple[str, int, int]]:
-    """(name, size, mtime in ns) of each rule file present."""
+    """(name, size, mtime in ns) of each cached data file present."""
     found = []
-    for name in RULE_FILES:
+    for name in CACHED_FILES:
         try:
             info = os.stat(os.path.join(_FOLDER, name))
         except FileNotFoundError:
@@ -258,6 +264,20 @@ def _write_cache(stamp: list[tuple[str, int, int]], documents: Documents) -> Non
 
 
 @lru_cache(maxsize=1)
+def _documents() -> dict[str, dict[str, Any]]:
+    return dict(_read_documents())
+
+
+def data_file(name: str) -> dict[str, Any]:
+    """The parsed TOML of one packaged data file of CACHED_FILES (cached for the process)."""
+    try:
+        return _documents()[name]
+    except KeyError:
+        raise ProtocolError(f"{name}: no such data file beside the protocol") from None
+
+
+@lru_cache(maxsize=1)
 def load_protocol() -> Protocol:
     """Reads and validates the packaged protocol files (cached for the process)."""
-    return parse_rules(_read_documents())
+    documents = _documents()
+    return parse_rules([(name, documents[name]) for name in RULE_FILES if name in documents])

@@ -9,12 +9,13 @@ names below; none writes such a value by hand (tests/unit/test_schema_constants.
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from inocds.protocol.loader import ProtocolError, load_protocol
+from inocds.protocol.loader import ProtocolError, data_file, load_protocol
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "BSA_FORMULAS",
@@ -41,9 +42,15 @@ SCHEMA_FILE = "schema.toml"
 
 
 def load_schema(path: Path | None = None) -> dict[str, Any]:
-    """The tables of `schema.toml`, each checked to name its source."""
-    with (path or Path(__file__).with_name(SCHEMA_FILE)).open("rb") as handle:
-        data = tomllib.load(handle)
+    """The tables of `schema.toml` (or of the file at `path`), each checked to name its
+    source; the packaged file is read through the protocol's parsed-data cache."""
+    if path is None:
+        data = data_file(SCHEMA_FILE)
+    else:
+        import tomllib
+
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
     unsourced = sorted(name for name, table in data.items() if not table.get("source"))
     if unsourced:
         raise ProtocolError(f"{SCHEMA_FILE}: tables without a source: {unsourced}")

@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from inocds.clinical.documents import Event
 from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids
+from inocds.clinical.rules.dose_limit import max_single_dose
 from inocds.clinical.rules.reduction import Interruption, reduced_doses, reduction_reasons
 from inocds.clinical.rules.text import render, say
 from inocds.clinical.types import DoseLevel
@@ -79,13 +80,6 @@ def cycle_regimen(cycle: int, cr_or_cri: bool, level: DoseLevel) -> CycleRegimen
         level=level,
         rules=(base_id, *reductions),
     )
-
-
-@lru_cache(maxsize=1)
-def max_single_dose() -> float:
-    """regimen.max_single_dose: the largest single dose of the protocol, mg/m2 (a larger
-    amount needs an override with its reason)."""
-    return load_protocol()[ids.REGIMEN_MAX_SINGLE_DOSE].number("max_dose_mg_per_m2")
 
 
 def response_shown(latest: Event | None) -> str:
