@@ -42,6 +42,7 @@ from inocds.services.access import require_role
 from inocds.services.access_log import note_read
 from inocds.services.auth import token_digest
 from inocds.services.errors import NotFound, ServiceError
+from inocds.services.patient_block import patient_block
 
 __all__ = ["CACHE_SIZE", "assess_for_token", "cache_info", "clear_cache", "parsed_course"]
 
@@ -163,22 +164,7 @@ def _patient_block(head: Row[Any]) -> dict[str, Any]:
         raise NotFound(
             f"patient {head.patient_id} has no height and weight recorded", "measurements"
         )
-    block: dict[str, Any] = {
-        "birth_date": head.birth_date.isoformat(),
-        "sex": head.sex,
-        "height_cm": head.height_cm,
-        "weight_kg": head.weight_kg,
-        "hsct_planned": head.hsct_planned,
-        "pretreatment": head.pretreatment,
-        "history": head.history,
-        "medications": list(head.medications),
-        "bsa_formula": head.bsa_formula,
-    }
-    if head.can_become_pregnant is not None:
-        block["can_become_pregnant"] = head.can_become_pregnant
-    if head.diagnosis:
-        block["diagnosis"] = head.diagnosis
-    return block
+    return patient_block(head, head, head)
 
 
 def _key(course_id: int, head: Row[Any], block: dict[str, Any], today: dict[str, Any]) -> bytes:

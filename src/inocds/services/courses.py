@@ -36,6 +36,7 @@ from inocds.services.access_log import note_read
 from inocds.services.audit import record, to_json
 from inocds.services.course_snapshot import parsed_course
 from inocds.services.errors import Conflict, Forbidden, NotFound
+from inocds.services.patient_block import patient_block
 from inocds.services.patients import get_patient, latest_measurement
 
 __all__ = [
@@ -136,22 +137,7 @@ def _patient_block(
         measurement = latest_measurement(session, patient.id, on_or_before=on)
     except NotFound:
         measurement = latest_measurement(session, patient.id)
-    block: dict[str, Any] = {
-        "birth_date": patient.birth_date.isoformat(),
-        "sex": patient.sex,
-        "height_cm": measurement.height_cm,
-        "weight_kg": measurement.weight_kg,
-        "hsct_planned": course.hsct_planned,
-        "pretreatment": course.pretreatment,
-        "history": patient.history,
-        "medications": list(patient.medications),
-        "bsa_formula": patient.bsa_formula,
-    }
-    if patient.can_become_pregnant is not None:
-        block["can_become_pregnant"] = patient.can_become_pregnant
-    if patient.diagnosis:
-        block["diagnosis"] = patient.diagnosis
-    return block
+    return patient_block(patient, course, measurement)
 
 
 def course_document(
