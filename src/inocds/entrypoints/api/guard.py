@@ -23,7 +23,7 @@ import logging
 import random
 import re
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from inocds.clinical.json_limits import MAX_BYTES, has_control_characters, loads
 from inocds.clinical.validation import InputError
+from inocds.entrypoints.api.body_replay import replaying
 from inocds.services.database import database_failure, is_passing
 
 __all__ = ["ATTEMPTS", "MAX_ROW_ID", "RequestGuard", "RetryGuard", "classify"]
@@ -97,19 +98,6 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def _replaying(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return dict(await receive())
-
-    return replay
 
 
 def _path_problem(scope: Scope) -> tuple[int, dict[str, Any]] | None:
@@ -200,7 +188,7 @@ class RequestGuard:
             if bad:
                 await _send_json(send, 422, {"errors": bad}, {})
                 return
-            receive = _replaying(body, receive)
+            receive = replaying(body, receive)
         await self.app(scope, receive, send)
 
 
@@ -225,7 +213,7 @@ class RetryGuard:
                 await send(message)
 
             try:
-                await self.app(scope, _replaying(body or b"", receive), tracking)
+                await self.app(scope, replaying(body or b"", receive), tracking)
                 return
             except Exception as error:
                 if started or not is_passing(error) or attempt == self.attempts:

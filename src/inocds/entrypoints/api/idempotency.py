@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from inocds.entrypoints.api.body_replay import replaying
 from inocds.entrypoints.api.deps import CSRF_HEADER, SESSION_COOKIE
 from inocds.services import idempotency
 from inocds.services.database import transaction
@@ -186,16 +187,7 @@ async def _buffer_body(receive: Receive) -> tuple[bytes, Callable[[], Awaitable[
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return dict(await receive())
-
-    return body, replay
+    return body, replaying(body, receive)
 
 
 def _identify(factory: Any, headers: Headers) -> int | None:

@@ -27,6 +27,7 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 
 from inocds.entrypoints.api import clock
+from inocds.entrypoints.api.body_replay import replaying
 from inocds.entrypoints.api.courses_router import DayFlags
 from inocds.services.course_snapshot import assess_for_token
 
@@ -112,7 +113,7 @@ class StoredAssessFastPath:
             on = day or _today(scope)
             answer = await run_in_threadpool(assess_for_token, factory, token, course_id, on, flags)
         if answer is None:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replaying(body, receive), send)
             return
         payload = orjson.dumps(answer)
         headers = [
@@ -121,17 +122,3 @@ class StoredAssessFastPath:
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """The request's body once more, for the route that answers in this layer's place."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
