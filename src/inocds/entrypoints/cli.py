@@ -129,26 +129,11 @@ def _interactions(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from inocds.entrypoints.api import create_app
-    from inocds.services.database import upgrade
-    from inocds.settings import load_settings
+    from inocds.entrypoints.serving import serve
 
     if args.workers < 1:
         _bad_input([{"field": "--workers", "message": "must be 1 or more"}])
-    if args.workers == 1:
-        uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
-        return 0
-    upgrade(load_settings().database_url)  # once, before the workers start
-    uvicorn.run(
-        "inocds.entrypoints.api:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-    )
+    serve(args.host, args.port, args.workers, args.access_log)
     return 0
 
 
@@ -183,6 +168,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="worker processes (each with its own database pool; see NOTES.md)",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="also write uvicorn's line per request to stderr (reads of patient data "
+        "are in the audit access log either way)",
     )
     add_storage_parsers(sub)
     add_user_parsers(sub)
