@@ -26,14 +26,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Date, Row, Select, and_, bindparam, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Date, Select, and_, bindparam, func, select
+from sqlalchemy.orm import Session
 
-from inocds.adapters.db.engine import transaction
+from inocds.adapters.db.engine import make_read_engine
 from inocds.adapters.db.models import ApiToken, Course, CourseEvent, Measurement, Patient, User
+from inocds.adapters.db.quick_read import QuickReads, ReadUnavailable
 from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.clinical.assess import assess_course
 from inocds.clinical.documents import CourseDocument, parse_course
@@ -44,7 +46,14 @@ from inocds.services.auth import token_digest
 from inocds.services.errors import NotFound, ServiceError
 from inocds.services.patient_block import patient_block
 
-__all__ = ["CACHE_SIZE", "assess_for_token", "cache_info", "clear_cache", "parsed_course"]
+__all__ = [
+    "CACHE_SIZE",
+    "assess_for_token",
+    "cache_info",
+    "clear_cache",
+    "parsed_course",
+    "stored_reads",
+]
 
 CACHE_SIZE = 512
 """Parsed course documents kept per process (each a few kilobytes)."""
@@ -158,7 +167,7 @@ _EVENTS = (
 )
 
 
-def _patient_block(head: Row[Any]) -> dict[str, Any]:
+def _patient_block(head: Any) -> dict[str, Any]:
     """The course document's patient (as `courses.course_document` writes it)."""
     if head.height_cm is None:
         raise NotFound(
@@ -167,7 +176,7 @@ def _patient_block(head: Row[Any]) -> dict[str, Any]:
     return patient_block(head, head, head)
 
 
-def _key(course_id: int, head: Row[Any], block: dict[str, Any], today: dict[str, Any]) -> bytes:
+def _key(course_id: int, head: Any, block: dict[str, Any], today: dict[str, Any]) -> bytes:
     """Everything the parsed document depends on, as bytes (b"" when it cannot be keyed)."""
     try:
         return orjson.dumps(
@@ -178,9 +187,17 @@ def _key(course_id: int, head: Row[Any], block: dict[str, Any], today: dict[str,
         return b""
 
 
-def _events(session: Session, course_id: int) -> tuple[list[dict[str, Any]], int | None, int]:
+EventRows = Callable[[int], Sequence[Any]]
+"""The course's event rows (id, payload, supersedes_id, retracted) in entry order."""
+
+
+def _session_events(session: Session) -> EventRows:
+    return lambda course_id: session.connection().execute(_EVENTS, {"course_id": course_id}).all()
+
+
+def _events(load: EventRows, course_id: int) -> tuple[list[dict[str, Any]], int | None, int]:
     """The payloads of the events in force, in entry order; the newest row id; the rows."""
-    rows = session.connection().execute(_EVENTS, {"course_id": course_id}).all()
+    rows = load(course_id)
     replaced = {r.supersedes_id for r in rows if r.supersedes_id is not None}
     payloads = [
         dict(r.payload)
@@ -191,7 +208,7 @@ def _events(session: Session, course_id: int) -> tuple[list[dict[str, Any]], int
 
 
 def _document(
-    session: Session, course_id: int, head: Row[Any], today: dt.date, flags: dict[str, Any] | None
+    load: EventRows, course_id: int, head: Any, today: dt.date, flags: dict[str, Any] | None
 ) -> CourseDocument:
     """The parsed document of the course whose head was read: from the cache, else parsed."""
     block = _patient_block(head)
@@ -200,7 +217,7 @@ def _document(
     cached = _CACHE.get(key) if key else None
     if cached is not None:
         return cached
-    events, newest, rows = _events(session, course_id)
+    events, newest, rows = _events(load, course_id)
     document = parse_course({"patient": block, "events": events, "today": today_block})
     if key and (newest, rows) == (head.newest_event, head.event_rows):
         _CACHE.put(key, document)
@@ -226,43 +243,52 @@ def parsed_course(
     if head is None:
         raise NotFound(f"no course {course_id}", "course_id")
     note_read(actor.id, head.patient_id)
-    return _document(session, course_id, head, today, flags)
+    return _document(_session_events(session), course_id, head, today, flags)
 
 
-def _verified_head(session: Session, token: str, course_id: int, on: dt.date) -> Row[Any] | None:
-    """The head of the course joined to the bearer token's unrevoked row and its user."""
-    values = {"course_id": course_id, "on": on, "digest": token_digest(token)}
-    return session.connection().execute(_VERIFIED_HEAD, values).first()
+def stored_reads(database_url: str) -> QuickReads | None:
+    """The quick reads `assess_for_token` needs, on a pool of their own (None for an
+    in-memory SQLite database: the ordinary route answers there)."""
+    engine = make_read_engine(database_url)
+    return QuickReads(engine) if engine is not None else None
+
+
+def _refused(head: Any) -> bool:
+    """An inactive user, a role that may not assess, or an expired token."""
+    return (
+        not head.active
+        or head.role not in CLINICAL_ROLES
+        or _aware(head.expires_at) <= dt.datetime.now(dt.UTC)
+    )
 
 
 def assess_for_token(
-    factory: sessionmaker[Session],
+    reads: QuickReads,
     token: str,
     course_id: int,
     today: dt.date,
     flags: dict[str, Any],
 ) -> dict[str, Any] | None:
-    """The engine's decision for a stored course asked with a bearer token, in one unit of
-    work and, for a course version already parsed, one query (token, user, course, patient,
-    measurement and event head together). The token is checked against the database on
-    every call, so a revoked or expired token or a deactivated user is refused at once.
+    """The engine's decision for a stored course asked with a bearer token: for a course
+    version already parsed, one query (token, user, course, patient, measurement and event
+    head together) on a pooled autocommit connection of `reads` (`quick_read.py`: one
+    round trip, no session). The token is checked against the database on every call, so
+    a revoked or expired token or a deactivated user is refused at once.
 
     None when the answer is anything but a plain decision (unknown, revoked or expired
     token, inactive user, a role other than the clinical ones, no such course, no
-    measurement, an invalid document): the caller then asks the ordinary route, whose
-    answer (401, 403, 404, 422) is the one to send.
+    measurement, an invalid document, no connection or a failed query): the caller then
+    asks the ordinary route, whose answer (401, 403, 404, 422, 503) is the one to send.
     """
+    values = {"course_id": course_id, "on": today, "digest": token_digest(token)}
     try:
-        with transaction(factory) as session:
-            head = _verified_head(session, token, course_id, today)
-            if (
-                head is None
-                or not head.active
-                or head.role not in CLINICAL_ROLES
-                or _aware(head.expires_at) <= dt.datetime.now(dt.UTC)
-            ):
+        with reads.cursor() as cursor:
+            head = cursor.first(_VERIFIED_HEAD, values)
+            if head is None or _refused(head):  # no such token (or revoked), or course
                 return None
             note_read(head.user_id, head.patient_id)
-            return assess_course(_document(session, course_id, head, today, flags)).to_dict()
-    except (ServiceError, InputError):
+            load: EventRows = lambda course: cursor.all(_EVENTS, {"course_id": course})  # noqa: E731
+            document = _document(load, course_id, head, today, flags)
+        return assess_course(document).to_dict()
+    except (ServiceError, InputError, ReadUnavailable):
         return None
