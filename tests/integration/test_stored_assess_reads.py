@@ -10,7 +10,9 @@ quick read cannot be made the ordinary route answers the same.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -90,7 +92,8 @@ def test_quick_rows_are_sqlalchemys_rows(
         orm_head = connection.execute(course_snapshot._VERIFIED_HEAD, values).all()
         orm_events = connection.execute(course_snapshot._EVENTS, {"course_id": course_id}).all()
     assert len(head) == 1 and len(events) == 2
-    assert head[0].medications == ["fluconazole"] and head[0].can_become_pregnant is False
+    assert json.loads(head[0].medications) == ["fluconazole"]  # its stored text: the key
+    assert head[0].can_become_pregnant is False
     _same_rows(head, orm_head)
     _same_rows(events, orm_events)
 
@@ -159,3 +162,49 @@ def test_no_quick_read_means_the_ordinary_routes_answer(
     assert answer.json() == expected
     assert answer.json()["action"] == "give"  # day 8 is due
     assert fast_calls == [False]
+
+
+def test_every_stored_value_of_the_document_is_in_the_cache_key() -> None:
+    """Changing any one column the patient block is made of (JSON ones as their stored
+    text), the event head, the course or today's block gives another key."""
+    base: dict[str, Any] = {
+        "patient_id": 3,
+        "hsct_planned": False,
+        "pretreatment": '{"anc_per_mm3": 1500}',
+        "birth_date": dt.date(1970, 2, 3),
+        "sex": "male",
+        "history": "{}",
+        "medications": "[]",
+        "bsa_formula": "mosteller",
+        "can_become_pregnant": None,
+        "diagnosis": "{}",
+        "height_cm": 170.0,
+        "weight_kg": 60.0,
+        "newest_event": 9,
+        "event_rows": 2,
+    }
+    other = {
+        "hsct_planned": True,
+        "pretreatment": '{"anc_per_mm3": 1501}',
+        "birth_date": dt.date(1970, 2, 4),
+        "sex": "female",
+        "history": '{"prior_hsct": true}',
+        "medications": '["fluconazole"]',
+        "bsa_formula": "dubois",
+        "can_become_pregnant": False,
+        "diagnosis": '{"ph": "positive"}',
+        "height_cm": 171.0,
+        "weight_kg": 60.5,
+        "newest_event": 10,
+        "event_rows": 3,
+    }
+    assert set(course_snapshot.DOCUMENT_COLUMNS) < set(other)
+    today_block = {"date": "2026-01-12"}
+    key = course_snapshot._key(7, SimpleNamespace(**base), today_block)
+    assert key and key == course_snapshot._key(7, SimpleNamespace(**base), dict(today_block))
+    for name, value in other.items():
+        changed = course_snapshot._key(7, SimpleNamespace(**{**base, name: value}), today_block)
+        assert changed and changed != key, name
+    assert course_snapshot._key(8, SimpleNamespace(**base), today_block) != key
+    later = {"date": "2026-01-13"}
+    assert course_snapshot._key(7, SimpleNamespace(**base), later) != key

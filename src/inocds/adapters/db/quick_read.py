@@ -27,18 +27,21 @@ import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Engine, Select
 from sqlalchemy import exc as sa_exc
 
 __all__ = [
     "READ_ENGINE_OPTIONS",
+    "AnySelect",
     "QuickCursor",
     "QuickReads",
     "ReadUnavailable",
 ]
 
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+"""A SELECT of any columns."""
 READ_POOL_SIZE = 4
 READ_MAX_OVERFLOW = 4
 READ_POOL_TIMEOUT_S = 1.0
@@ -59,7 +62,7 @@ class ReadUnavailable(Exception):
 class _Prepared:
     """One statement compiled for one dialect, with its bind and result processors."""
 
-    def __init__(self, statement: Select[Any], engine: Engine) -> None:
+    def __init__(self, statement: AnySelect, engine: Engine) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         self.compiled = compiled
@@ -115,14 +118,14 @@ class QuickCursor:
         self._reads = reads
         self._cursor = cursor
 
-    def all(self, statement: Select[Any], values: dict[str, Any]) -> list[Any]:
+    def all(self, statement: AnySelect, values: dict[str, Any]) -> list[Any]:
         """Every row of `statement` with `values` bound, decoded."""
         prepared = self._reads.prepared(statement)
         self._cursor.execute(prepared.sql, prepared.parameters(values))
         processors = prepared.results(self._cursor.description)
         return [prepared.decode(processors, raw) for raw in self._cursor.fetchall()]
 
-    def first(self, statement: Select[Any], values: dict[str, Any]) -> Any | None:
+    def first(self, statement: AnySelect, values: dict[str, Any]) -> Any | None:
         """The first row (or None) of `statement` with `values` bound, decoded."""
         rows = self.all(statement, values)
         return rows[0] if rows else None
@@ -133,10 +136,10 @@ class QuickReads:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._prepared: dict[int, tuple[Select[Any], _Prepared]] = {}
+        self._prepared: dict[int, tuple[AnySelect, _Prepared]] = {}
         self._lock = threading.Lock()
 
-    def prepared(self, statement: Select[Any]) -> _Prepared:
+    def prepared(self, statement: AnySelect) -> _Prepared:
         """`statement` compiled for this engine (once; kept while the reads live)."""
         found = self._prepared.get(id(statement))
         if found is not None and found[0] is statement:
