@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from inocds.adapters.db.engine import make_read_engine
 from inocds.adapters.db.models import ApiToken, Course, CourseEvent, Measurement, Patient, User
-from inocds.adapters.db.quick_read import AnySelect, QuickReads, ReadUnavailable
+from inocds.adapters.db.quick_read import READ_POOL_SIZE, AnySelect, QuickReads, ReadUnavailable
 from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.clinical.assess import assess_course
 from inocds.clinical.documents import CourseDocument, parse_course
@@ -52,6 +52,7 @@ from inocds.services.patient_block import patient_block
 
 __all__ = [
     "CACHE_SIZE",
+    "READ_THREADS",
     "assess_for_token",
     "cache_info",
     "clear_cache",
@@ -61,6 +62,8 @@ __all__ = [
 
 CACHE_SIZE = 512
 """Parsed course documents kept per process (each a few kilobytes)."""
+READ_THREADS = READ_POOL_SIZE
+"""Threads that may call `assess_for_token` at once without waiting for a connection."""
 
 
 class _Cache:

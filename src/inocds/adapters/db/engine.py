@@ -7,8 +7,8 @@ taking a thread), below the 40 threads that run handlers, so a handler never wai
 a connection held by a request that waits for a thread. A handler that still finds no
 connection within `INOCDS_DB_POOL_TIMEOUT` seconds (default 10) gets a pool timeout,
 answered 503 with Retry-After. With N worker processes PostgreSQL needs N x 20
-connections (its default max_connections is 100), plus the read pool's 8 per process
-(`make_read_engine`, `quick_read.READ_ENGINE_OPTIONS`): 28 per process in all.
+connections (its default max_connections is 100), plus the read pool's 4 per process
+(`make_read_engine`, `quick_read.READ_ENGINE_OPTIONS`): 24 per process in all.
 
 Writes that must see the state they check (course events, orders) call `lock_row` first:
 `SELECT ... FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite (the whole database is

@@ -16,9 +16,9 @@ execution machinery; here it is one round trip:
   is told `ReadUnavailable` (the connection is discarded) and asks the ordinary,
   pinged path. PostgreSQL prepares a statement after five uses (psycopg's default).
 
-The pool is small (`READ_POOL_SIZE` + `READ_MAX_OVERFLOW` connections per process, on top
-of the main pool's) and never waits long for a connection: a caller that finds none
-within `READ_POOL_TIMEOUT_S` is told `ReadUnavailable` as well.
+The pool is small (`READ_POOL_SIZE` connections per process, on top of the main pool's)
+and never waits long for a connection: a caller that finds none within
+`READ_POOL_TIMEOUT_S` is told `ReadUnavailable` as well.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from sqlalchemy import exc as sa_exc
 
 __all__ = [
     "READ_ENGINE_OPTIONS",
+    "READ_POOL_SIZE",
     "AnySelect",
     "QuickCursor",
     "QuickReads",
@@ -43,7 +44,8 @@ __all__ = [
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 """A SELECT of any columns."""
 READ_POOL_SIZE = 4
-READ_MAX_OVERFLOW = 4
+"""Connections of the read pool, per process (the stored assess reads from as many threads)."""
+READ_MAX_OVERFLOW = 0
 READ_POOL_TIMEOUT_S = 1.0
 READ_ENGINE_OPTIONS: dict[str, Any] = {
     "isolation_level": "AUTOCOMMIT",

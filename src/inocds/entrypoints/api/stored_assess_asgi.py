@@ -33,7 +33,7 @@ import orjson
 from inocds.entrypoints.api import clock
 from inocds.entrypoints.api.body_replay import replaying
 from inocds.entrypoints.api.courses_router import DayFlags
-from inocds.services.course_snapshot import assess_for_token
+from inocds.services.course_snapshot import READ_THREADS, assess_for_token
 
 __all__ = ["StoredAssessFastPath"]
 
@@ -46,10 +46,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _PATH = re.compile(r"/api/v1/courses/([1-9][0-9]{0,9})/assess")
 _log = logging.getLogger("inocds.errors")
 _MAX_BYTES = 64 * 1024  # the day's statements: a few hundred bytes; larger goes the long way
-_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="inocds-stored-assess")
+_THREADS = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="inocds-stored")
 """The threads that read and decide (a plain executor: half the cost of a trip through
-anyio's thread pool; four threads overlap the database's round trips, and never want more
-connections than the read pool holds)."""
+anyio's thread pool; a few threads overlap the database's round trips, and never want
+more connections than the read pool holds)."""
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
