@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -34,7 +35,7 @@ from inocds.adapters.db.quick_read import QuickReads
 from inocds.entrypoints.api import create_app
 from inocds.entrypoints.api.clock import today
 from inocds.services import course_snapshot
-from inocds.services.access_log import list_accesses
+from inocds.services.access_log import Access, AccessLogWriter, list_accesses
 from inocds.services.auth import token_digest
 from inocds.settings import Settings
 
@@ -208,3 +209,26 @@ def test_every_stored_value_of_the_document_is_in_the_cache_key() -> None:
     assert course_snapshot._key(8, SimpleNamespace(**base), today_block) != key
     later = {"date": "2026-01-13"}
     assert course_snapshot._key(7, SimpleNamespace(**base), later) != key
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives naive UTC, PostgreSQL the session's time zone."""
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def test_the_access_log_writer_keeps_every_value(session_factory: Factory) -> None:
+    """Batches go in with one COPY on PostgreSQL, one INSERT elsewhere: no value changes
+    on the way (no user, no patient, text that COPY's format escapes), none is lost."""
+    at = dt.datetime(2026, 1, 12, 8, 30, 15, 123456, tzinfo=dt.UTC)
+    marker = f"GET /patients/{secrets.token_hex(4)}"
+    actions = [marker, f"{marker} é\t;,\\N", f"{marker} \\ 'q' \"d\""]
+    written = [(None, None), (7, None), (None, 9)]
+    writer = AccessLogWriter(session_factory)
+    for (user_id, patient_id), action in zip(written, actions, strict=True):
+        writer.put(Access(at, user_id, patient_id, action))
+    writer.stop()  # the last batch is written before stop returns
+    with transaction(session_factory) as session:
+        rows = [r for r in list_accesses(session, limit=500) if r.action.startswith(marker)]
+    found = sorted((r.action, r.user_id, r.patient_id, _utc(r.at)) for r in rows)
+    expected = [(a, u, p, at) for (u, p), a in zip(written, actions, strict=True)]
+    assert found == sorted(expected)
