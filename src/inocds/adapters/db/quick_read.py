@@ -80,7 +80,7 @@ class _Prepared:
         self.types = [column.type.dialect_impl(dialect) for column in statement.selected_columns]
         self.dialect = dialect
         self.row: Any = namedtuple("QuickRow", list(statement.selected_columns.keys()))  # type: ignore[misc]
-        self._results: dict[tuple[Any, ...], list[Callable[[Any], Any] | None]] = {}
+        self._results: list[Callable[[Any], Any] | None] | None = None
 
     def parameters(self, values: dict[str, Any]) -> Any:
         """The DBAPI parameters for `values` (named or positional, as the driver wants)."""
@@ -92,17 +92,20 @@ class _Prepared:
             return params
         return tuple(params[name] for name in self.positions)
 
-    def results(self, description: Any) -> list[Callable[[Any], Any] | None]:
-        """The result processors for the columns the driver described (SQLAlchemy picks
-        some by the column's type code, e.g. a PostgreSQL float against a numeric)."""
-        codes = tuple(column[1] for column in description)
-        found = self._results.get(codes)
+    def results(self, cursor: Any) -> list[Callable[[Any], Any] | None]:
+        """The result processors for the columns the driver described at the first
+        execution (SQLAlchemy picks some by the column's type code, e.g. a PostgreSQL float
+        against a numeric); the codes of one statement's columns do not change while the
+        process runs (migrations run before it serves), and reading the description again
+        costs the driver a column object per column per call."""
+        found = self._results
         if found is None:
+            codes = [column[1] for column in cursor.description]
             found = [
                 kind.result_processor(self.dialect, code)
                 for kind, code in zip(self.types, codes, strict=True)
             ]
-            self._results[codes] = found
+            self._results = found
         return found
 
     def decode(self, processors: list[Callable[[Any], Any] | None], raw: Any) -> Any:
@@ -124,7 +127,7 @@ class QuickCursor:
         """Every row of `statement` with `values` bound, decoded."""
         prepared = self._reads.prepared(statement)
         self._cursor.execute(prepared.sql, prepared.parameters(values))
-        processors = prepared.results(self._cursor.description)
+        processors = prepared.results(self._cursor)
         return [prepared.decode(processors, raw) for raw in self._cursor.fetchall()]
 
     def first(self, statement: AnySelect, values: dict[str, Any]) -> Any | None:
