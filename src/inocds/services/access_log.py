@@ -4,8 +4,9 @@ Reads must stay fast, so nothing is written on the read path: `note_read` adds t
 (user, patient) pair to the current request's set (a request reading one patient
 five times is logged once), and when the request ends the `AccessLogMiddleware`
 hands the set to the app's `AccessLogWriter`, an in-memory queue written in batches
-by a background thread (every `FLUSH_INTERVAL_S`, or sooner past `BATCH_SIZE`), and
-emptied on shutdown. `what` is the request's method and path ("GET /courses/7").
+by a background thread (every `FLUSH_INTERVAL_S`, or sooner past `BATCH_SIZE`; one
+`COPY` per batch on PostgreSQL, `adapters/db/bulk.py`), and emptied on shutdown.
+`what` is the request's method and path ("GET /courses/7").
 
 Other readers of patient data (FHIR, CDS Hooks, documents) call `note_read` in their
 service function, or `record_access` with their own description outside a request.
@@ -21,9 +22,10 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from inocds.adapters.db.bulk import append_rows
 from inocds.adapters.db.engine import transaction
 from inocds.adapters.db.models import AccessLogEntry
 
@@ -44,6 +46,8 @@ BATCH_SIZE = 500
 MAX_QUEUED = 200_000  # past this, the oldest waiting records are dropped (and logged)
 
 _log = logging.getLogger(__name__)
+_TABLE: Table = AccessLogEntry.__table__  # type: ignore[assignment]
+_COLUMNS = ("at", "user_id", "patient_id", "action")
 
 
 @dataclass(frozen=True)
@@ -95,10 +99,8 @@ class AccessLogWriter:
                     return
                 try:
                     with transaction(self._factory) as session:
-                        session.execute(
-                            insert(AccessLogEntry),
-                            [a.__dict__ for a in batch],
-                        )
+                        rows = [(a.at, a.user_id, a.patient_id, a.action) for a in batch]
+                        append_rows(session, _TABLE, _COLUMNS, rows)
                 except Exception:
                     with self._lock:
                         self._queue.extendleft(reversed(batch))

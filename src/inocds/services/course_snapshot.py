@@ -6,10 +6,11 @@
 - one query reads the course, its patient, the measurement in force on `today` (the
   latest on or before it, else the latest of all) and the newest event id and the
   number of event rows of the course (the *head*);
-- the patient block of the course document is built from that row, and the key of the
-  parsed document is (course id, newest event id, event rows, patient block, today's
+- the key of the parsed document is (course id, newest event id, event rows, the stored
+  values the patient block is made of - JSON columns as their stored text -, today's
   block): every value the document is made of, or (for the events, which are
   append-only: a correction or a retraction is a new row) the row that changes with it;
+  the patient block is built from the row (JSON decoded) only when the key is unknown;
 - a known key answers the parsed `CourseDocument` of the cache (`_Cache`, per process,
   least recently used out first); an unknown one loads the events (in entry order, one
   query), parses and validates the document strictly as `parse_course` always does,
@@ -17,23 +18,28 @@
   between the two reads is parsed, answered, and not kept).
 
 Exactness: a new event, correction or retraction adds a row (newest id and count
-change); a patient edit, a new measurement or another date changes the patient block;
+change); a patient edit, a new measurement or another date changes the block's stored
+values;
 other flags change today's block. Nothing is kept that the database no longer says.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from sqlalchemy import Date, Row, Select, and_, bindparam, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Date, Text, and_, bindparam, cast, func, select
+from sqlalchemy.orm import Session
 
-from inocds.adapters.db.engine import transaction
+from inocds.adapters.db.engine import make_read_engine
 from inocds.adapters.db.models import ApiToken, Course, CourseEvent, Measurement, Patient, User
+from inocds.adapters.db.quick_read import READ_POOL_SIZE, AnySelect, QuickReads, ReadUnavailable
 from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.clinical.assess import assess_course
 from inocds.clinical.documents import CourseDocument, parse_course
@@ -44,10 +50,20 @@ from inocds.services.auth import token_digest
 from inocds.services.errors import NotFound, ServiceError
 from inocds.services.patient_block import patient_block
 
-__all__ = ["CACHE_SIZE", "assess_for_token", "cache_info", "clear_cache", "parsed_course"]
+__all__ = [
+    "CACHE_SIZE",
+    "READ_THREADS",
+    "assess_for_token",
+    "cache_info",
+    "clear_cache",
+    "parsed_course",
+    "stored_reads",
+]
 
 CACHE_SIZE = 512
 """Parsed course documents kept per process (each a few kilobytes)."""
+READ_THREADS = READ_POOL_SIZE
+"""Threads that may call `assess_for_token` at once without waiting for a connection."""
 
 
 class _Cache:
@@ -110,9 +126,27 @@ def _measurement_id(dated: bool) -> Any:
     return ordered.correlate(Course).scalar_subquery()
 
 
-def _head_query() -> Select[Any]:
-    """The course, patient and measurement columns of the document, newest event, rows
-    (parameters: course_id, on)."""
+_JSON_COLUMNS = ("pretreatment", "history", "medications", "diagnosis")
+"""Read as their stored text (the key), decoded only to build a document (a miss)."""
+DOCUMENT_COLUMNS = (
+    "hsct_planned",
+    "pretreatment",
+    "birth_date",
+    "sex",
+    "history",
+    "medications",
+    "bsa_formula",
+    "can_become_pregnant",
+    "diagnosis",
+    "height_cm",
+    "weight_kg",
+)
+"""The head's columns the patient block is made of (all of them are in the key)."""
+
+
+def _head_query() -> AnySelect:
+    """The course, patient and measurement columns of the document (JSON ones as text),
+    newest event, rows (parameters: course_id, on)."""
     newest = select(func.max(CourseEvent.id)).where(CourseEvent.course_id == Course.id)
     rows = select(func.count(CourseEvent.id)).where(CourseEvent.course_id == Course.id)
     measured = func.coalesce(_measurement_id(True), _measurement_id(False))
@@ -120,14 +154,14 @@ def _head_query() -> Select[Any]:
         select(
             Course.patient_id,
             Course.hsct_planned,
-            Course.pretreatment,
+            cast(Course.pretreatment, Text).label("pretreatment"),
             Patient.birth_date,
             Patient.sex,
-            Patient.history,
-            Patient.medications,
+            cast(Patient.history, Text).label("history"),
+            cast(Patient.medications, Text).label("medications"),
             Patient.bsa_formula,
             Patient.can_become_pregnant,
-            Patient.diagnosis,
+            cast(Patient.diagnosis, Text).label("diagnosis"),
             Measurement.height_cm,
             Measurement.weight_kg,
             newest.correlate(Course).scalar_subquery().label("newest_event"),
@@ -158,29 +192,42 @@ _EVENTS = (
 )
 
 
-def _patient_block(head: Row[Any]) -> dict[str, Any]:
-    """The course document's patient (as `courses.course_document` writes it)."""
-    if head.height_cm is None:
-        raise NotFound(
-            f"patient {head.patient_id} has no height and weight recorded", "measurements"
-        )
-    return patient_block(head, head, head)
+def _patient_block(head: Any) -> dict[str, Any]:
+    """The course document's patient (as `courses.course_document` writes it), from the
+    head with its JSON columns decoded (as the JSON type decodes them: `json.loads`)."""
+    values = {name: getattr(head, name) for name in DOCUMENT_COLUMNS}
+    for name in _JSON_COLUMNS:
+        text = values[name]
+        values[name] = json.loads(text) if text is not None else None
+    row = SimpleNamespace(**values)
+    return patient_block(row, row, row)
 
 
-def _key(course_id: int, head: Row[Any], block: dict[str, Any], today: dict[str, Any]) -> bytes:
-    """Everything the parsed document depends on, as bytes (b"" when it cannot be keyed)."""
+def _key(course_id: int, head: Any, today: dict[str, Any]) -> bytes:
+    """Everything the parsed document depends on, as bytes (b"" when it cannot be keyed):
+    the stored values of the patient block (JSON as its stored text: equal text, equal
+    value), the event head and today's block."""
+    stored = [getattr(head, name) for name in DOCUMENT_COLUMNS]
     try:
         return orjson.dumps(
-            [course_id, head.newest_event, head.event_rows, block, today],
+            [course_id, head.newest_event, head.event_rows, stored, today],
             option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
         )
     except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits
         return b""
 
 
-def _events(session: Session, course_id: int) -> tuple[list[dict[str, Any]], int | None, int]:
+EventRows = Callable[[int], Sequence[Any]]
+"""The course's event rows (id, payload, supersedes_id, retracted) in entry order."""
+
+
+def _session_events(session: Session) -> EventRows:
+    return lambda course_id: session.connection().execute(_EVENTS, {"course_id": course_id}).all()
+
+
+def _events(load: EventRows, course_id: int) -> tuple[list[dict[str, Any]], int | None, int]:
     """The payloads of the events in force, in entry order; the newest row id; the rows."""
-    rows = session.connection().execute(_EVENTS, {"course_id": course_id}).all()
+    rows = load(course_id)
     replaced = {r.supersedes_id for r in rows if r.supersedes_id is not None}
     payloads = [
         dict(r.payload)
@@ -191,16 +238,20 @@ def _events(session: Session, course_id: int) -> tuple[list[dict[str, Any]], int
 
 
 def _document(
-    session: Session, course_id: int, head: Row[Any], today: dt.date, flags: dict[str, Any] | None
+    load: EventRows, course_id: int, head: Any, today: dt.date, flags: dict[str, Any] | None
 ) -> CourseDocument:
     """The parsed document of the course whose head was read: from the cache, else parsed."""
-    block = _patient_block(head)
+    if head.height_cm is None:
+        raise NotFound(
+            f"patient {head.patient_id} has no height and weight recorded", "measurements"
+        )
     today_block = {"date": today.isoformat(), **(flags or {})}
-    key = _key(course_id, head, block, today_block)
+    key = _key(course_id, head, today_block)
     cached = _CACHE.get(key) if key else None
     if cached is not None:
         return cached
-    events, newest, rows = _events(session, course_id)
+    events, newest, rows = _events(load, course_id)
+    block = _patient_block(head)
     document = parse_course({"patient": block, "events": events, "today": today_block})
     if key and (newest, rows) == (head.newest_event, head.event_rows):
         _CACHE.put(key, document)
@@ -226,43 +277,52 @@ def parsed_course(
     if head is None:
         raise NotFound(f"no course {course_id}", "course_id")
     note_read(actor.id, head.patient_id)
-    return _document(session, course_id, head, today, flags)
+    return _document(_session_events(session), course_id, head, today, flags)
 
 
-def _verified_head(session: Session, token: str, course_id: int, on: dt.date) -> Row[Any] | None:
-    """The head of the course joined to the bearer token's unrevoked row and its user."""
-    values = {"course_id": course_id, "on": on, "digest": token_digest(token)}
-    return session.connection().execute(_VERIFIED_HEAD, values).first()
+def stored_reads(database_url: str) -> QuickReads | None:
+    """The quick reads `assess_for_token` needs, on a pool of their own (None for an
+    in-memory SQLite database: the ordinary route answers there)."""
+    engine = make_read_engine(database_url)
+    return QuickReads(engine) if engine is not None else None
+
+
+def _refused(head: Any) -> bool:
+    """An inactive user, a role that may not assess, or an expired token."""
+    return (
+        not head.active
+        or head.role not in CLINICAL_ROLES
+        or _aware(head.expires_at) <= dt.datetime.now(dt.UTC)
+    )
 
 
 def assess_for_token(
-    factory: sessionmaker[Session],
+    reads: QuickReads,
     token: str,
     course_id: int,
     today: dt.date,
     flags: dict[str, Any],
 ) -> dict[str, Any] | None:
-    """The engine's decision for a stored course asked with a bearer token, in one unit of
-    work and, for a course version already parsed, one query (token, user, course, patient,
-    measurement and event head together). The token is checked against the database on
-    every call, so a revoked or expired token or a deactivated user is refused at once.
+    """The engine's decision for a stored course asked with a bearer token: for a course
+    version already parsed, one query (token, user, course, patient, measurement and event
+    head together) on a pooled autocommit connection of `reads` (`quick_read.py`: one
+    round trip, no session). The token is checked against the database on every call, so
+    a revoked or expired token or a deactivated user is refused at once.
 
     None when the answer is anything but a plain decision (unknown, revoked or expired
     token, inactive user, a role other than the clinical ones, no such course, no
-    measurement, an invalid document): the caller then asks the ordinary route, whose
-    answer (401, 403, 404, 422) is the one to send.
+    measurement, an invalid document, no connection or a failed query): the caller then
+    asks the ordinary route, whose answer (401, 403, 404, 422, 503) is the one to send.
     """
+    values = {"course_id": course_id, "on": today, "digest": token_digest(token)}
     try:
-        with transaction(factory) as session:
-            head = _verified_head(session, token, course_id, today)
-            if (
-                head is None
-                or not head.active
-                or head.role not in CLINICAL_ROLES
-                or _aware(head.expires_at) <= dt.datetime.now(dt.UTC)
-            ):
+        with reads.cursor() as cursor:
+            head = cursor.first(_VERIFIED_HEAD, values)
+            if head is None or _refused(head):  # no such token (or revoked), or course
                 return None
             note_read(head.user_id, head.patient_id)
-            return assess_course(_document(session, course_id, head, today, flags)).to_dict()
-    except (ServiceError, InputError):
+            load: EventRows = lambda course: cursor.all(_EVENTS, {"course_id": course})  # noqa: E731
+            document = _document(load, course_id, head, today, flags)
+        return assess_course(document).to_dict()
+    except (ServiceError, InputError, ReadUnavailable):
         return None

@@ -7,7 +7,8 @@ taking a thread), below the 40 threads that run handlers, so a handler never wai
 a connection held by a request that waits for a thread. A handler that still finds no
 connection within `INOCDS_DB_POOL_TIMEOUT` seconds (default 10) gets a pool timeout,
 answered 503 with Retry-After. With N worker processes PostgreSQL needs N x 20
-connections (its default max_connections is 100).
+connections (its default max_connections is 100), plus the read pool's 4 per process
+(`make_read_engine`, `quick_read.READ_ENGINE_OPTIONS`): 24 per process in all.
 
 Writes that must see the state they check (course events, orders) call `lock_row` first:
 `SELECT ... FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite (the whole database is
@@ -24,7 +25,16 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["lock_row", "make_engine", "make_session_factory", "pool_settings", "transaction"]
+from inocds.adapters.db.quick_read import READ_ENGINE_OPTIONS
+
+__all__ = [
+    "lock_row",
+    "make_engine",
+    "make_read_engine",
+    "make_session_factory",
+    "pool_settings",
+    "transaction",
+]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -59,6 +69,19 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **pool_settings())
+
+
+def make_read_engine(url: str) -> Engine | None:
+    """The engine of the quick reads (`quick_read.py`): autocommit connections of a small
+    pool of their own, no pre-ping. None for an in-memory SQLite database, which a second
+    pool would not see (the callers then take the ordinary path)."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, **READ_ENGINE_OPTIONS)
+    if ":memory:" in url or url == "sqlite://" or "mode=memory" in url:
+        return None
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **READ_ENGINE_OPTIONS)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def lock_row(session: Session, model: Any, row_id: int) -> None:

@@ -40,6 +40,7 @@ from inocds.entrypoints.web.pharmacy_pages import pharmacy_router
 from inocds.entrypoints.web.router import install_web
 from inocds.entrypoints.web.user_admin_pages import user_admin_pages
 from inocds.services.access_log import AccessLogWriter
+from inocds.services.course_snapshot import stored_reads
 from inocds.services.login_throttle import LoginThrottle
 from inocds.settings import Settings, load_settings
 
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upgrade(settings.database_url)  # the service applies pending migrations at start
         yield
         access_log.stop()  # the reads still queued are written before the engine closes
+        if app.state.stored_reads is not None:
+            app.state.stored_reads.dispose()
         engine.dispose()
 
     app = FastAPI(
@@ -67,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.stored_reads = stored_reads(settings.database_url)  # the stored assess's pool
     access_log = AccessLogWriter(app.state.session_factory)
     app.state.access_log = access_log
     _install_middleware(app, settings, access_log)
