@@ -1,5 +1,6 @@
-"""The course page (decision, reasons, plan, screen, labs, history) and its forms: events,
-corrections, retractions, and signing an order."""
+"""The course page (decision, reasons, plan, screen, labs, history) and its forms: events
+and signing an order. Each entry's correction (withdraw, mark resolved) has its own page:
+`pages/course_corrections.py`."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from inocds.entrypoints.web.forms import Form
 from inocds.entrypoints.web.kit import Login, PostedForm, WebLogin, attempt, page_router, redirect
 from inocds.entrypoints.web.kit import render as render_page
 from inocds.entrypoints.web.labels import SLOT_STATUS, event_summary
+from inocds.entrypoints.web.pages.course_fragments import engine_fragments
 from inocds.entrypoints.web.pages.worklist import order_items
 from inocds.entrypoints.web.payloads import EVENT_FORMS, event_payload
 from inocds.protocol.loader import load_protocol
-from inocds.services import course_page, courses, orders, toxicities
+from inocds.services import course_page, courses, orders
 from inocds.services.errors import NotFound
 from inocds.services.records import Session
 
@@ -57,9 +59,11 @@ def _decision_date(on: str | None, today: dt.date, form: Form) -> dt.date:
 
 
 def _words(view: dict[str, Any]) -> None:
-    """The page's words for the read model's codes (slot statuses, event summaries)."""
-    for slot in view["slots"]:
-        slot["status_label"] = SLOT_STATUS[slot["status"]]
+    """The page's words for the read model's codes (slot statuses, event summaries); the
+    slots are shared with later requests (course_read_cache), so they are copied."""
+    view["slots"] = [
+        {**slot, "status_label": SLOT_STATUS[slot["status"]]} for slot in view["slots"]
+    ]
     for row in [*view["events"], *view["retracted"]]:
         row["summary"] = event_summary(row["payload"])
 
@@ -87,9 +91,7 @@ def course_page_response(
     forms = dict(forms or {})
     for name in (*EVENT_FORMS, "sign"):
         forms.setdefault(name, Form(name))
-    for event in view["events"]:
-        forms.setdefault(f"retract-{event['id']}", Form(f"retract-{event['id']}"))
-        forms.setdefault(f"resolve-{event['id']}", Form(f"resolve-{event['id']}"))
+    fragments = engine_fragments(view, decision_date)
     stale_days = load_protocol()["workflow.plausibility"].integer("stale_measurement_days")
     return render_page(
         request,
@@ -105,6 +107,7 @@ def course_page_response(
         forms=forms,
         stale_days=stale_days,
         **view,
+        **fragments,
     )
 
 
@@ -222,55 +225,6 @@ def _conversions(form: Form) -> str:
 
 for _kind in EVENT_FORMS:
     _add_event(_kind)
-
-
-@router.post("/courses/{course_id}/events/{event_id}/retract", response_class=HTMLResponse)
-def retract(
-    request: Request,
-    session: SessionDep,
-    login: WebLogin,
-    posted: PostedForm,
-    course_id: int,
-    event_id: int,
-    today: Today,
-    now: Now,
-) -> Response:
-    name = f"retract-{event_id}"
-    form = Form(name, values=posted, inputs=frozenset({"reason"}))
-    reason = form.text("reason", required=True, max_length=500)
-    _, status = attempt(
-        session,
-        form,
-        lambda: courses.retract_event(
-            session, login.user, course_id, event_id, reason or "", today
-        ),
-    )
-    return _answer(request, session, login, course_id, today, now, form, status, "retracted#events")
-
-
-@router.post("/courses/{course_id}/events/{event_id}/resolve", response_class=HTMLResponse)
-def resolve(
-    request: Request,
-    session: SessionDep,
-    login: WebLogin,
-    posted: PostedForm,
-    course_id: int,
-    event_id: int,
-    today: Today,
-    now: Now,
-) -> Response:
-    """Marks an unresolved toxicity resolved: a correction that supersedes the entry."""
-    name = f"resolve-{event_id}"
-    form = Form(name, values=posted, inputs=frozenset({"resolved"}), prefixes=("event.",))
-    resolved = form.date("resolved", required=True, not_after=today)
-    _, status = attempt(
-        session,
-        form,
-        lambda: toxicities.resolve_toxicity(
-            session, login.user, course_id, event_id, resolved or today, today
-        ),
-    )
-    return _answer(request, session, login, course_id, today, now, form, status, "resolved#events")
 
 
 @router.post("/courses/{course_id}/orders", response_class=HTMLResponse)

@@ -1,0 +1,59 @@
+"""The course page's engine parts, rendered once per read model.
+
+The decision (headline, dose, recheck, warnings, the rules behind it) and the timeline,
+plan, labs and safety screen are a function of the read model alone: the stored course
+document, the decision date, today's date and the day's flags (`read_key`, see
+services/course_read_cache.py), through templates that read no user and no CSRF token
+(`course_decision.html`, `course_engine.html`). Their HTML is kept per `read_key`, so a
+page whose course did not change renders only its per-user parts (forms, orders,
+entries). A write changes the document, hence the key of the very next page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from markupsafe import Markup
+
+from inocds.entrypoints.web.kit import templates
+from inocds.services.course_read_cache import ContentCache
+
+__all__ = ["FRAGMENTS", "FRAGMENT_NAMES", "engine_fragments"]
+
+FRAGMENT_NAMES = ("decision", "engine")
+"""The templates `course_<name>.html`, put into course.html as `<name>_html`."""
+
+FRAGMENTS: ContentCache[dict[str, Markup]] = ContentCache(64)
+"""Rendered engine parts of this process, by read model key."""
+
+_READ_MODEL_NAMES = (
+    "decision",
+    "problem",
+    "recheck",
+    "review_from",
+    "steps",
+    "slots",
+    "history",
+    "timeline",
+    "plan",
+    "plots",
+    "labs",
+    "thresholds",
+    "screen",
+    "doses_given",
+)
+
+
+def _render(view: dict[str, Any], on: dt.date) -> dict[str, Markup]:
+    context = {name: view[name] for name in _READ_MODEL_NAMES}
+    context["on"] = on
+    return {
+        f"{name}_html": Markup(templates.env.get_template(f"course_{name}.html").render(context))
+        for name in FRAGMENT_NAMES
+    }
+
+
+def engine_fragments(view: dict[str, Any], on: dt.date) -> dict[str, Markup]:
+    """The HTML of the page's engine parts for the read model of `view` on `on`."""
+    return FRAGMENTS.get_or_compute(view["read_key"], lambda: _render(view, on))
