@@ -178,3 +178,28 @@ def test_a_page_from_the_caches_is_the_page_computed_afresh(
     cold = [_fresh_page(browser, course_id, q) for q in ("", query, "?on=2026-01-06")]
     assert warm == cold
     assert READ_MODELS.info()["entries"] >= 1 and FRAGMENTS.info()["entries"] >= 1
+
+
+def test_kept_forms_carry_each_sessions_token_and_its_roles_forms(
+    client: TestClient, session_factory: object, make_user: MakeUser, physician: str
+) -> None:
+    """The blank record forms are kept per role, the CSRF token put in per request."""
+    headers = _api(client, physician)
+    _, course_id = _course(client, headers, "CACHE-ROLES")
+    nurse_name = make_user(session_factory, role="nurse").username
+    doctor, nurse, doctor2 = (_browser(client, u) for u in (physician, nurse_name, physician))
+    for browser in (doctor, nurse, doctor2, nurse):
+        page = browser.get(f"/courses/{course_id}").text
+        tokens = set(re.findall(r'name="csrf_token" value="([^"]*)"', page))
+        assert len(tokens) == 1  # this session's, in every form
+        shows_doctor_forms = f'action="/courses/{course_id}/cycle-start"' in page
+        assert shows_doctor_forms == (browser is not nurse)
+        assert f'action="/courses/{course_id}/labs"' in page
+    assert len({_token_of(b, course_id) for b in (doctor, nurse, doctor2)}) == 3
+
+
+def _token_of(browser: TestClient, course_id: int) -> str:
+    page = browser.get(f"/courses/{course_id}").text
+    found = re.search(r'name="csrf_token" value="([^"]*)"', page)
+    assert found
+    return found.group(1)

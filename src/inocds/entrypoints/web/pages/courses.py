@@ -19,7 +19,7 @@ from inocds.entrypoints.web.forms import Form
 from inocds.entrypoints.web.kit import Login, PostedForm, WebLogin, attempt, page_router, redirect
 from inocds.entrypoints.web.kit import render as render_page
 from inocds.entrypoints.web.labels import SLOT_STATUS, event_summary
-from inocds.entrypoints.web.pages.course_fragments import engine_fragments
+from inocds.entrypoints.web.pages.course_fragments import engine_fragments, record_forms
 from inocds.entrypoints.web.pages.worklist import order_items
 from inocds.entrypoints.web.payloads import EVENT_FORMS, event_payload
 from inocds.protocol.loader import load_protocol
@@ -92,6 +92,7 @@ def course_page_response(
     for name in (*EVENT_FORMS, "sign"):
         forms.setdefault(name, Form(name))
     fragments = engine_fragments(view, decision_date)
+    record_html = record_forms(view, login, decision_date, forms, tuple(EVENT_FORMS))
     stale_days = load_protocol()["workflow.plausibility"].integer("stale_measurement_days")
     return render_page(
         request,
@@ -108,6 +109,7 @@ def course_page_response(
         stale_days=stale_days,
         **view,
         **fragments,
+        record_html=record_html,
     )
 
 
