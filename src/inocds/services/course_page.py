@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import (
@@ -153,16 +153,33 @@ def lab_plots(document: dict[str, Any]) -> dict[str, str] | None:
     return plots or None
 
 
-def _names(session: Session, stored: list[CourseEvent]) -> dict[int, str]:
-    """The names of the accounts that recorded the course's entries (as the pages show them)."""
-    ids = {r.recorded_by for r in stored if r.recorded_by is not None}
-    if not ids:
-        return {}
-    found = session.execute(select(User.id, User.full_name, User.username).where(User.id.in_(ids)))
-    return {row.id: row.full_name or row.username for row in found}
+_EVENT_ROWS = (
+    select(
+        CourseEvent.id,
+        CourseEvent.type,
+        CourseEvent.payload,
+        CourseEvent.supersedes_id,
+        CourseEvent.retracted,
+        CourseEvent.recorded_by,
+        CourseEvent.recorded_at,
+        func.coalesce(func.nullif(User.full_name, ""), User.username).label("recorded_by_name"),
+    )
+    .outerjoin(User, User.id == CourseEvent.recorded_by)
+    .where(CourseEvent.course_id == bindparam("course_id"))
+    .order_by(CourseEvent.id)
+)
+"""Every stored event row of a course in entry order (superseded and retracted ones too),
+with the name of its recorder: one query, rows rather than ORM objects (built once)."""
 
 
-def _orders_of_doses(session: Session, stored: list[CourseEvent]) -> dict[int, int]:
+def stored_event_rows(session: Session, course_id: int) -> list[Row[Any]]:
+    """The rows of `_EVENT_ROWS` for a course (read-only: the page and its corrections)."""
+    if session.autoflush:  # a Core query does not flush by itself as an ORM one does
+        session.flush()
+    return list(session.connection().execute(_EVENT_ROWS, {"course_id": course_id}).all())
+
+
+def _orders_of_doses(session: Session, stored: list[Row[Any]]) -> dict[int, int]:
     """The order behind each of the course's dose events recorded by an administration."""
     doses = [r.id for r in stored if r.type == "dose"]
     if not doses:
@@ -175,9 +192,8 @@ def _orders_of_doses(session: Session, stored: list[CourseEvent]) -> dict[int, i
     return {row.dose_event_id: row.order_id for row in found}
 
 
-def event_rows(session: Session, user: User, stored: list[CourseEvent]) -> list[dict[str, Any]]:
+def event_rows(session: Session, user: User, stored: list[Row[Any]]) -> list[dict[str, Any]]:
     """The entries in force, by date, with who recorded them and what `user` may change."""
-    names = _names(session, stored)
     from_orders = _orders_of_doses(session, stored)
     rows = []
     for event in courses.in_force(stored):
@@ -191,7 +207,7 @@ def event_rows(session: Session, user: User, stored: list[CourseEvent]) -> list[
                 "type": event.type,
                 "date": when,
                 "payload": payload,
-                "by": names.get(event.recorded_by, "?"),
+                "by": event.recorded_by_name or "?",
                 "corrects": event.supersedes_id,
                 "order_id": order_id,
                 "may_retract": allowed and order_id is None,
@@ -202,7 +218,7 @@ def event_rows(session: Session, user: User, stored: list[CourseEvent]) -> list[
     return rows
 
 
-def _retracted_rows(rows: list[CourseEvent]) -> list[dict[str, Any]]:
+def _retracted_rows(rows: list[Row[Any]]) -> list[dict[str, Any]]:
     by_id = {r.id: r for r in rows}
     return [
         {"id": r.supersedes_id, "payload": dict(by_id[r.supersedes_id].payload or {})}
@@ -261,7 +277,7 @@ def _stored_document(
     course: Course,
     patient: Patient,
     latest: Measurement,
-    stored_events: list[CourseEvent],
+    stored_events: list[Row[Any]],
     today: dt.date,
 ) -> dict[str, Any]:
     """The course document of `courses.course_document` from rows already loaded: the
@@ -293,7 +309,7 @@ def course_page(
     course = courses.get_course(session, user, course_id)
     patient = patients.get_patient(session, user, course.patient_id)
     measurement = patients.latest_measurement(session, patient.id)
-    stored_events = courses.all_events(session, course_id)  # one query for every list
+    stored_events = stored_event_rows(session, course_id)  # one query for every list
     stored = _stored_document(session, course, patient, measurement, stored_events, today)
     key = read_model_key(stored, on.isoformat(), today.isoformat(), flags)
     model = READ_MODELS.get_or_compute(key, lambda: _read_model(stored, on, today, flags))
@@ -323,7 +339,7 @@ def correction(session: Session, user: User, course_id: int, event_id: int) -> d
     """
     course = courses.get_course(session, user, course_id)
     patient = patients.get_patient(session, user, course.patient_id)
-    stored_events = courses.all_events(session, course_id)
+    stored_events = stored_event_rows(session, course_id)
     if all(r.id != event_id for r in stored_events):
         raise NotFound(f"course {course_id} has no entry {event_id}", "event_id")
     rows = event_rows(session, user, stored_events)
