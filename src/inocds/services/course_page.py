@@ -23,6 +23,7 @@ from inocds.adapters.db.models import (
     Patient,
     User,
 )
+from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.clinical.assess import assess_course
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
@@ -39,6 +40,8 @@ from inocds.clinical.timeline import (
 from inocds.clinical.validation import InputError
 from inocds.protocol.loader import load_protocol
 from inocds.services import courses, order_history, orders, patients, waste
+from inocds.services.access import require_role
+from inocds.services.access_log import note_read
 from inocds.services.course_read_cache import READ_MODELS, read_model_key
 from inocds.services.courses import EVENT_ROLES
 from inocds.services.errors import NotFound
@@ -163,13 +166,19 @@ _EVENT_ROWS = (
         CourseEvent.recorded_by,
         CourseEvent.recorded_at,
         func.coalesce(func.nullif(User.full_name, ""), User.username).label("recorded_by_name"),
+        select(func.max(Administration.order_id))
+        .where(Administration.dose_event_id == CourseEvent.id)
+        .correlate(CourseEvent)
+        .scalar_subquery()
+        .label("order_id"),
     )
     .outerjoin(User, User.id == CourseEvent.recorded_by)
     .where(CourseEvent.course_id == bindparam("course_id"))
     .order_by(CourseEvent.id)
 )
 """Every stored event row of a course in entry order (superseded and retracted ones too),
-with the name of its recorder: one query, rows rather than ORM objects (built once)."""
+with the name of its recorder and, for a dose recorded by an administration, its order:
+one query, rows rather than ORM objects (built once)."""
 
 
 def stored_event_rows(session: Session, course_id: int) -> list[Row[Any]]:
@@ -179,27 +188,13 @@ def stored_event_rows(session: Session, course_id: int) -> list[Row[Any]]:
     return list(session.connection().execute(_EVENT_ROWS, {"course_id": course_id}).all())
 
 
-def _orders_of_doses(session: Session, stored: list[Row[Any]]) -> dict[int, int]:
-    """The order behind each of the course's dose events recorded by an administration."""
-    doses = [r.id for r in stored if r.type == "dose"]
-    if not doses:
-        return {}
-    found = session.execute(
-        select(Administration.dose_event_id, Administration.order_id).where(
-            Administration.dose_event_id.in_(doses)
-        )
-    )
-    return {row.dose_event_id: row.order_id for row in found}
-
-
-def event_rows(session: Session, user: User, stored: list[Row[Any]]) -> list[dict[str, Any]]:
+def event_rows(user: User, stored: list[Row[Any]]) -> list[dict[str, Any]]:
     """The entries in force, by date, with who recorded them and what `user` may change."""
-    from_orders = _orders_of_doses(session, stored)
     rows = []
     for event in courses.in_force(stored):
         payload = dict(event.payload or {})
         when = payload.get("onset") if event.type == "toxicity" else payload.get("date")
-        order_id = from_orders.get(event.id)
+        order_id = event.order_id
         allowed = user.role in EVENT_ROLES.get(event.type, ())
         rows.append(
             {
@@ -272,6 +267,39 @@ def _read_model(
     return model
 
 
+_LATEST_MEASUREMENT = (
+    select(Measurement.id)
+    .where(Measurement.patient_id == Course.patient_id)
+    .order_by(Measurement.measured_on.desc(), Measurement.id.desc())
+    .limit(1)
+    .correlate(Course)
+    .scalar_subquery()
+)
+_COURSE_PATIENT_MEASUREMENT = (
+    select(Course, Patient, Measurement)
+    .join(Patient, Patient.id == Course.patient_id)
+    .outerjoin(Measurement, Measurement.id == _LATEST_MEASUREMENT)
+    .where(Course.id == bindparam("course_id"))
+)
+"""The course, its patient and the patient's latest measurement: one query (built once)."""
+
+
+def _course_patient(
+    session: Session, user: User, course_id: int
+) -> tuple[Course, Patient, Measurement]:
+    """What `courses.get_course`, `patients.get_patient` and `patients.latest_measurement`
+    answer together, with their refusals (Forbidden, no course, no measurement)."""
+    require_role(user, *CLINICAL_ROLES)
+    found = session.execute(_COURSE_PATIENT_MEASUREMENT, {"course_id": course_id}).first()
+    if found is None:
+        raise NotFound(f"no course {course_id}", "course_id")
+    course, patient, measurement = found
+    note_read(user.id, patient.id)
+    if measurement is None:
+        raise NotFound(f"patient {patient.id} has no height and weight recorded", "measurements")
+    return course, patient, measurement
+
+
 def _stored_document(
     session: Session,
     course: Course,
@@ -306,9 +334,7 @@ def course_page(
     """Everything the course page shows for the decision date `on` (nothing here writes).
     The engine's part is computed once per document content (course_read_cache); the
     user's rights, orders and waste are read on every request."""
-    course = courses.get_course(session, user, course_id)
-    patient = patients.get_patient(session, user, course.patient_id)
-    measurement = patients.latest_measurement(session, patient.id)
+    course, patient, measurement = _course_patient(session, user, course_id)
     stored_events = stored_event_rows(session, course_id)  # one query for every list
     stored = _stored_document(session, course, patient, measurement, stored_events, today)
     key = read_model_key(stored, on.isoformat(), today.isoformat(), flags)
@@ -320,7 +346,7 @@ def course_page(
         "patient": patient,
         "measurement": measurement,
         "thresholds": _thresholds(),
-        "events": event_rows(session, user, stored_events),
+        "events": event_rows(user, stored_events),
         "retracted": _retracted_rows(stored_events),
         "orders": order_rows(session, orders.list_orders(session, user, course_id=course_id)),
         "weight_change": orders.weight_change_fraction(course, measurement.weight_kg),
@@ -342,7 +368,7 @@ def correction(session: Session, user: User, course_id: int, event_id: int) -> d
     stored_events = stored_event_rows(session, course_id)
     if all(r.id != event_id for r in stored_events):
         raise NotFound(f"course {course_id} has no entry {event_id}", "event_id")
-    rows = event_rows(session, user, stored_events)
+    rows = event_rows(user, stored_events)
     return {
         "course": course,
         "patient": patient,
