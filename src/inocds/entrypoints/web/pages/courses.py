@@ -16,7 +16,15 @@ from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.api.orders_router import OrderCreate
 from inocds.entrypoints.web.filters import path_label
 from inocds.entrypoints.web.forms import Form
-from inocds.entrypoints.web.kit import Login, PostedForm, WebLogin, attempt, page_router, redirect
+from inocds.entrypoints.web.kit import (
+    Login,
+    PostedForm,
+    WebLogin,
+    attempt,
+    page_router,
+    read_page,
+    redirect,
+)
 from inocds.entrypoints.web.kit import render as render_page
 from inocds.entrypoints.web.labels import SLOT_STATUS, event_summary
 from inocds.entrypoints.web.pages.course_fragments import engine_fragments, record_forms
@@ -114,17 +122,15 @@ def course_page_response(
 
 
 @router.get("/courses/{course_id}", response_class=HTMLResponse)
-def course_view(
-    request: Request,
-    session: SessionDep,
-    login: WebLogin,
-    course_id: int,
-    today: Today,
-    now: Now,
-    on: str | None = None,
-) -> Response:
+async def course_view(request: Request, course_id: int, on: str | None = None) -> Response:
     flags = {name: True for name in _FLAGS if request.query_params.get(name) == "on"}
-    return course_page_response(request, session, login, course_id, today, now, on=on, flags=flags)
+
+    def page(session: Session, login: Login, today: dt.date, now: dt.datetime) -> Response:
+        return course_page_response(
+            request, session, login, course_id, today, now, on=on, flags=flags
+        )
+
+    return await read_page(request, page)
 
 
 def _answer(
