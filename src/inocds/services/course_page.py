@@ -348,7 +348,7 @@ def course_page(
         "thresholds": _thresholds(),
         "events": event_rows(user, stored_events),
         "retracted": _retracted_rows(stored_events),
-        "orders": order_rows(session, orders.list_orders(session, user, course_id=course_id)),
+        "orders": order_history.course_order_rows(session, user, course_id),
         "weight_change": orders.weight_change_fraction(course, measurement.weight_kg),
         "weight_change_limit": orders.WEIGHT_CHANGE_FRACTION,
         "waste": waste.course_waste(session, user, course_id),
