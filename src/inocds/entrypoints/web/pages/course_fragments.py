@@ -21,7 +21,7 @@ from inocds.entrypoints.web.forms import Form
 from inocds.entrypoints.web.kit import Login, templates
 from inocds.services.course_read_cache import ContentCache
 
-__all__ = ["FRAGMENTS", "FRAGMENT_NAMES", "engine_fragments", "record_forms"]
+__all__ = ["BLANK_FORMS", "FRAGMENTS", "FRAGMENT_NAMES", "blank_forms", "engine_fragments"]
 
 FRAGMENT_NAMES = ("decision", "engine")
 """The templates `course_<name>.html`, put into course.html as `<name>_html`."""
@@ -61,26 +61,35 @@ def engine_fragments(view: dict[str, Any], on: dt.date) -> dict[str, Markup]:
     return FRAGMENTS.get_or_compute(view["read_key"], lambda: _render(view, on))
 
 
-RECORD_FORMS: ContentCache[str] = ContentCache(64)
-"""Blank forms to record entries of this process, by read model key, role and course id;
-their CSRF fields hold `_TOKEN_SLOT`, never a token."""
+BLANK_FORMS: ContentCache[str] = ContentCache(128)
+"""Blank forms of this process (to record entries; to sign an order), by template, read
+model key, role, course and what else they show; their CSRF fields hold `_TOKEN_SLOT`,
+never a token."""
 
 _TOKEN_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
 
 
-def record_forms(
-    view: dict[str, Any], login: Login, on: dt.date, forms: dict[str, Form], names: tuple[str, ...]
+def blank_forms(
+    name: str,
+    view: dict[str, Any],
+    login: Login,
+    forms: dict[str, Form],
+    shown: dict[str, Any],
 ) -> Markup | None:
-    """The HTML of the forms to record entries (`course_record.html`) with the session's
-    CSRF token; None when one of them comes back with errors (then rendered in the page)."""
-    if any(forms[name].failed or forms[name].values for name in names):
+    """The HTML of `course_<name>.html` with the session's CSRF token, rendered once per
+    read model, role, course and `shown` (every other value the template reads, with its
+    forms); None when one of its forms comes back as typed (then rendered in the page)."""
+    if any(form.failed or form.values for form in forms.values()):
         return None
-    key = view["read_key"] + f"|{login.user.role}|{view['course'].id}".encode()
+    if not view["read_key"]:
+        return None
+    facts = repr(sorted((key, repr(value)) for key, value in shown.items()))
+    key = view["read_key"] + f"|{name}|{login.user.role}|{view['course'].id}|{facts}".encode()
 
     def render() -> str:
-        context = {name: view[name] for name in ("course", "decision", "plan", "uln")}
-        context |= {"user": login.user, "on": on, "forms": forms, "csrf_token": _TOKEN_SLOT}
-        return templates.env.get_template("course_record.html").render(context)
+        context = {"course": view["course"], "decision": view["decision"], **shown}
+        context |= {"user": login.user, "forms": forms, "csrf_token": _TOKEN_SLOT}
+        return templates.env.get_template(f"course_{name}.html").render(context)
 
-    html = RECORD_FORMS.get_or_compute(key if view["read_key"] else b"", render)
+    html = BLANK_FORMS.get_or_compute(key, render)
     return Markup(html.replace(_TOKEN_SLOT, str(escape(login.csrf_token))))

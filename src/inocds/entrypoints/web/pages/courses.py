@@ -27,7 +27,7 @@ from inocds.entrypoints.web.kit import (
 )
 from inocds.entrypoints.web.kit import render as render_page
 from inocds.entrypoints.web.labels import SLOT_STATUS, event_summary
-from inocds.entrypoints.web.pages.course_fragments import engine_fragments, record_forms
+from inocds.entrypoints.web.pages.course_fragments import blank_forms, engine_fragments
 from inocds.entrypoints.web.pages.worklist import order_items
 from inocds.entrypoints.web.payloads import EVENT_FORMS, event_payload
 from inocds.protocol.loader import load_protocol
@@ -100,7 +100,14 @@ def course_page_response(
     for name in (*EVENT_FORMS, "sign"):
         forms.setdefault(name, Form(name))
     fragments = engine_fragments(view, decision_date)
-    record_html = record_forms(view, login, decision_date, forms, tuple(EVENT_FORMS))
+    record_forms = {name: forms[name] for name in EVENT_FORMS}
+    record_shown = {"on": decision_date, "plan": view["plan"], "uln": view["uln"]}
+    sign_shown = {
+        "on": decision_date,
+        "weight_change": view["weight_change"],
+        "weight_change_limit": view["weight_change_limit"],
+        "start_weight_kg": view["course"].start_weight_kg,
+    }
     stale_days = load_protocol()["workflow.plausibility"].integer("stale_measurement_days")
     return render_page(
         request,
@@ -117,7 +124,8 @@ def course_page_response(
         stale_days=stale_days,
         **view,
         **fragments,
-        record_html=record_html,
+        record_html=blank_forms("record", view, login, record_forms, record_shown),
+        sign_html=blank_forms("sign", view, login, {"sign": forms["sign"]}, sign_shown),
     )
 
 
