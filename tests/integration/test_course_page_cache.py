@@ -1,6 +1,6 @@
-"""The course page's read model and engine parts kept between requests
-(services/course_read_cache.py, entrypoints/web/pages/course_fragments.py), on SQLite
-and PostgreSQL.
+"""The course page's read model and rendered parts kept between requests
+(services/course_read_cache.py; entrypoints/web/pages/course_fragments.py: engine parts,
+blank forms, entries), on SQLite and PostgreSQL.
 
 What must hold although they are kept: every write (a new event, a retraction, a new
 measurement) shows in the very next page, and a page served from the caches is the page
@@ -21,7 +21,7 @@ from tests.integration.databases import TEST_PASSWORD
 
 from inocds.entrypoints.api import create_app
 from inocds.entrypoints.api.clock import today
-from inocds.entrypoints.web.pages.course_fragments import FRAGMENTS
+from inocds.entrypoints.web.pages.course_fragments import BLANK_FORMS, ENTRIES, FRAGMENTS
 from inocds.services.course_read_cache import READ_MODELS
 from inocds.settings import Settings
 
@@ -112,8 +112,9 @@ def _page(browser: TestClient, course_id: int, query: str = "") -> str:
 
 
 def _fresh_page(browser: TestClient, course_id: int, query: str = "") -> str:
-    READ_MODELS.clear()
-    FRAGMENTS.clear()
+    """The page with every cache of the course page emptied first (computed afresh)."""
+    for cache in (READ_MODELS, FRAGMENTS, BLANK_FORMS, ENTRIES):
+        cache.clear()
     return _page(browser, course_id, query)
 
 
@@ -177,7 +178,8 @@ def test_a_page_from_the_caches_is_the_page_computed_afresh(
     assert _page(browser, course_id, query) == warm[1]
     cold = [_fresh_page(browser, course_id, q) for q in ("", query, "?on=2026-01-06")]
     assert warm == cold
-    assert READ_MODELS.info()["entries"] >= 1 and FRAGMENTS.info()["entries"] >= 1
+    for cache in (READ_MODELS, FRAGMENTS, BLANK_FORMS, ENTRIES):
+        assert cache.info()["entries"] >= 1
 
 
 def test_kept_forms_carry_each_sessions_token_and_its_roles_forms(

@@ -15,13 +15,23 @@ import datetime as dt
 import secrets
 from typing import Any
 
+import orjson
 from markupsafe import Markup, escape
 
-from inocds.entrypoints.web.forms import Form
+from inocds.entrypoints.web.forms import Form, local_zone
 from inocds.entrypoints.web.kit import Login, templates
+from inocds.entrypoints.web.labels import SLOT_STATUS, event_summary
 from inocds.services.course_read_cache import ContentCache
 
-__all__ = ["BLANK_FORMS", "FRAGMENTS", "FRAGMENT_NAMES", "blank_forms", "engine_fragments"]
+__all__ = [
+    "BLANK_FORMS",
+    "ENTRIES",
+    "FRAGMENTS",
+    "FRAGMENT_NAMES",
+    "blank_forms",
+    "engine_fragments",
+    "entries_fragment",
+]
 
 FRAGMENT_NAMES = ("decision", "engine")
 """The templates `course_<name>.html`, put into course.html as `<name>_html`."""
@@ -50,6 +60,8 @@ _READ_MODEL_NAMES = (
 def _render(view: dict[str, Any], on: dt.date) -> dict[str, Markup]:
     context = {name: view[name] for name in _READ_MODEL_NAMES}
     context["on"] = on
+    # the slots are shared with later requests (course_read_cache): labelled in copies
+    context["slots"] = [{**s, "status_label": SLOT_STATUS[s["status"]]} for s in view["slots"]]
     return {
         f"{name}_html": Markup(templates.env.get_template(f"course_{name}.html").render(context))
         for name in FRAGMENT_NAMES
@@ -93,3 +105,31 @@ def blank_forms(
 
     html = BLANK_FORMS.get_or_compute(key, render)
     return Markup(html.replace(_TOKEN_SLOT, str(escape(login.csrf_token))))
+
+
+ENTRIES: ContentCache[Markup] = ContentCache(64)
+"""Rendered entries of courses of this process, by their content (see entries_fragment)."""
+
+
+def entries_fragment(view: dict[str, Any]) -> Markup:
+    """The HTML of the course's entries (`course_entries.html`), rendered once per content:
+    the course id, the entries in force (payload, recorder, order, the user's rights on
+    each) and withdrawn (payload, time), and the ward's time zone the times are shown in."""
+    course_id, events, retracted = view["course"].id, view["events"], view["retracted"]
+    try:
+        key = orjson.dumps(
+            [course_id, events, retracted, str(local_zone())],
+            option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
+        )
+    except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits
+        key = b""
+
+    def render() -> Markup:
+        context = {
+            "course": view["course"],
+            "events": [{**e, "summary": event_summary(e["payload"])} for e in events],
+            "retracted": [{**r, "summary": event_summary(r["payload"])} for r in retracted],
+        }
+        return Markup(templates.env.get_template("course_entries.html").render(context))
+
+    return ENTRIES.get_or_compute(key, render)

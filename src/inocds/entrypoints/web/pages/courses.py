@@ -26,8 +26,11 @@ from inocds.entrypoints.web.kit import (
     redirect,
 )
 from inocds.entrypoints.web.kit import render as render_page
-from inocds.entrypoints.web.labels import SLOT_STATUS, event_summary
-from inocds.entrypoints.web.pages.course_fragments import blank_forms, engine_fragments
+from inocds.entrypoints.web.pages.course_fragments import (
+    blank_forms,
+    engine_fragments,
+    entries_fragment,
+)
 from inocds.entrypoints.web.pages.worklist import order_items
 from inocds.entrypoints.web.payloads import EVENT_FORMS, event_payload
 from inocds.protocol.loader import load_protocol
@@ -66,16 +69,6 @@ def _decision_date(on: str | None, today: dt.date, form: Form) -> dt.date:
         return today
 
 
-def _words(view: dict[str, Any]) -> None:
-    """The page's words for the read model's codes (slot statuses, event summaries); the
-    slots are shared with later requests (course_read_cache), so they are copied."""
-    view["slots"] = [
-        {**slot, "status_label": SLOT_STATUS[slot["status"]]} for slot in view["slots"]
-    ]
-    for row in [*view["events"], *view["retracted"]]:
-        row["summary"] = event_summary(row["payload"])
-
-
 def course_page_response(
     request: Request,
     session: Session,
@@ -95,7 +88,6 @@ def course_page_response(
     flags = flags or {}
     view = course_page.course_page(session, login.user, course_id, decision_date, today, flags)
     view["orders"] = order_items(view["orders"], now)
-    _words(view)
     forms = dict(forms or {})
     for name in (*EVENT_FORMS, "sign"):
         forms.setdefault(name, Form(name))
@@ -124,6 +116,7 @@ def course_page_response(
         stale_days=stale_days,
         **view,
         **fragments,
+        entries_html=entries_fragment(view),
         record_html=blank_forms("record", view, login, record_forms, record_shown),
         sign_html=blank_forms("sign", view, login, {"sign": forms["sign"]}, sign_shown),
     )
