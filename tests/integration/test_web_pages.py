@@ -404,23 +404,27 @@ def test_event_forms_keep_values_and_show_errors_then_record(login: Client) -> N
     assert location(done) == course
     page = browser.get(course)
     assert "diarrhea, grade 2" in page.text and "not resolved" in page.text
-    tox_id = re.search(r"/events/(\d+)/resolve", page.text)
-    assert tox_id and "Mark resolved" in page.text
+    # Each entry's corrections are on its own page, linked from the entry.
+    tox_id = re.search(r'/events/(\d+)/correct">Mark resolved', page.text)
+    assert tox_id
+    correct = f"{course}/events/{tox_id.group(1)}/correct"
     resolve = f"{course}/events/{tox_id.group(1)}/resolve"
-    too_late = post(browser, course, resolve, {"resolved": "2026-05-09"})
+    too_late = post(browser, correct, resolve, {"resolved": "2026-05-09"})
     assert too_late.status_code == 422
     assert "after today" in error_beside(too_late, f"resolve-{tox_id.group(1)}", "resolved")
-    assert location(post(browser, course, resolve, {"resolved": "2026-05-04"})) == course
+    assert 'value="2026-05-09"' in too_late.text  # the correction page again, as typed
+    assert location(post(browser, correct, resolve, {"resolved": "2026-05-04"})) == course
     page = browser.get(course)
     assert "diarrhea, grade 2, resolved 2026-05-04" in page.text
-    assert f"/events/{tox_id.group(1)}/resolve" not in page.text
-    event_id = re.search(r"/events/(\d+)/retract", page.text)
+    assert f"/events/{tox_id.group(1)}/correct" not in page.text
+    event_id = re.search(r'/events/(\d+)/correct">Withdraw<', page.text)
     assert event_id
+    correct = f"{course}/events/{event_id.group(1)}/correct"
     retract = f"{course}/events/{event_id.group(1)}/retract"
-    no_reason = post(browser, course, retract, {"reason": ""})
+    no_reason = post(browser, correct, retract, {"reason": ""})
     assert no_reason.status_code == 422
     assert error_beside(no_reason, f"retract-{event_id.group(1)}", "reason") == "is required"
-    assert location(post(browser, course, retract, {"reason": "wrong patient"})) == course
+    assert location(post(browser, correct, retract, {"reason": "wrong patient"})) == course
     assert "Withdrawn entries (1)" in browser.get(course).text
 
 
@@ -547,7 +551,7 @@ def test_sign_verify_prepare_administer_through_the_forms(login: Client) -> None
     assert "No dose due" in course_page.text  # day 8 is not due yet
     # The dose row belongs to the order: no Withdraw, a link to the order instead.
     dose_row = course_page.text.split("Cycle 1 day 1: 0.8 mg/m² given")[1].split("</tr>")[0]
-    assert "Given through order" in dose_row and "/retract" not in dose_row
+    assert "Given through order" in dose_row and "/correct" not in dose_row
     assert "window 2026-05-10 to 2026-05-13" in course_page.text  # day 8, as the engine says
     assert "circulating blasts" not in course_page.text  # pre-first-dose reminder gone
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import ApiToken, User, WebSession
@@ -284,13 +284,21 @@ def user_for_session_cookie(
     session: Session, cookie: str, now: dt.datetime | None = None
 ) -> SessionLogin | None:
     """The active user and CSRF token of an unexpired browser session, else None."""
-    row = session.scalar(select(WebSession).where(WebSession.session_sha256 == _sha256(cookie)))
-    if row is None or _aware(row.expires_at) <= _now(now):
+    found = session.execute(_SESSION_AND_USER, {"digest": _sha256(cookie)}).first()
+    if found is None:  # no such session, or (inner join) no such user
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if _aware(row.expires_at) <= _now(now) or not user.active:
         return None
     return SessionLogin(user, row.csrf_token)
+
+
+_SESSION_AND_USER = (
+    select(WebSession, User)
+    .join(User, User.id == WebSession.user_id)
+    .where(WebSession.session_sha256 == bindparam("digest"))
+)
+"""A browser session and its user, one query (built once: each call binds the digest)."""
 
 
 def close_web_session(session: Session, cookie: str) -> None:

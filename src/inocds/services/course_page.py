@@ -11,9 +11,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from inocds.adapters.db.models import CourseEvent, Order, User
+from inocds.adapters.db.models import (
+    Administration,
+    Course,
+    CourseEvent,
+    Measurement,
+    Order,
+    Patient,
+    User,
+)
+from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.clinical.assess import assess_course
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.documents import CourseDocument, parse_course
@@ -29,10 +39,15 @@ from inocds.clinical.timeline import (
 )
 from inocds.clinical.validation import InputError
 from inocds.protocol.loader import load_protocol
-from inocds.services import courses, directory, order_history, orders, patients, waste
+from inocds.services import courses, order_history, orders, patients, waste
+from inocds.services.access import require_role
+from inocds.services.access_log import note_read
+from inocds.services.course_read_cache import READ_MODELS, read_model_key
 from inocds.services.courses import EVENT_ROLES
+from inocds.services.errors import NotFound
+from inocds.services.patient_block import patient_block
 
-__all__ = ["CourseRead", "course_page", "order_rows", "read_course"]
+__all__ = ["CourseRead", "correction", "course_page", "event_rows", "order_rows", "read_course"]
 
 
 @dataclass
@@ -141,14 +156,45 @@ def lab_plots(document: dict[str, Any]) -> dict[str, str] | None:
     return plots or None
 
 
-def _event_rows(session: Session, user: User, stored: list[CourseEvent]) -> list[dict[str, Any]]:
-    names = directory.display_names(session)
-    from_orders = order_history.orders_of_dose_events(session)
+_EVENT_ROWS = (
+    select(
+        CourseEvent.id,
+        CourseEvent.type,
+        CourseEvent.payload,
+        CourseEvent.supersedes_id,
+        CourseEvent.retracted,
+        CourseEvent.recorded_by,
+        CourseEvent.recorded_at,
+        func.coalesce(func.nullif(User.full_name, ""), User.username).label("recorded_by_name"),
+        select(func.max(Administration.order_id))
+        .where(Administration.dose_event_id == CourseEvent.id)
+        .correlate(CourseEvent)
+        .scalar_subquery()
+        .label("order_id"),
+    )
+    .outerjoin(User, User.id == CourseEvent.recorded_by)
+    .where(CourseEvent.course_id == bindparam("course_id"))
+    .order_by(CourseEvent.id)
+)
+"""Every stored event row of a course in entry order (superseded and retracted ones too),
+with the name of its recorder and, for a dose recorded by an administration, its order:
+one query, rows rather than ORM objects (built once)."""
+
+
+def stored_event_rows(session: Session, course_id: int) -> list[Row[Any]]:
+    """The rows of `_EVENT_ROWS` for a course (read-only: the page and its corrections)."""
+    if session.autoflush:  # a Core query does not flush by itself as an ORM one does
+        session.flush()
+    return list(session.connection().execute(_EVENT_ROWS, {"course_id": course_id}).all())
+
+
+def event_rows(user: User, stored: list[Row[Any]]) -> list[dict[str, Any]]:
+    """The entries in force, by date, with who recorded them and what `user` may change."""
     rows = []
     for event in courses.in_force(stored):
         payload = dict(event.payload or {})
         when = payload.get("onset") if event.type == "toxicity" else payload.get("date")
-        order_id = from_orders.get(event.id)
+        order_id = event.order_id
         allowed = user.role in EVENT_ROLES.get(event.type, ())
         rows.append(
             {
@@ -156,7 +202,7 @@ def _event_rows(session: Session, user: User, stored: list[CourseEvent]) -> list
                 "type": event.type,
                 "date": when,
                 "payload": payload,
-                "by": names.get(event.recorded_by, "?"),
+                "by": event.recorded_by_name or "?",
                 "corrects": event.supersedes_id,
                 "order_id": order_id,
                 "may_retract": allowed and order_id is None,
@@ -167,7 +213,7 @@ def _event_rows(session: Session, user: User, stored: list[CourseEvent]) -> list
     return rows
 
 
-def _retracted_rows(rows: list[CourseEvent]) -> list[dict[str, Any]]:
+def _retracted_rows(rows: list[Row[Any]]) -> list[dict[str, Any]]:
     by_id = {r.id: r for r in rows}
     return [
         {"id": r.supersedes_id, "payload": dict(by_id[r.supersedes_id].payload or {})}
@@ -190,27 +236,15 @@ def _latest_uln(document: dict[str, Any]) -> dict[str, float]:
     return found
 
 
-def course_page(
-    session: Session,
-    user: User,
-    course_id: int,
-    on: dt.date,
-    today: dt.date,
-    flags: dict[str, Any],
+def _read_model(
+    stored: dict[str, Any], on: dt.date, today: dt.date, flags: dict[str, Any]
 ) -> dict[str, Any]:
-    """Everything the course page shows for the decision date `on` (nothing here writes)."""
-    course = courses.get_course(session, user, course_id)
-    patient = patients.get_patient(session, user, course.patient_id)
-    measurement = patients.latest_measurement(session, patient.id)
-    stored = courses.course_document(session, user, course_id, today)
+    """What the page shows of the engine for the stored document on `on` (one parse, one
+    walk): a function of its arguments alone (services/course_read_cache.py keeps it)."""
     document = as_of(stored, on, today)
     document = {**document, "today": {"date": on.isoformat(), **flags}}
     read = read_course(document)
-    stored_events = courses.all_events(session, course_id)  # one query for both event lists
-    view: dict[str, Any] = {
-        "course": course,
-        "patient": patient,
-        "measurement": measurement,
+    model: dict[str, Any] = {
         "document": document,
         "problem": read.problem,
         "decision": read.decision,
@@ -222,21 +256,122 @@ def course_page(
         "history": None,
         "review_from": read.review_from,
         "labs": _lab_rows(document),
-        "thresholds": _thresholds(),
         "plots": lab_plots(document),
-        "events": _event_rows(session, user, stored_events),
-        "retracted": _retracted_rows(stored_events),
-        "orders": order_rows(session, orders.list_orders(session, user, course_id=course_id)),
         "uln": _latest_uln(stored),
+        "recheck": recheck_conditions(read.decision),
+        "doses_given": any(e.get("type") == "dose" for e in document["events"]),
+    }
+    if read.state is not None and read.decision is not None and read.plan is not None:
+        model["slots"] = dose_slots(read.state, read.decision, read.plan)
+        model["history"] = dose_history(read.state)
+    return model
+
+
+_LATEST_MEASUREMENT = (
+    select(Measurement.id)
+    .where(Measurement.patient_id == Course.patient_id)
+    .order_by(Measurement.measured_on.desc(), Measurement.id.desc())
+    .limit(1)
+    .correlate(Course)
+    .scalar_subquery()
+)
+_COURSE_PATIENT_MEASUREMENT = (
+    select(Course, Patient, Measurement)
+    .join(Patient, Patient.id == Course.patient_id)
+    .outerjoin(Measurement, Measurement.id == _LATEST_MEASUREMENT)
+    .where(Course.id == bindparam("course_id"))
+)
+"""The course, its patient and the patient's latest measurement: one query (built once)."""
+
+
+def _course_patient(
+    session: Session, user: User, course_id: int
+) -> tuple[Course, Patient, Measurement]:
+    """What `courses.get_course`, `patients.get_patient` and `patients.latest_measurement`
+    answer together, with their refusals (Forbidden, no course, no measurement)."""
+    require_role(user, *CLINICAL_ROLES)
+    found = session.execute(_COURSE_PATIENT_MEASUREMENT, {"course_id": course_id}).first()
+    if found is None:
+        raise NotFound(f"no course {course_id}", "course_id")
+    course, patient, measurement = found
+    note_read(user.id, patient.id)
+    if measurement is None:
+        raise NotFound(f"patient {patient.id} has no height and weight recorded", "measurements")
+    return course, patient, measurement
+
+
+def _stored_document(
+    session: Session,
+    course: Course,
+    patient: Patient,
+    latest: Measurement,
+    stored_events: list[Row[Any]],
+    today: dt.date,
+) -> dict[str, Any]:
+    """The course document of `courses.course_document` from rows already loaded: the
+    measurement in force on `today` (the latest on or before it, else the latest)."""
+    measurement = latest
+    if latest.measured_on > today:
+        try:
+            measurement = patients.latest_measurement(session, patient.id, on_or_before=today)
+        except NotFound:
+            measurement = latest
+    return {
+        "patient": patient_block(patient, course, measurement),
+        "events": [dict(r.payload or {}) for r in courses.in_force(stored_events)],
+        "today": {"date": today.isoformat()},
+    }
+
+
+def course_page(
+    session: Session,
+    user: User,
+    course_id: int,
+    on: dt.date,
+    today: dt.date,
+    flags: dict[str, Any],
+) -> dict[str, Any]:
+    """Everything the course page shows for the decision date `on` (nothing here writes).
+    The engine's part is computed once per document content (course_read_cache); the
+    user's rights, orders and waste are read on every request."""
+    course, patient, measurement = _course_patient(session, user, course_id)
+    stored_events = stored_event_rows(session, course_id)  # one query for every list
+    stored = _stored_document(session, course, patient, measurement, stored_events, today)
+    key = read_model_key(stored, on.isoformat(), today.isoformat(), flags)
+    model = READ_MODELS.get_or_compute(key, lambda: _read_model(stored, on, today, flags))
+    return {
+        **model,
+        "read_key": key,
+        "course": course,
+        "patient": patient,
+        "measurement": measurement,
+        "thresholds": _thresholds(),
+        "events": event_rows(user, stored_events),
+        "retracted": _retracted_rows(stored_events),
+        "orders": order_history.course_order_rows(session, user, course_id),
         "weight_change": orders.weight_change_fraction(course, measurement.weight_kg),
         "weight_change_limit": orders.WEIGHT_CHANGE_FRACTION,
         "waste": waste.course_waste(session, user, course_id),
         "waste_labels": waste.REASON_LABELS,
         "measurement_age_days": (today - measurement.measured_on).days,
     }
-    if read.state is not None and read.decision is not None and read.plan is not None:
-        view["slots"] = dose_slots(read.state, read.decision, read.plan)
-        view["history"] = dose_history(read.state)
-    view["recheck"] = recheck_conditions(read.decision)
-    view["doses_given"] = any(e.get("type") == "dose" for e in document["events"])
-    return view
+
+
+def correction(session: Session, user: User, course_id: int, event_id: int) -> dict[str, Any]:
+    """An entry of the course and what `user` may change of it (its correction page).
+
+    `event` is None when the entry is no longer in force (corrected or withdrawn);
+    NotFound when the course has no such entry.
+    """
+    course = courses.get_course(session, user, course_id)
+    patient = patients.get_patient(session, user, course.patient_id)
+    stored_events = stored_event_rows(session, course_id)
+    if all(r.id != event_id for r in stored_events):
+        raise NotFound(f"course {course_id} has no entry {event_id}", "event_id")
+    rows = event_rows(user, stored_events)
+    return {
+        "course": course,
+        "patient": patient,
+        "event_id": event_id,
+        "event": next((r for r in rows if r["id"] == event_id), None),
+    }

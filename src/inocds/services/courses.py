@@ -16,7 +16,7 @@ administration is corrected only through the order workflow (void the administra
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -123,8 +123,12 @@ def effective_events(session: Session, course_id: int) -> list[CourseEvent]:
     return in_force(all_events(session, course_id))
 
 
-def in_force(rows: list[CourseEvent]) -> list[CourseEvent]:
-    """Of a course's event rows (all_events), those neither superseded nor retracted."""
+_EventRow = TypeVar("_EventRow", bound=Any)
+
+
+def in_force(rows: list[_EventRow]) -> list[_EventRow]:
+    """Of a course's event rows (all_events: ORM objects, or Core rows with the columns id,
+    supersedes_id, retracted and payload), those neither superseded nor retracted."""
     replaced = {r.supersedes_id for r in rows if r.supersedes_id is not None}
     return [r for r in rows if r.id not in replaced and not r.retracted and r.payload is not None]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import (
@@ -186,14 +186,16 @@ def course_waste(
 ) -> tuple[list[WasteEntry], WasteTotals]:
     """A course's ledger entries, oldest first, and their total."""
     require_role(actor, *REPORT_ROLES)
-    entries = list(
-        session.scalars(
-            select(WasteEntry)
-            .where(WasteEntry.course_id == course_id)
-            .order_by(WasteEntry.occurred_at, WasteEntry.id)
-        )
-    )
+    entries = list(session.scalars(_COURSE_WASTE, {"course_id": course_id}))
     return entries, _totals("course", f"course {course_id}", entries)
+
+
+_COURSE_WASTE = (
+    select(WasteEntry)
+    .where(WasteEntry.course_id == bindparam("course_id"))
+    .order_by(WasteEntry.occurred_at, WasteEntry.id)
+)
+"""A course's ledger entries, oldest first (built once: each call only binds the course)."""
 
 
 @dataclass(frozen=True)

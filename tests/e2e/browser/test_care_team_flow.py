@@ -414,9 +414,11 @@ def test_care_team_course_with_hold_delay_and_one_dose_end_to_end(
     expect(page.locator(".banner-past")).to_have_count(0)
     entries = page.get_by_role("table", name="Entries in force, by date")
     row = entries.get_by_role("row").filter(has_text="diarrhea")
-    row.locator("summary", has_text="Mark resolved").click()
-    row.get_by_label("Resolved on").fill(day(32).isoformat())
-    row.get_by_role("button", name="Mark resolved").click()
+    row.get_by_role("link", name=re.compile("^Mark resolved")).click()
+    expect(page.get_by_role("heading", name="Mark resolved")).to_be_visible()
+    assert_accessible(page)  # the entry's correction page
+    page.get_by_label("Resolved on").fill(day(32).isoformat())
+    page.get_by_role("button", name="Mark resolved").click()
     expect(page.get_by_role("status")).to_contain_text("The toxicity is marked resolved")
     expect(entries.get_by_role("row").filter(has_text="diarrhea")).to_contain_text(
         f"resolved {day(32).isoformat()}"

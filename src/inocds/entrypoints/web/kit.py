@@ -8,7 +8,9 @@ template; `attempt` runs a use case for a form and puts a refusal beside its fie
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Coroutine
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
@@ -19,14 +21,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inocds.clinical.validation import InputError
+from inocds.entrypoints.api import clock
 from inocds.entrypoints.api.deps import (
     CSRF_FORM_FIELD,
     SESSION_COOKIE,
     SessionDep,
     current_user,
+    get_session,
     set_session_cookie,
 )
 from inocds.entrypoints.web import labels
@@ -53,6 +58,7 @@ __all__ = [
     "WebLogin",
     "attempt",
     "page_router",
+    "read_page",
     "redirect",
     "refused",
     "render",
@@ -208,6 +214,26 @@ def web_login(request: Request, session: SessionDep, form: PostedForm, found: Ma
 
 
 WebLogin = Annotated[Login, Depends(web_login)]
+
+PageWork = Callable[[Session, Login, dt.date, dt.datetime], Response]
+"""A page's work: (unit of work, logged-in user, today, now) -> the answer."""
+
+
+async def read_page(request: Request, work: PageWork) -> Response:
+    """A GET page in one trip to the thread pool: the unit of work of `get_session`, the
+    user of `web_login`, the clock of `clock.today` / `clock.now` (overrides honoured, as
+    for dependencies), then `work`. Solved as dependencies, each sync one is its own trip
+    to the thread pool and back (six for the course page: a third of its time)."""
+    return await run_in_threadpool(_read_page, request, work)
+
+
+def _read_page(request: Request, work: PageWork) -> Response:
+    overrides = getattr(request.app, "dependency_overrides", {})
+    today: dt.date = overrides.get(clock.today, clock.today)()
+    now: dt.datetime = overrides.get(clock.now, clock.now)()
+    with contextmanager(get_session)(request) as session:
+        login = web_login(request, session, {}, optional_login(request, session))
+        return work(session, login, today, now)
 
 
 def _error_page(request: Request, status_code: int, message: str) -> Response:

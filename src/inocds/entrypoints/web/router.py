@@ -20,13 +20,21 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from inocds.entrypoints.web.kit import templates
-from inocds.entrypoints.web.pages import accounts, courses, orders, patients, rules, worklist
+from inocds.entrypoints.web.pages import (
+    accounts,
+    course_corrections,
+    courses,
+    orders,
+    patients,
+    rules,
+    worklist,
+)
 
 __all__ = ["PAGE_MODULES", "STATIC_DIR", "install_web", "templates", "web_router"]
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-PAGE_MODULES = (worklist, accounts, patients, courses, orders, rules)
+PAGE_MODULES = (worklist, accounts, patients, courses, course_corrections, orders, rules)
 """The page modules, in the order their routes are matched."""
 
 

@@ -1,5 +1,6 @@
-"""The course page (decision, reasons, plan, screen, labs, history) and its forms: events,
-corrections, retractions, and signing an order."""
+"""The course page (decision, reasons, plan, screen, labs, history) and its forms: events
+and signing an order. Each entry's correction (withdraw, mark resolved) has its own page:
+`pages/course_corrections.py`."""
 
 from __future__ import annotations
 
@@ -15,13 +16,25 @@ from inocds.entrypoints.api.deps import SessionDep
 from inocds.entrypoints.api.orders_router import OrderCreate
 from inocds.entrypoints.web.filters import path_label
 from inocds.entrypoints.web.forms import Form
-from inocds.entrypoints.web.kit import Login, PostedForm, WebLogin, attempt, page_router, redirect
+from inocds.entrypoints.web.kit import (
+    Login,
+    PostedForm,
+    WebLogin,
+    attempt,
+    page_router,
+    read_page,
+    redirect,
+)
 from inocds.entrypoints.web.kit import render as render_page
-from inocds.entrypoints.web.labels import SLOT_STATUS, event_summary
+from inocds.entrypoints.web.pages.course_fragments import (
+    blank_forms,
+    engine_fragments,
+    entries_fragment,
+)
 from inocds.entrypoints.web.pages.worklist import order_items
 from inocds.entrypoints.web.payloads import EVENT_FORMS, event_payload
 from inocds.protocol.loader import load_protocol
-from inocds.services import course_page, courses, orders, toxicities
+from inocds.services import course_page, courses, orders
 from inocds.services.errors import NotFound
 from inocds.services.records import Session
 
@@ -56,14 +69,6 @@ def _decision_date(on: str | None, today: dt.date, form: Form) -> dt.date:
         return today
 
 
-def _words(view: dict[str, Any]) -> None:
-    """The page's words for the read model's codes (slot statuses, event summaries)."""
-    for slot in view["slots"]:
-        slot["status_label"] = SLOT_STATUS[slot["status"]]
-    for row in [*view["events"], *view["retracted"]]:
-        row["summary"] = event_summary(row["payload"])
-
-
 def course_page_response(
     request: Request,
     session: Session,
@@ -83,13 +88,18 @@ def course_page_response(
     flags = flags or {}
     view = course_page.course_page(session, login.user, course_id, decision_date, today, flags)
     view["orders"] = order_items(view["orders"], now)
-    _words(view)
     forms = dict(forms or {})
     for name in (*EVENT_FORMS, "sign"):
         forms.setdefault(name, Form(name))
-    for event in view["events"]:
-        forms.setdefault(f"retract-{event['id']}", Form(f"retract-{event['id']}"))
-        forms.setdefault(f"resolve-{event['id']}", Form(f"resolve-{event['id']}"))
+    fragments = engine_fragments(view, decision_date)
+    record_forms = {name: forms[name] for name in EVENT_FORMS}
+    record_shown = {"on": decision_date, "plan": view["plan"], "uln": view["uln"]}
+    sign_shown = {
+        "on": decision_date,
+        "weight_change": view["weight_change"],
+        "weight_change_limit": view["weight_change_limit"],
+        "start_weight_kg": view["course"].start_weight_kg,
+    }
     stale_days = load_protocol()["workflow.plausibility"].integer("stale_measurement_days")
     return render_page(
         request,
@@ -105,21 +115,23 @@ def course_page_response(
         forms=forms,
         stale_days=stale_days,
         **view,
+        **fragments,
+        entries_html=entries_fragment(view),
+        record_html=blank_forms("record", view, login, record_forms, record_shown),
+        sign_html=blank_forms("sign", view, login, {"sign": forms["sign"]}, sign_shown),
     )
 
 
 @router.get("/courses/{course_id}", response_class=HTMLResponse)
-def course_view(
-    request: Request,
-    session: SessionDep,
-    login: WebLogin,
-    course_id: int,
-    today: Today,
-    now: Now,
-    on: str | None = None,
-) -> Response:
+async def course_view(request: Request, course_id: int, on: str | None = None) -> Response:
     flags = {name: True for name in _FLAGS if request.query_params.get(name) == "on"}
-    return course_page_response(request, session, login, course_id, today, now, on=on, flags=flags)
+
+    def page(session: Session, login: Login, today: dt.date, now: dt.datetime) -> Response:
+        return course_page_response(
+            request, session, login, course_id, today, now, on=on, flags=flags
+        )
+
+    return await read_page(request, page)
 
 
 def _answer(
@@ -222,55 +234,6 @@ def _conversions(form: Form) -> str:
 
 for _kind in EVENT_FORMS:
     _add_event(_kind)
-
-
-@router.post("/courses/{course_id}/events/{event_id}/retract", response_class=HTMLResponse)
-def retract(
-    request: Request,
-    session: SessionDep,
-    login: WebLogin,
-    posted: PostedForm,
-    course_id: int,
-    event_id: int,
-    today: Today,
-    now: Now,
-) -> Response:
-    name = f"retract-{event_id}"
-    form = Form(name, values=posted, inputs=frozenset({"reason"}))
-    reason = form.text("reason", required=True, max_length=500)
-    _, status = attempt(
-        session,
-        form,
-        lambda: courses.retract_event(
-            session, login.user, course_id, event_id, reason or "", today
-        ),
-    )
-    return _answer(request, session, login, course_id, today, now, form, status, "retracted#events")
-
-
-@router.post("/courses/{course_id}/events/{event_id}/resolve", response_class=HTMLResponse)
-def resolve(
-    request: Request,
-    session: SessionDep,
-    login: WebLogin,
-    posted: PostedForm,
-    course_id: int,
-    event_id: int,
-    today: Today,
-    now: Now,
-) -> Response:
-    """Marks an unresolved toxicity resolved: a correction that supersedes the entry."""
-    name = f"resolve-{event_id}"
-    form = Form(name, values=posted, inputs=frozenset({"resolved"}), prefixes=("event.",))
-    resolved = form.date("resolved", required=True, not_after=today)
-    _, status = attempt(
-        session,
-        form,
-        lambda: toxicities.resolve_toxicity(
-            session, login.user, course_id, event_id, resolved or today, today
-        ),
-    )
-    return _answer(request, session, login, course_id, today, now, form, status, "resolved#events")
 
 
 @router.post("/courses/{course_id}/orders", response_class=HTMLResponse)
