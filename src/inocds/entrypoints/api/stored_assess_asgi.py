@@ -30,8 +30,8 @@ from typing import Any
 
 import orjson
 
-from inocds.entrypoints.api import clock
 from inocds.entrypoints.api.body_replay import replaying
+from inocds.entrypoints.api.clock import today as clock_today
 from inocds.entrypoints.api.courses_router import DayFlags
 from inocds.services.course_snapshot import READ_THREADS, assess_for_token
 
@@ -96,7 +96,7 @@ def _today(scope: Scope) -> dt.date:
     """Today from the app's clock (tests override it as they do for the routes)."""
     app = scope.get("app")
     overrides = getattr(app, "dependency_overrides", {}) if app is not None else {}
-    day: dt.date = overrides.get(clock.today, clock.today)()
+    day: dt.date = overrides.get(clock_today, clock_today)()
     return day
 
 

@@ -25,7 +25,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inocds.clinical.validation import InputError
-from inocds.entrypoints.api import clock
+from inocds.entrypoints.api.clock import now as clock_now
+from inocds.entrypoints.api.clock import today as clock_today
 from inocds.entrypoints.api.deps import (
     CSRF_FORM_FIELD,
     SESSION_COOKIE,
@@ -229,8 +230,8 @@ async def read_page(request: Request, work: PageWork) -> Response:
 
 def _read_page(request: Request, work: PageWork) -> Response:
     overrides = getattr(request.app, "dependency_overrides", {})
-    today: dt.date = overrides.get(clock.today, clock.today)()
-    now: dt.datetime = overrides.get(clock.now, clock.now)()
+    today: dt.date = overrides.get(clock_today, clock_today)()
+    now: dt.datetime = overrides.get(clock_now, clock_now)()
     with contextmanager(get_session)(request) as session:
         login = web_login(request, session, {}, optional_login(request, session))
         return work(session, login, today, now)
