@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 from inocds.clinical.document_spec import (
@@ -21,11 +21,8 @@ from inocds.clinical.document_spec import (
     course_spec,
 )
 from inocds.clinical.rules.plausibility import bmi_errors
-from inocds.clinical.validation import (
-    FieldError,
-    InputError,
-    validate,
-)
+from inocds.clinical.validation import FieldError, InputError
+from inocds.clinical.validation_compiled import Check, validator
 from inocds.protocol.schema import DEFAULT_BSA_FORMULA
 
 __all__ = [
@@ -286,9 +283,15 @@ def _dose_day_errors(
             )
 
 
+@lru_cache(maxsize=1)
+def _course_validator() -> Check:
+    """`validate(course_spec(), raw)`, compiled once (clinical.validation_compiled)."""
+    return validator(course_spec())
+
+
 def parse_course(raw: Any) -> CourseDocument:
     """Validates the contract's course document; raises InputError on any bad field."""
-    cleaned = validate(course_spec(), raw)
+    cleaned = _course_validator()(raw)
     p = cleaned["patient"]
     history = p.get("history") or {}
     pre = p["pretreatment"]

@@ -8,6 +8,7 @@ person; the refusal suggests inches or pounds where that explains the slip.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from inocds.clinical.rules import ids
@@ -49,6 +50,20 @@ class Count(Spec):
             else:
                 self._minimum = 0.0
         return self._minimum
+
+    def compiled(self) -> Callable[[Any], Any]:
+        """The fast twin of `check` (clinical.validation_compiled): accepted counts only."""
+        from inocds.clinical.validation_compiled import Refused, compiled
+
+        number, minimum = compiled(self.number), self.minimum()
+
+        def count(value: Any) -> Any:
+            cleaned = number(value)
+            if 0 < cleaned < minimum or cleaned != math.floor(cleaned):
+                raise Refused
+            return float(cleaned)
+
+        return count
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         cleaned = self.number.check(value, path, errors)
