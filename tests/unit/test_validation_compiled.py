@@ -25,9 +25,11 @@ from inocds.clinical.validation import (
     Spec,
     Text,
     Timestamp,
+    Union,
     validate,
 )
-from inocds.clinical.validation_compiled import Refused, compiled, validator
+from inocds.clinical.validation_compiled import Refused, compiled
+from inocds.clinical.validation_source import validator, written_out
 
 _ODD = [
     None,
@@ -95,6 +97,7 @@ _SCALARS: list[Spec] = [
     Date(),
     Timestamp(),
     ListOf(Num(0, 5), max_items=2),
+    Union("type", {"a": course_spec().required["today"]}),
     *course_spec().required["patient"].required["pretreatment"].required.values(),  # Count
 ]
 
@@ -105,13 +108,24 @@ def test_each_field_twin_accepts_exactly_what_check_accepts(spec: Spec, value: A
     """A twin returns check's cleaned value (same type) or refuses where check names an error."""
     errors: list[Any] = []
     expected = spec.check(value, "x", errors)
-    try:
-        got = compiled(spec)(value)
-    except Refused:
-        assert errors, f"the twin refused {value!r}, which check accepts"
-        return
-    assert not errors, f"the twin accepted {value!r}, which check refuses"
-    assert _typed(got) == _typed(expected)
+    for twin in (compiled(spec), _written(spec)):
+        try:
+            got = twin(value)
+        except Refused:
+            assert errors, f"the twin refused {value!r}, which check accepts"
+            continue
+        assert not errors, f"the twin accepted {value!r}, which check refuses"
+        assert _typed(got) == _typed(expected)
+
+
+_WRITTEN: dict[int, Any] = {}
+
+
+def _written(spec: Spec) -> Any:
+    """The written-out twin of `spec`, compiled once per spec for these tests."""
+    if id(spec) not in _WRITTEN:
+        _WRITTEN[id(spec)] = written_out(spec)
+    return _WRITTEN[id(spec)]
 
 
 _NUMBERS = [Num(0, 10), Num(0, 10, lo_open=True), Num(1, 12, integer=True), _SCALARS[-1]]
@@ -175,15 +189,27 @@ def test_course_validator_equals_the_interpreter(base: dict[str, Any], edits: li
         else:
             parent[path[-1]] = copy.deepcopy(_ODD[choice])
     spec = course_spec()
-    assert _outcome(validator(spec), document) == _outcome(lambda d: validate(spec, d), document)
+    expected = _outcome(lambda d: validate(spec, d), document)
+    assert _outcome(validator(spec), document) == expected
+    assert _outcome(_fallback(compiled(spec), spec), document) == expected
+
+
+def _fallback(twin: Any, spec: Spec) -> Any:
+    def run(document: Any) -> Any:
+        try:
+            return twin(document)
+        except Refused:
+            return validate(spec, document)
+
+    return run
 
 
 def test_every_fixture_is_accepted_by_the_twin_itself() -> None:
     """The fast path is the one taken: no valid fixture falls back to the interpreter."""
-    fast = compiled(course_spec())
-    for document in FIXTURES:
-        try:
-            cleaned = validate(course_spec(), document)
-        except InputError:
-            continue
-        assert _typed(fast(document)) == _typed(cleaned)
+    for fast in (compiled(course_spec()), written_out(course_spec())):
+        for document in FIXTURES:
+            try:
+                cleaned = validate(course_spec(), document)
+            except InputError:
+                continue
+            assert _typed(fast(document)) == _typed(cleaned)

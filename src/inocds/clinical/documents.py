@@ -22,7 +22,8 @@ from inocds.clinical.document_spec import (
 )
 from inocds.clinical.rules.plausibility import bmi_errors
 from inocds.clinical.validation import FieldError, InputError
-from inocds.clinical.validation_compiled import Check, validator
+from inocds.clinical.validation_compiled import Check
+from inocds.clinical.validation_source import validator
 from inocds.protocol.schema import DEFAULT_BSA_FORMULA
 
 __all__ = [
@@ -285,7 +286,7 @@ def _dose_day_errors(
 
 @lru_cache(maxsize=1)
 def _course_validator() -> Check:
-    """`validate(course_spec(), raw)`, compiled once (clinical.validation_compiled)."""
+    """`validate(course_spec(), raw)`, written out once (clinical.validation_source)."""
     return validator(course_spec())
 
 

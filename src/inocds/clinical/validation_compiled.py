@@ -3,9 +3,10 @@
 `Spec.check` interprets a spec per field and builds a refusal's text as it goes. For a
 document that is accepted, the text is never needed: `compiled(spec)` returns a twin of
 `check` that returns the same cleaned value for every value `check` accepts and raises
-`Refused` for anything else, without naming why. `validator(spec)` runs the twin and, on
-the first refusal, runs `validate` (the interpreter) over the whole document, so every
-refusal is worded, collected and ordered by `check` alone, as before.
+`Refused` for anything else, without naming why. `validation_source.validator(spec)` runs
+such a twin (written out as one function) and, on the first refusal, runs `validate` (the
+interpreter) over the whole document, so every refusal is worded, collected and ordered by
+`check` alone, as before.
 
 A twin may refuse more than `check` does (a `Mapping` that is not a `dict`, a `str`
 subclass): the interpreter then decides. It must never accept what `check` refuses, nor
@@ -31,10 +32,9 @@ from inocds.clinical.validation import (
     Text,
     Timestamp,
     Union,
-    validate,
 )
 
-__all__ = ["Check", "Refused", "compiled", "validator"]
+__all__ = ["Check", "Refused", "compiled"]
 
 Check = Callable[[Any], Any]
 """A compiled spec: the cleaned value, or `Refused`."""
@@ -146,19 +146,24 @@ def _list_of(spec: ListOf) -> Check:
     return items
 
 
+def _or_null(check: Check) -> Check:
+    def nullable(value: Any) -> Any:
+        return None if value is None else check(value)
+
+    return nullable
+
+
 def _obj(spec: Obj) -> Check:
-    fields = {name: compiled(field) for name, field in spec.known.items()}
-    needed, nullable, rules = spec.needed, spec.nullable, spec.checks
+    fields = {
+        name: _or_null(compiled(field)) if name in spec.nullable else compiled(field)
+        for name, field in spec.known.items()
+    }
+    needed, known, rules = spec.needed, frozenset(spec.known), spec.checks
 
     def obj(value: Any) -> Any:
-        if type(value) is not dict or not needed <= value.keys():
+        if type(value) is not dict or not needed <= value.keys() or not value.keys() <= known:
             raise Refused
-        cleaned: dict[str, Any] = {}
-        for name, raw in value.items():
-            field = fields.get(name)
-            if field is None:
-                raise Refused
-            cleaned[name] = None if raw is None and name in nullable else field(raw)
+        cleaned = {name: fields[name](raw) for name, raw in value.items()}
         if rules:
             errors: list[FieldError] = []
             for rule in rules:
@@ -218,17 +223,3 @@ def compiled(spec: Spec) -> Check:
         return own
     compiler = _COMPILERS.get(type(spec))
     return compiler(spec) if compiler is not None else _interpreted(spec)
-
-
-def validator(spec: Spec) -> Check:
-    """`validate(spec, document)` with the compiled twin first: the same cleaned value, or
-    the same InputError (the interpreter words every refusal)."""
-    fast = compiled(spec)
-
-    def run(document: Any) -> Any:
-        try:
-            return fast(document)
-        except Refused:
-            return validate(spec, document)
-
-    return run

@@ -13,7 +13,7 @@ from typing import Any
 
 from inocds.clinical.rules import ids
 from inocds.clinical.validation import FieldError, Num, Spec
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import load_protocol, rule_number
 
 __all__ = ["Count", "bmi_errors"]
 
@@ -55,13 +55,17 @@ class Count(Spec):
         """The fast twin of `check` (clinical.validation_compiled): accepted counts only."""
         from inocds.clinical.validation_compiled import Refused, compiled
 
-        number, minimum = compiled(self.number), self.minimum()
+        if not self.number.finite:
+            return compiled(self.number)  # Num refuses every value then, so does check
+        lo, hi, minimum, floor = self.number.lo, self.number.hi, self.minimum(), math.floor
 
         def count(value: Any) -> Any:
-            cleaned = number(value)
-            if 0 < cleaned < minimum or cleaned != math.floor(cleaned):
-                raise Refused
-            return float(cleaned)
+            kind = type(value)
+            if (kind is int or kind is float) and not value < lo and value <= hi:
+                cleaned = float(value)  # what Num(lo, hi) returns
+                if not 0 < cleaned < minimum and cleaned == floor(cleaned):
+                    return cleaned
+            raise Refused
 
         return count
 
@@ -72,7 +76,7 @@ class Count(Spec):
         name = _NAMES[self.kind]
         minimum = self.minimum()
         if 0 < cleaned < minimum:
-            factor = load_protocol()[ids.DATA_COUNT_UNITS].number("per_mm3_per_10e3_per_ul")
+            factor = rule_number(ids.DATA_COUNT_UNITS, "per_mm3_per_10e3_per_ul")
             message = render(
                 ids.DATA_COUNT_UNITS,
                 "small",
@@ -109,8 +113,8 @@ def _hint(height_cm: float, weight_kg: float, low: float, high: float) -> str:
 
 def bmi_errors(height_cm: float, weight_kg: float, prefix: str = "") -> list[FieldError]:
     """Errors naming height and weight when their BMI is outside the plausible range."""
-    rule = load_protocol()[ids.DATA_BMI]
-    low, high = rule.number("min_kg_per_m2"), rule.number("max_kg_per_m2")
+    low = rule_number(ids.DATA_BMI, "min_kg_per_m2")
+    high = rule_number(ids.DATA_BMI, "max_kg_per_m2")
     bmi = weight_kg / (height_cm / 100) ** 2
     if low <= bmi <= high:
         return []
