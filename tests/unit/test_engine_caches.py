@@ -10,10 +10,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from inocds.clinical.documents import parse_course
+from inocds.clinical.reasons import cite
 from inocds.clinical.rules import heme
 from inocds.clinical.rules.ids import HEME_ANC_GATE, HEME_PLATELET_GATE
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import ProtocolError, load_protocol, rule_integer, rule_number
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -67,3 +70,29 @@ def test_cached_reduction_levels_equal_a_fresh_computation() -> None:
     for count in range(5):
         assert level_for_interruptions(count) == level_for_interruptions.__wrapped__(count)
     assert {n: level_for_interruptions(n) for n in expected} == expected
+
+
+def test_numbers_read_once_equal_the_rules_params() -> None:
+    """rule_number / rule_integer (read once per process) equal each rule's own accessor,
+    for every numeric parameter of every rule; a non-integer refuses as Rule.integer does."""
+    checked = 0
+    for rule in load_protocol().all():
+        for name, value in rule.params.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            assert repr(rule_number(rule.id, name)) == repr(rule.number(name))
+            if isinstance(value, int):
+                assert repr(rule_integer(rule.id, name)) == repr(rule.integer(name))
+            else:
+                with pytest.raises(ProtocolError):
+                    rule_integer(rule.id, name)
+            checked += 1
+    assert checked > 50
+
+
+def test_sources_read_once_equal_the_rules_sources() -> None:
+    """cite() takes each rule's source from a per-process table: the protocol's own."""
+    for rule in load_protocol().all():
+        assert cite(rule.id, "m").source == rule.source
+    with pytest.raises(ProtocolError):
+        cite("no.such_rule", "m")

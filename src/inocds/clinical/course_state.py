@@ -150,7 +150,8 @@ class CourseState:
 
     def due_window(self, number: int, day: int) -> tuple[dt.date, dt.date, dt.date]:
         """(earliest, scheduled, latest) of a slot given what has happened so far."""
-        window, gap = timing().window, timing().gap
+        steps = timing()
+        window, gap = steps.window, steps.gap
         cycle = self.cycles.get(number)
         if day == 1:
             if cycle is not None and cycle.start is not None:

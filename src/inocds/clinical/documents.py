@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from inocds.clinical.document_spec import (
@@ -136,49 +137,52 @@ class CourseDocument:
         return {kind: tuple(found) for kind, found in grouped.items()}
 
 
+_NO_LABS = Labs()
+_DATE_OF = itemgetter(2)
+"""Event.date (a NamedTuple's third field)."""
+
+
 def _labs(raw: Mapping[str, Any] | None) -> Labs:
-    raw = raw or {}
-
-    def lab(name: str) -> LabValue | None:
-        item = raw.get(name)
-        return LabValue(item["value"], item["uln"]) if item else None
-
+    """The lab fields of a cleaned object (other fields are not read)."""
+    if not raw:
+        return _NO_LABS
+    get = raw.get
+    bilirubin, ast, alt = get("bilirubin"), get("ast"), get("alt")
     return Labs(
-        anc_per_mm3=raw.get("anc_per_mm3"),
-        platelets_per_mm3=raw.get("platelets_per_mm3"),
-        bilirubin=lab("bilirubin"),
-        ast=lab("ast"),
-        alt=lab("alt"),
+        get("anc_per_mm3"),
+        get("platelets_per_mm3"),
+        LabValue(bilirubin["value"], bilirubin["uln"]) if bilirubin else None,
+        LabValue(ast["value"], ast["uln"]) if ast else None,
+        LabValue(alt["value"], alt["uln"]) if alt else None,
     )
 
 
 def _event(index: int, raw: Mapping[str, Any]) -> Event:
     kind = raw["type"]
+    get = raw.get
     if kind == "toxicity":
         return Event(
-            position=index,
-            type=kind,
-            date=raw["onset"],
-            cycle=raw.get("cycle"),
+            index,
+            kind,
+            raw["onset"],
+            get("cycle"),
             category=raw["category"],
-            name=raw.get("name"),
+            name=get("name"),
             grade=raw["grade"],
-            resolved=raw.get("resolved"),
+            resolved=get("resolved"),
         )
-    labs = None
-    if kind in ("labs", "cycle_start"):
-        labs = _labs({k: v for k, v in raw.items() if k not in ("type", "date", "cycle")})
+    labs = _labs(raw) if kind == "labs" or kind == "cycle_start" else None
     return Event(
-        position=index,
-        type=kind,
-        date=raw["date"],
-        cycle=raw.get("cycle"),
-        day=raw.get("day"),
-        dose_mg_per_m2=raw.get("dose_mg_per_m2"),
-        labs=labs,
-        status=raw.get("status"),
-        mrd=raw.get("mrd"),
-        reason=raw.get("reason"),
+        index,
+        kind,
+        raw["date"],
+        get("cycle"),
+        get("day"),
+        get("dose_mg_per_m2"),
+        labs,
+        status=get("status"),
+        mrd=get("mrd"),
+        reason=get("reason"),
     )
 
 
@@ -314,10 +318,8 @@ def parse_course(raw: Any) -> CourseDocument:
         diagnosis=dict(p.get("diagnosis") or {}),
     )
     raw_events = cleaned.get("events") or []
-    events = sorted(
-        (_event(i, e) for i, e in enumerate(raw_events)),
-        key=lambda e: (e.date, e.position),
-    )
+    # by date, then position: the sort is stable and the events are made in position order
+    events = sorted([_event(i, e) for i, e in enumerate(raw_events)], key=_DATE_OF)
     t = cleaned["today"]
     today = Today(
         date=t["date"],

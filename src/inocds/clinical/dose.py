@@ -40,7 +40,7 @@ from inocds.clinical.validation import (
     Spec,
     Text,
 )
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import load_protocol, rule_integer
 from inocds.protocol.schema import BSA_FORMULAS, DEFAULT_BSA_FORMULA
 
 __all__ = [
@@ -69,7 +69,7 @@ def _round2(value: Decimal) -> float:
 
 def rounded_bsa_m2(height_cm: float, weight_kg: float, formula: str = DEFAULT_BSA_FORMULA) -> float:
     """BSA in m2 by `formula`, rounded half up to the protocol's decimals (dose.bsa)."""
-    decimals = load_protocol()["dose.bsa"].integer("bsa_decimals")
+    decimals = rule_integer("dose.bsa", "bsa_decimals")
     raw = body_surface_area_m2(height_cm, weight_kg, formula)
     return float(_dec(raw).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
