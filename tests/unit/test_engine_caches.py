@@ -7,15 +7,18 @@ Each test compares the cached value with the same computation done afresh.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
 import pytest
 
+from inocds.clinical.assess import Decision
 from inocds.clinical.documents import parse_course
 from inocds.clinical.reasons import cite
 from inocds.clinical.rules import heme
 from inocds.clinical.rules.ids import HEME_ANC_GATE, HEME_PLATELET_GATE
+from inocds.clinical.types import replaced
 from inocds.protocol.loader import ProtocolError, load_protocol, rule_integer, rule_number
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -96,3 +99,17 @@ def test_sources_read_once_equal_the_rules_sources() -> None:
         assert cite(rule.id, "m").source == rule.source
     with pytest.raises(ProtocolError):
         cite("no.such_rule", "m")
+
+
+def test_replaced_equals_dataclasses_replace() -> None:
+    """types.replaced (assess's copy with changes) gives what dataclasses.replace gives:
+    equal, same repr and hash, same fields in the same order; an unknown field is refused."""
+    decision = Decision("give", 1, 8, "full", 21, 1.68, 0.5, 0.84, None, False, (), ())
+    for changes in ({}, {"action": "omit", "day": 15}, {"warnings": ({"code": "x"},)}):
+        ours, theirs = replaced(decision, **changes), dataclasses.replace(decision, **changes)
+        assert ours == theirs and repr(ours) == repr(theirs)
+        assert list(vars(ours).items()) == list(vars(theirs).items())
+    assert hash(replaced(decision)) == hash(decision)
+    with pytest.raises(AssertionError):
+        replaced(decision, actoin="omit")
+    assert not hasattr(Decision, "__post_init__")

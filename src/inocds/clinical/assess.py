@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.course_state import timing
@@ -42,7 +42,7 @@ from inocds.clinical.rules.regimen import (
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
 from inocds.clinical.rules.schedule import not_before
 from inocds.clinical.rules.stops import stop_reasons, stops
-from inocds.clinical.types import Action, DoseLevel
+from inocds.clinical.types import Action, DoseLevel, replaced
 
 __all__ = [
     "Decision",
@@ -87,15 +87,6 @@ class Decision:
             "reasons": [r.to_dict() for r in self.reasons],
             "warnings": list(self.warnings),
         }
-
-
-_Value = TypeVar("_Value", "Decision", "_Frame")
-
-
-def _replaced(value: _Value, **changes: Any) -> _Value:
-    """`dataclasses.replace` for the frozen answers of this module (every field is an init
-    field, no __post_init__), without its per-call field introspection."""
-    return type(value)(**{**value.__dict__, **changes})
 
 
 def bsa_for(doc: CourseDocument) -> float:
@@ -244,7 +235,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
     if level is None:
         return _not_tolerated(state, frame)
     regimen = cycle_regimen(number, state.cr_reached(today), level)
-    frame = _replaced(frame, dose_level=level, cycle_length_days=regimen.length_days)
+    frame = replaced(frame, dose_level=level, cycle_length_days=regimen.length_days)
     base = tuple(_reasons_of(regimen, state)) + allowance.reasons
     if today < earliest:
         return frame.decide(
@@ -257,7 +248,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
     blocked = _blocked_day1(state, number, frame, gates, base)
     if blocked is not None:
         review = allowance.needs_review or blocked.needs_clinician_review
-        return _replaced(blocked, needs_clinician_review=review)
+        return replaced(blocked, needs_clinician_review=review)
     gate_reasons = tuple(r for g in gates for r in g.reasons)
     amount = regimen.amount(1)
     notes = day1_timing_notes(state, number) + past_interruption_notes(state)
@@ -304,7 +295,7 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
     """A day 8 or 15 dose (or the day 1 of a started cycle): window, interruptions, give."""
     today = state.today
     regimen = state.cycles[number].regimen
-    frame = _replaced(frame, dose_level=regimen.level, cycle_length_days=regimen.length_days)
+    frame = replaced(frame, dose_level=regimen.level, cycle_length_days=regimen.length_days)
     earliest, scheduled, _ = state.due_window(number, day)
     reasons = _reasons_of(regimen, state)
     if day != 1 and earliest > scheduled - timing().window:
@@ -331,7 +322,7 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
     warnings = tuple(state.warnings)
     stopped = _stopped(state, bsa)
     if stopped is not None:
-        return _replaced(stopped, warnings=warnings + tuple(history_warnings(state)))
+        return replaced(stopped, warnings=warnings + tuple(history_warnings(state)))
     number, day = state.pointer
     frame = _Frame(number, day, None, None, bsa, warnings)
     cycle = state.cycles.get(number)
@@ -344,7 +335,7 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
     decision = _report_omission(state, decision)
     notes = gilbert_hemolysis_notes(doc) + _review_notes(state, decision)
     review = decision.needs_clinician_review or any(r.rule in REVIEW_RULES for r in notes)
-    return _replaced(
+    return replaced(
         decision,
         reasons=decision.reasons + tuple(notes),
         needs_clinician_review=review,
@@ -372,7 +363,7 @@ def _report_omission(state: CourseState, decision: Decision) -> Decision:
     last = omissions[-1]
     kept = tuple(r for r in decision.reasons if r.rule != ids.INTERRUPTION_LT7)
     regimen = state.cycles[last.cycle].regimen
-    return _replaced(
+    return replaced(
         decision,
         action="omit",
         cycle=last.cycle,

@@ -201,6 +201,11 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
     return errors
 
 
+def _date_path(e: Event) -> str:
+    """Where an event's own date stands in the request (a toxicity's is its onset)."""
+    return f"events[{e.position}].{'onset' if e.type == 'toxicity' else 'date'}"
+
+
 def _event_errors(
     doc: CourseDocument, errors: list[FieldError]
 ) -> tuple[dict[int, Event], dict[tuple[int, int], Event]]:
@@ -213,34 +218,43 @@ def _event_errors(
     doses: dict[tuple[int, int], Event] = {}
     stopped: Event | None = None
     for e in doc.events:
-        where = f"events[{e.position}]"
-        date_field = "onset" if e.type == "toxicity" else "date"
         if e.date > today:
-            errors.append(FieldError(f"{where}.{date_field}", "is after today.date"))
+            errors.append(FieldError(f"{_date_path(e)}", "is after today.date"))
         if e.date < birth:
-            errors.append(FieldError(f"{where}.{date_field}", "is before the patient's birth date"))
+            errors.append(FieldError(f"{_date_path(e)}", "is before the patient's birth date"))
         if e.type == "toxicity" and e.resolved is not None and e.resolved > today:
-            errors.append(FieldError(f"{where}.resolved", "is after today.date"))
+            errors.append(FieldError(f"events[{e.position}].resolved", "is after today.date"))
         if e.type == "discontinued":
             if stopped is not None:
-                errors.append(FieldError(f"{where}.type", "the course is already discontinued"))
+                errors.append(
+                    FieldError(f"events[{e.position}].type", "the course is already discontinued")
+                )
             stopped = stopped or e
         if e.type == "cycle_start" and e.cycle is not None:
             if e.cycle in starts:
-                errors.append(FieldError(f"{where}.cycle", f"cycle {e.cycle} already started"))
+                errors.append(
+                    FieldError(f"events[{e.position}].cycle", f"cycle {e.cycle} already started")
+                )
             else:
                 starts[e.cycle] = e
             if stopped is not None and e.date > stopped.date:
-                errors.append(FieldError(f"{where}.date", "is after the course was discontinued"))
+                errors.append(
+                    FieldError(f"events[{e.position}].date", "is after the course was discontinued")
+                )
         if e.type == "dose" and e.cycle is not None and e.day is not None:
             key = (e.cycle, e.day)
             if key in doses:
                 errors.append(
-                    FieldError(f"{where}.day", f"cycle {e.cycle} day {e.day} is already recorded")
+                    FieldError(
+                        f"events[{e.position}].day",
+                        f"cycle {e.cycle} day {e.day} is already recorded",
+                    )
                 )
             doses[key] = e
             if stopped is not None and e.date > stopped.date:
-                errors.append(FieldError(f"{where}.date", "is after the course was discontinued"))
+                errors.append(
+                    FieldError(f"events[{e.position}].date", "is after the course was discontinued")
+                )
     return starts, doses
 
 

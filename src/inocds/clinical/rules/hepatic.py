@@ -30,8 +30,9 @@ __all__ = [
 
 
 def first_dose_date(doc: CourseDocument) -> dt.date | None:
-    """The date of the first recorded dose."""
-    return min((e.date for e in doc.of_type("dose")), default=None)
+    """The date of the first recorded dose (the events are in date order)."""
+    doses = doc.of_type("dose")
+    return doses[0].date if doses else None
 
 
 def liver_series(doc: CourseDocument) -> list[tuple[dt.date, Labs]]:
