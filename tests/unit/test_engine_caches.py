@@ -18,7 +18,7 @@ from inocds.clinical.documents import parse_course
 from inocds.clinical.reasons import cite
 from inocds.clinical.rules import heme
 from inocds.clinical.rules.ids import HEME_ANC_GATE, HEME_PLATELET_GATE
-from inocds.clinical.types import replaced
+from inocds.clinical.types import built, replaced
 from inocds.protocol.loader import ProtocolError, load_protocol, rule_integer, rule_number
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -113,3 +113,27 @@ def test_replaced_equals_dataclasses_replace() -> None:
     with pytest.raises(AssertionError):
         replaced(decision, actoin="omit")
     assert not hasattr(Decision, "__post_init__")
+
+
+def test_built_equals_the_constructor() -> None:
+    """types.built (parse_course's patient, today and document) makes what the dataclass's
+    own __init__ makes: equal, same repr, same fields in order; a missing field is refused."""
+    doc = parse_course(_six_cycle_course())
+    for value in (doc.patient, doc.today, doc):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        ours, theirs = built(type(value), **fields), type(value)(**fields)
+        assert ours == theirs and repr(ours) == repr(theirs)
+        assert list(vars(ours).items()) == list(vars(theirs).items())
+        assert not hasattr(type(value), "__post_init__")
+    with pytest.raises(AssertionError):
+        built(type(doc), patient=doc.patient, events=doc.events)
+
+
+def _six_cycle_course() -> dict[str, object]:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from assess_bench import six_cycle_course
+    finally:
+        sys.path.remove(str(BENCH))
+    course: dict[str, object] = six_cycle_course()
+    return course

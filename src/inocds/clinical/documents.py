@@ -22,6 +22,7 @@ from inocds.clinical.document_spec import (
     course_spec,
 )
 from inocds.clinical.rules.plausibility import bmi_errors
+from inocds.clinical.types import built
 from inocds.clinical.validation import FieldError, InputError
 from inocds.clinical.validation_compiled import Check
 from inocds.clinical.validation_source import validator
@@ -314,7 +315,8 @@ def parse_course(raw: Any) -> CourseDocument:
     p = cleaned["patient"]
     history = p.get("history") or {}
     pre = p["pretreatment"]
-    patient = Patient(
+    patient = built(
+        Patient,
         birth_date=p["birth_date"],
         sex=p["sex"],
         height_cm=p["height_cm"],
@@ -335,7 +337,8 @@ def parse_course(raw: Any) -> CourseDocument:
     # by date, then position: the sort is stable and the events are made in position order
     events = sorted([_event(i, e) for i, e in enumerate(raw_events)], key=_DATE_OF)
     t = cleaned["today"]
-    today = Today(
+    today = built(
+        Today,
         date=t["date"],
         labs=_labs(t.get("labs")),
         vod=bool(t.get("vod", False)),
@@ -346,7 +349,7 @@ def parse_course(raw: Any) -> CourseDocument:
             t.get("cytopenia_from_disease_with_stable_marrow", False)
         ),
     )
-    doc = CourseDocument(patient=patient, events=tuple(events), today=today)
+    doc = built(CourseDocument, patient=patient, events=tuple(events), today=today)
     problems = _consistency(doc)
     if problems:
         raise InputError(problems)

@@ -1,5 +1,5 @@
 """The clinical core's closed vocabularies, defined once as `Literal` types (and
-`replaced`, the answers' cheap `dataclasses.replace`).
+`built` / `replaced`, a frozen dataclass made or copied cheaply on the request path).
 
 The values are the contract's JSON strings (CONTRACT.md), so an answer serialises
 unchanged; mypy (strict on `clinical/`) refuses a misspelt state, level or action.
@@ -18,6 +18,7 @@ __all__ = [
     "HepaticState",
     "LogKind",
     "ResponseStatus",
+    "built",
     "replaced",
 ]
 
@@ -58,3 +59,14 @@ def replaced(value: _Frozen, **changes: Any) -> _Frozen:
     copy = object.__new__(type(value))
     copy.__dict__.update(fields, **changes)
     return copy
+
+
+def built(cls: type[_Frozen], **fields: Any) -> _Frozen:
+    """`cls(**fields)` for a frozen dataclass given every one of its fields (no default
+    used, no __post_init__): the fields set in one dict update instead of __init__'s one
+    object.__setattr__ per field."""
+    expected = cls.__dataclass_fields__.keys()  # type: ignore[attr-defined]
+    assert fields.keys() == expected, f"fields differ: {fields.keys() ^ expected}"
+    value = object.__new__(cls)
+    value.__dict__.update(fields)
+    return value
