@@ -12,14 +12,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from inocds.clinical import assess
 from inocds.clinical.assess import Decision
 from inocds.clinical.documents import parse_course
+from inocds.clinical.dose import dose_mg, rounded_bsa_m2
 from inocds.clinical.reasons import cite
 from inocds.clinical.rules import heme
 from inocds.clinical.rules.ids import HEME_ANC_GATE, HEME_PLATELET_GATE
 from inocds.clinical.types import built, replaced
 from inocds.protocol.loader import ProtocolError, load_protocol, rule_integer, rule_number
+from inocds.protocol.schema import BSA_FORMULAS
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -137,3 +142,23 @@ def _six_cycle_course() -> dict[str, object]:
         sys.path.remove(str(BENCH))
     course: dict[str, object] = six_cycle_course()
     return course
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.integers(30, 250), st.floats(30, 250)),
+    st.one_of(st.integers(1, 350), st.floats(1, 350)),
+    st.sampled_from([0.8, 0.5, 0.375, 0.25, 0.6, 1, 0.3333]),
+)
+def test_memoised_bsa_and_mg_equal_the_arithmetic(
+    height: float, weight: float, amount: float
+) -> None:
+    """assess's per-patient memos (BSA, mg) answer what the decimal arithmetic answers, an
+    int and an equal float kept apart (typed keys)."""
+    for formula in BSA_FORMULAS:
+        bsa = assess._rounded_bsa(height, weight, formula)
+        assert repr(bsa) == repr(rounded_bsa_m2(height, weight, formula))
+        assert repr(assess.dose_mg_for(amount, bsa)) == repr(float(dose_mg(bsa, amount)))
+        assert repr(assess.dose_mg_for(amount, bsa)) == repr(
+            assess.dose_mg_for.__wrapped__(amount, bsa)
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from inocds.clinical.course import CourseState, build_course
@@ -92,9 +93,14 @@ class Decision:
 def bsa_for(doc: CourseDocument) -> float:
     """The patient's BSA rounded half up to 2 decimals, as for `dose` (dose.bsa)."""
     p = doc.patient
-    return rounded_bsa_m2(p.height_cm, p.weight_kg, p.bsa_formula)
+    return _rounded_bsa(p.height_cm, p.weight_kg, p.bsa_formula)
 
 
+# Pure decimal arithmetic on a patient's few numbers, asked again on each of their requests.
+_rounded_bsa = lru_cache(maxsize=1024, typed=True)(rounded_bsa_m2)
+
+
+@lru_cache(maxsize=1024, typed=True)
 def dose_mg_for(amount_mg_per_m2: float, bsa_m2: float) -> float:
     """mg for a per-m2 amount on the rounded BSA, rounded as `dose` rounds it."""
     return float(dose_mg(bsa_m2, amount_mg_per_m2))
