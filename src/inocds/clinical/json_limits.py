@@ -36,11 +36,8 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 """The control characters of _CONTROL within ASCII."""
 _TWO_63 = 2.0**63
-_DIGITS_AND_EXPONENTS = bytes(
-    ord("0") if chr(b).isdigit() and b < 128 else ord("e") if chr(b) in "eE" else ord(" ")
-    for b in range(256)
-)
-"""Every digit to 0, e and E to e, anything else to a space (bytes.translate)."""
+_DIGITS_AND_EXPONENTS = bytes.maketrans(b"0123456789E", b"0000000000e")
+"""Every digit to 0 and E to e (bytes.translate): "0e" is a digit before an exponent."""
 _LONG_RUN = b"0" * 19
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters; tab, line feed and carriage return are allowed in free text."""
