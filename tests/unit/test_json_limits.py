@@ -98,6 +98,11 @@ def _types(value: object) -> object:
         "9" * MAX_INT_DIGITS,
         "9" * (MAX_INT_DIGITS + 1),
         "18446744073709551616",  # 2**64: orjson would read a float
+        "9223372036854775808",  # 2**63, 19 digits: the shortest literal the screen must see
+        "-9223372036854775809",
+        '{"a": [1e19, 1E2, 0.5e-3]}',  # exponents: floats both ways
+        '{"a": "' + "9" * 40 + '"}',  # digits inside a string only make the fast path walk
+        "[" * MAX_DEPTH + "1e19" + "]" * MAX_DEPTH,
         '{"a": NaN, "b": 1e999}',
         '{"note": "a\\u0000b"}',
         '{"note": "x\\ty\\nz\\r"}',

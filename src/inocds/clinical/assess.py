@@ -8,7 +8,8 @@ cycle, cytoreduction (cycle 1) or the blood-count gates (cycles 2+).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from inocds.clinical.course import CourseState, build_course
@@ -42,7 +43,7 @@ from inocds.clinical.rules.regimen import (
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
 from inocds.clinical.rules.schedule import not_before
 from inocds.clinical.rules.stops import stop_reasons, stops
-from inocds.clinical.types import Action, DoseLevel
+from inocds.clinical.types import Action, DoseLevel, replaced
 
 __all__ = [
     "Decision",
@@ -92,9 +93,14 @@ class Decision:
 def bsa_for(doc: CourseDocument) -> float:
     """The patient's BSA rounded half up to 2 decimals, as for `dose` (dose.bsa)."""
     p = doc.patient
-    return rounded_bsa_m2(p.height_cm, p.weight_kg, p.bsa_formula)
+    return _rounded_bsa(p.height_cm, p.weight_kg, p.bsa_formula)
 
 
+# Pure decimal arithmetic on a patient's few numbers, asked again on each of their requests.
+_rounded_bsa = lru_cache(maxsize=1024, typed=True)(rounded_bsa_m2)
+
+
+@lru_cache(maxsize=1024, typed=True)
 def dose_mg_for(amount_mg_per_m2: float, bsa_m2: float) -> float:
     """mg for a per-m2 amount on the rounded BSA, rounded as `dose` rounds it."""
     return float(dose_mg(bsa_m2, amount_mg_per_m2))
@@ -235,7 +241,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
     if level is None:
         return _not_tolerated(state, frame)
     regimen = cycle_regimen(number, state.cr_reached(today), level)
-    frame = replace(frame, dose_level=level, cycle_length_days=regimen.length_days)
+    frame = replaced(frame, dose_level=level, cycle_length_days=regimen.length_days)
     base = tuple(_reasons_of(regimen, state)) + allowance.reasons
     if today < earliest:
         return frame.decide(
@@ -248,7 +254,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
     blocked = _blocked_day1(state, number, frame, gates, base)
     if blocked is not None:
         review = allowance.needs_review or blocked.needs_clinician_review
-        return replace(blocked, needs_clinician_review=review)
+        return replaced(blocked, needs_clinician_review=review)
     gate_reasons = tuple(r for g in gates for r in g.reasons)
     amount = regimen.amount(1)
     notes = day1_timing_notes(state, number) + past_interruption_notes(state)
@@ -295,7 +301,7 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
     """A day 8 or 15 dose (or the day 1 of a started cycle): window, interruptions, give."""
     today = state.today
     regimen = state.cycles[number].regimen
-    frame = replace(frame, dose_level=regimen.level, cycle_length_days=regimen.length_days)
+    frame = replaced(frame, dose_level=regimen.level, cycle_length_days=regimen.length_days)
     earliest, scheduled, _ = state.due_window(number, day)
     reasons = _reasons_of(regimen, state)
     if day != 1 and earliest > scheduled - timing().window:
@@ -322,7 +328,7 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
     warnings = tuple(state.warnings)
     stopped = _stopped(state, bsa)
     if stopped is not None:
-        return replace(stopped, warnings=warnings + tuple(history_warnings(state)))
+        return replaced(stopped, warnings=warnings + tuple(history_warnings(state)))
     number, day = state.pointer
     frame = _Frame(number, day, None, None, bsa, warnings)
     cycle = state.cycles.get(number)
@@ -335,7 +341,7 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
     decision = _report_omission(state, decision)
     notes = gilbert_hemolysis_notes(doc) + _review_notes(state, decision)
     review = decision.needs_clinician_review or any(r.rule in REVIEW_RULES for r in notes)
-    return replace(
+    return replaced(
         decision,
         reasons=decision.reasons + tuple(notes),
         needs_clinician_review=review,
@@ -363,7 +369,7 @@ def _report_omission(state: CourseState, decision: Decision) -> Decision:
     last = omissions[-1]
     kept = tuple(r for r in decision.reasons if r.rule != ids.INTERRUPTION_LT7)
     regimen = state.cycles[last.cycle].regimen
-    return replace(
+    return replaced(
         decision,
         action="omit",
         cycle=last.cycle,

@@ -24,6 +24,7 @@ from inocds.clinical.rules.omissions import (
     missed_after_window,
     missed_before_cycle,
     missed_before_day,
+    omitted_from,
     omitted_interrupted,
     omitted_recovered,
     resumed,
@@ -36,6 +37,10 @@ from inocds.clinical.validation import FieldError, InputError
 __all__ = ["CourseState", "LogEntry", "Span", "build_course"]
 
 DAY = dt.timedelta(days=1)
+
+
+def _day_after(day: dt.date) -> dt.date:
+    return day + DAY if day < dt.date.max else day
 
 
 def _next_slot(state: CourseState, number: int, day: int) -> tuple[int, int]:
@@ -206,10 +211,31 @@ class _Walker:
         self._move(_next_slot(s, number, slot_day), day)
 
     def _is_quiet(self, day: dt.date) -> bool:
-        """True when nothing can change on `day`: no interruption open, nothing due yet."""
+        """True when nothing can change on `day`: the state is the one `_quiet` saw and
+        `day` is before the day it named."""
+        return day < self._quiet_until and self._key() == self._quiet_key
+
+    def _key(self) -> object:
         s = self.state
-        key = (s.pointer, s.last_dose, s.delayed_from, len(s.cycles))
-        return s.open_span is None and key == self._quiet_key and day < self._quiet_until
+        return (
+            s.pointer,
+            s.last_dose,
+            s.delayed_from,
+            len(s.cycles),
+            s.open_span,
+            s.slot_interruption_start,
+        )
+
+    def _quiet(self, day: dt.date, until: dt.date) -> None:
+        """Nothing changes after `day` before `until` or the first day on which an
+        episode starts or ends (unless an event comes: the walk stops on event days)."""
+        for episode in self.state.episodes:
+            if day < episode.start < until:
+                until = episode.start
+            if episode.end is not None and day < episode.end < until:
+                until = episode.end
+        self._quiet_key = self._key()
+        self._quiet_until = until
 
     def _interrupted(self, day: dt.date, earliest: dt.date, active: list[Episode]) -> bool:
         """The slot while `active` episodes interrupt it: True when it was omitted
@@ -227,6 +253,8 @@ class _Walker:
         since = s.slot_interruption_start
         length = (day - since).days
         if not interruption_omits(slot_day, length):
+            # waits: the same answer each day until the interruption would omit the dose
+            self._quiet(day, omitted_from(slot_day, since) or dt.date.max)
             return False
         note = omitted_interrupted(number, slot_day, length, since, active[0].label)
         self._omit(day, ids.INTERRUPTION_GE7, note)
@@ -258,8 +286,7 @@ class _Walker:
             return False
         earliest, _, latest = s.due_window(number, slot_day)
         if day < earliest:
-            self._quiet_key = (s.pointer, s.last_dose, s.delayed_from, len(s.cycles))
-            self._quiet_until = earliest
+            self._quiet(day, earliest)
             return False
         active = s.active_episodes(day)
         if active:
@@ -272,6 +299,9 @@ class _Walker:
         if slot_day != 1 and day > latest:
             self._omit(day, ids.SCHEDULE_MISSED, missed_after_window(number, slot_day, latest))
             return True
+        # due and waiting for its dose: the same answer each day until (day 8/15) the
+        # window ends
+        self._quiet(day, _day_after(latest) if slot_day != 1 else dt.date.max)
         return False
 
     def _evaluate(self, day: dt.date) -> None:

@@ -150,27 +150,38 @@ class CourseState:
 
     def due_window(self, number: int, day: int) -> tuple[dt.date, dt.date, dt.date]:
         """(earliest, scheduled, latest) of a slot given what has happened so far."""
-        window, gap = timing().window, timing().gap
+        steps = timing()
         cycle = self.cycles.get(number)
+        last = self.last_dose
         if day == 1:
             if cycle is not None and cycle.start is not None:
                 return cycle.start, cycle.start, cycle.start
             previous = self.cycles.get(number - 1)
             if previous is None or previous.start is None:
                 return self.pointer_since, self.pointer_since, self.pointer_since
-            due = previous.start + dt.timedelta(days=previous.regimen.length_days)
-            if self.last_dose is not None:
-                due = max(due, self.last_dose + gap)
+            due = previous.start + _days(previous.regimen.length_days)
+            if last is not None and last + steps.gap > due:
+                due = last + steps.gap
             return due, due, due
         assert cycle is not None and cycle.start is not None
-        scheduled = cycle.start + dt.timedelta(days=day - 1)
-        earliest = scheduled - window
-        if self.last_dose is not None:
-            earliest = max(earliest, self.last_dose + gap)
-        latest = max(scheduled + window, earliest)
-        if self.delayed_from is not None:
-            latest = max(latest, self.delayed_from + window)
+        scheduled = cycle.start + _days(day - 1)
+        earliest = scheduled - steps.window
+        if last is not None and last + steps.gap > earliest:
+            earliest = last + steps.gap
+        latest = scheduled + steps.window
+        if earliest > latest:
+            latest = earliest
+        if self.delayed_from is not None and self.delayed_from + steps.window > latest:
+            latest = self.delayed_from + steps.window
         return earliest, scheduled, latest
+
+
+_OFFSETS = tuple(dt.timedelta(days=n) for n in range(64))
+
+
+def _days(n: int) -> dt.timedelta:
+    """timedelta(days=n), the common ones made once."""
+    return _OFFSETS[n] if 0 <= n < 64 else dt.timedelta(days=n)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from inocds.clinical.document_spec import (
@@ -21,11 +22,10 @@ from inocds.clinical.document_spec import (
     course_spec,
 )
 from inocds.clinical.rules.plausibility import bmi_errors
-from inocds.clinical.validation import (
-    FieldError,
-    InputError,
-    validate,
-)
+from inocds.clinical.types import built
+from inocds.clinical.validation import FieldError, InputError
+from inocds.clinical.validation_compiled import Check
+from inocds.clinical.validation_source import validator
 from inocds.protocol.schema import DEFAULT_BSA_FORMULA
 
 __all__ = [
@@ -138,49 +138,52 @@ class CourseDocument:
         return {kind: tuple(found) for kind, found in grouped.items()}
 
 
+_NO_LABS = Labs()
+_DATE_OF = itemgetter(2)
+"""Event.date (a NamedTuple's third field)."""
+
+
 def _labs(raw: Mapping[str, Any] | None) -> Labs:
-    raw = raw or {}
-
-    def lab(name: str) -> LabValue | None:
-        item = raw.get(name)
-        return LabValue(item["value"], item["uln"]) if item else None
-
+    """The lab fields of a cleaned object (other fields are not read)."""
+    if not raw:
+        return _NO_LABS
+    get = raw.get
+    bilirubin, ast, alt = get("bilirubin"), get("ast"), get("alt")
     return Labs(
-        anc_per_mm3=raw.get("anc_per_mm3"),
-        platelets_per_mm3=raw.get("platelets_per_mm3"),
-        bilirubin=lab("bilirubin"),
-        ast=lab("ast"),
-        alt=lab("alt"),
+        get("anc_per_mm3"),
+        get("platelets_per_mm3"),
+        LabValue(bilirubin["value"], bilirubin["uln"]) if bilirubin else None,
+        LabValue(ast["value"], ast["uln"]) if ast else None,
+        LabValue(alt["value"], alt["uln"]) if alt else None,
     )
 
 
 def _event(index: int, raw: Mapping[str, Any]) -> Event:
     kind = raw["type"]
+    get = raw.get
     if kind == "toxicity":
         return Event(
-            position=index,
-            type=kind,
-            date=raw["onset"],
-            cycle=raw.get("cycle"),
+            index,
+            kind,
+            raw["onset"],
+            get("cycle"),
             category=raw["category"],
-            name=raw.get("name"),
+            name=get("name"),
             grade=raw["grade"],
-            resolved=raw.get("resolved"),
+            resolved=get("resolved"),
         )
-    labs = None
-    if kind in ("labs", "cycle_start"):
-        labs = _labs({k: v for k, v in raw.items() if k not in ("type", "date", "cycle")})
+    labs = _labs(raw) if kind == "labs" or kind == "cycle_start" else None
     return Event(
-        position=index,
-        type=kind,
-        date=raw["date"],
-        cycle=raw.get("cycle"),
-        day=raw.get("day"),
-        dose_mg_per_m2=raw.get("dose_mg_per_m2"),
-        labs=labs,
-        status=raw.get("status"),
-        mrd=raw.get("mrd"),
-        reason=raw.get("reason"),
+        index,
+        kind,
+        raw["date"],
+        get("cycle"),
+        get("day"),
+        get("dose_mg_per_m2"),
+        labs,
+        status=get("status"),
+        mrd=get("mrd"),
+        reason=get("reason"),
     )
 
 
@@ -199,6 +202,11 @@ def _consistency(doc: CourseDocument) -> list[FieldError]:
     return errors
 
 
+def _date_path(e: Event) -> str:
+    """Where an event's own date stands in the request (a toxicity's is its onset)."""
+    return f"events[{e.position}].{'onset' if e.type == 'toxicity' else 'date'}"
+
+
 def _event_errors(
     doc: CourseDocument, errors: list[FieldError]
 ) -> tuple[dict[int, Event], dict[tuple[int, int], Event]]:
@@ -211,34 +219,43 @@ def _event_errors(
     doses: dict[tuple[int, int], Event] = {}
     stopped: Event | None = None
     for e in doc.events:
-        where = f"events[{e.position}]"
-        date_field = "onset" if e.type == "toxicity" else "date"
         if e.date > today:
-            errors.append(FieldError(f"{where}.{date_field}", "is after today.date"))
+            errors.append(FieldError(f"{_date_path(e)}", "is after today.date"))
         if e.date < birth:
-            errors.append(FieldError(f"{where}.{date_field}", "is before the patient's birth date"))
+            errors.append(FieldError(f"{_date_path(e)}", "is before the patient's birth date"))
         if e.type == "toxicity" and e.resolved is not None and e.resolved > today:
-            errors.append(FieldError(f"{where}.resolved", "is after today.date"))
+            errors.append(FieldError(f"events[{e.position}].resolved", "is after today.date"))
         if e.type == "discontinued":
             if stopped is not None:
-                errors.append(FieldError(f"{where}.type", "the course is already discontinued"))
+                errors.append(
+                    FieldError(f"events[{e.position}].type", "the course is already discontinued")
+                )
             stopped = stopped or e
         if e.type == "cycle_start" and e.cycle is not None:
             if e.cycle in starts:
-                errors.append(FieldError(f"{where}.cycle", f"cycle {e.cycle} already started"))
+                errors.append(
+                    FieldError(f"events[{e.position}].cycle", f"cycle {e.cycle} already started")
+                )
             else:
                 starts[e.cycle] = e
             if stopped is not None and e.date > stopped.date:
-                errors.append(FieldError(f"{where}.date", "is after the course was discontinued"))
+                errors.append(
+                    FieldError(f"events[{e.position}].date", "is after the course was discontinued")
+                )
         if e.type == "dose" and e.cycle is not None and e.day is not None:
             key = (e.cycle, e.day)
             if key in doses:
                 errors.append(
-                    FieldError(f"{where}.day", f"cycle {e.cycle} day {e.day} is already recorded")
+                    FieldError(
+                        f"events[{e.position}].day",
+                        f"cycle {e.cycle} day {e.day} is already recorded",
+                    )
                 )
             doses[key] = e
             if stopped is not None and e.date > stopped.date:
-                errors.append(FieldError(f"{where}.date", "is after the course was discontinued"))
+                errors.append(
+                    FieldError(f"events[{e.position}].date", "is after the course was discontinued")
+                )
     return starts, doses
 
 
@@ -286,13 +303,20 @@ def _dose_day_errors(
             )
 
 
+@lru_cache(maxsize=1)
+def _course_validator() -> Check:
+    """`validate(course_spec(), raw)`, written out once (clinical.validation_source)."""
+    return validator(course_spec())
+
+
 def parse_course(raw: Any) -> CourseDocument:
     """Validates the contract's course document; raises InputError on any bad field."""
-    cleaned = validate(course_spec(), raw)
+    cleaned = _course_validator()(raw)
     p = cleaned["patient"]
     history = p.get("history") or {}
     pre = p["pretreatment"]
-    patient = Patient(
+    patient = built(
+        Patient,
         birth_date=p["birth_date"],
         sex=p["sex"],
         height_cm=p["height_cm"],
@@ -310,12 +334,11 @@ def parse_course(raw: Any) -> CourseDocument:
         diagnosis=dict(p.get("diagnosis") or {}),
     )
     raw_events = cleaned.get("events") or []
-    events = sorted(
-        (_event(i, e) for i, e in enumerate(raw_events)),
-        key=lambda e: (e.date, e.position),
-    )
+    # by date, then position: the sort is stable and the events are made in position order
+    events = sorted([_event(i, e) for i, e in enumerate(raw_events)], key=_DATE_OF)
     t = cleaned["today"]
-    today = Today(
+    today = built(
+        Today,
         date=t["date"],
         labs=_labs(t.get("labs")),
         vod=bool(t.get("vod", False)),
@@ -326,7 +349,7 @@ def parse_course(raw: Any) -> CourseDocument:
             t.get("cytopenia_from_disease_with_stable_marrow", False)
         ),
     )
-    doc = CourseDocument(patient=patient, events=tuple(events), today=today)
+    doc = built(CourseDocument, patient=patient, events=tuple(events), today=today)
     problems = _consistency(doc)
     if problems:
         raise InputError(problems)

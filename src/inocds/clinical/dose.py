@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from inocds.clinical.bsa import body_surface_area_m2
@@ -40,7 +41,7 @@ from inocds.clinical.validation import (
     Spec,
     Text,
 )
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import load_protocol, rule_integer
 from inocds.protocol.schema import BSA_FORMULAS, DEFAULT_BSA_FORMULA
 
 __all__ = [
@@ -69,9 +70,15 @@ def _round2(value: Decimal) -> float:
 
 def rounded_bsa_m2(height_cm: float, weight_kg: float, formula: str = DEFAULT_BSA_FORMULA) -> float:
     """BSA in m2 by `formula`, rounded half up to the protocol's decimals (dose.bsa)."""
-    decimals = load_protocol()["dose.bsa"].integer("bsa_decimals")
+    quantum = _quantum(rule_integer("dose.bsa", "bsa_decimals"))
     raw = body_surface_area_m2(height_cm, weight_kg, formula)
-    return float(_dec(raw).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+    return float(_dec(raw).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+@lru_cache(maxsize=8)
+def _quantum(decimals: int) -> Decimal:
+    """10 ** -decimals, the unit `quantize` rounds to."""
+    return Decimal(1).scaleb(-decimals)
 
 
 class DoseResult(NamedTuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from inocds.protocol.loader import load_protocol
 
@@ -22,6 +23,11 @@ class Reason:
         return {"rule": self.rule, "message": self.message, "source": self.source}
 
 
+@lru_cache(maxsize=256)
+def _source(rule_id: str) -> str:
+    return load_protocol()[rule_id].source
+
+
 def cite(rule_id: str, message: str) -> Reason:
     """A Reason for `rule_id`, its source read from the protocol (unknown ids raise)."""
-    return Reason(rule=rule_id, message=message, source=load_protocol()[rule_id].source)
+    return Reason(rule_id, message, _source(rule_id))

@@ -1,4 +1,5 @@
-"""The clinical core's closed vocabularies, defined once as `Literal` types.
+"""The clinical core's closed vocabularies, defined once as `Literal` types (and
+`built` / `replaced`, a frozen dataclass made or copied cheaply on the request path).
 
 The values are the contract's JSON strings (CONTRACT.md), so an answer serialises
 unchanged; mypy (strict on `clinical/`) refuses a misspelt state, level or action.
@@ -6,7 +7,7 @@ unchanged; mypy (strict on `clinical/`) refuses a misspelt state, level or actio
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 __all__ = [
     "DOSE_LEVELS",
@@ -17,6 +18,8 @@ __all__ = [
     "HepaticState",
     "LogKind",
     "ResponseStatus",
+    "built",
+    "replaced",
 ]
 
 Action = Literal["give", "delay", "omit", "hold", "discontinue", "complete", "none_due"]
@@ -42,3 +45,28 @@ RESPONDED: Final[frozenset[str]] = frozenset({"CR", "CRi"})
 
 LogKind = Literal["started", "given", "omitted", "skipped", "resumed"]
 """A step of the course narrative: omitted (a decision of the walk), skipped (history)."""
+
+
+_Frozen = TypeVar("_Frozen")
+
+
+def replaced(value: _Frozen, **changes: Any) -> _Frozen:
+    """`dataclasses.replace` for a frozen dataclass whose fields are all init fields (no
+    __post_init__, no cached property): the fields copied with `changes`, without
+    replace's field introspection and __init__'s one object.__setattr__ per field."""
+    fields = value.__dict__
+    assert changes.keys() <= fields.keys(), f"no such field: {changes.keys() - fields.keys()}"
+    copy = object.__new__(type(value))
+    copy.__dict__.update(fields, **changes)
+    return copy
+
+
+def built(cls: type[_Frozen], **fields: Any) -> _Frozen:
+    """`cls(**fields)` for a frozen dataclass given every one of its fields (no default
+    used, no __post_init__): the fields set in one dict update instead of __init__'s one
+    object.__setattr__ per field."""
+    expected = cls.__dataclass_fields__.keys()  # type: ignore[attr-defined]
+    assert fields.keys() == expected, f"fields differ: {fields.keys() ^ expected}"
+    value = object.__new__(cls)
+    value.__dict__.update(fields)
+    return value

@@ -23,6 +23,8 @@ __all__ = [
     "data_file",
     "load_protocol",
     "parse_rules",
+    "rule_integer",
+    "rule_number",
     "write_cache",
 ]
 
@@ -281,3 +283,16 @@ def load_protocol() -> Protocol:
     """Reads and validates the packaged protocol files (cached for the process)."""
     documents = _documents()
     return parse_rules([(name, documents[name]) for name in RULE_FILES if name in documents])
+
+
+@lru_cache(maxsize=512)
+def rule_number(rule_id: str, name: str) -> float:
+    """`load_protocol()[rule_id].number(name)`, read once per process (the protocol is
+    immutable; the course walk and the rules ask for the same few numbers every request)."""
+    return load_protocol()[rule_id].number(name)
+
+
+@lru_cache(maxsize=512)
+def rule_integer(rule_id: str, name: str) -> int:
+    """`load_protocol()[rule_id].integer(name)`, read once per process."""
+    return load_protocol()[rule_id].integer(name)

@@ -9,7 +9,7 @@ from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.text import render, say
 from inocds.clinical.types import RESPONDED, CourseEnd
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import rule_integer
 
 __all__ = ["CycleAllowance", "cycle_allowance", "duration_plan_reasons", "max_cycles"]
 
@@ -27,25 +27,23 @@ class CycleAllowance:
 
 def max_cycles(state: CourseState, considering_third: bool = False) -> int:
     """The most cycles this patient may receive (duration.hsct / duration.max_6)."""
-    p = load_protocol()
     if state.doc.patient.hsct_planned:
-        rule = p[ids.DURATION_HSCT]
-        return rule.integer("considered_cycles" if considering_third else "recommended_cycles")
-    return p[ids.DURATION_MAX_6].integer("max_cycles")
+        name = "considered_cycles" if considering_third else "recommended_cycles"
+        return rule_integer(ids.DURATION_HSCT, name)
+    return rule_integer(ids.DURATION_MAX_6, "max_cycles")
 
 
 def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
     """Applies the duration rules to cycle `number` as of today."""
-    p = load_protocol()
     if number == 1:
         return CycleAllowance(None, ())
-    no_cr_limit = p[ids.DURATION_NO_CR_AFTER_3].integer("cycles_without_response")
+    no_cr_limit = rule_integer(ids.DURATION_NO_CR_AFTER_3, "cycles_without_response")
     if number > no_cr_limit and not state.ever_cr():
         reason = say(ids.DURATION_NO_CR_AFTER_3, cycles=number - 1)
         return CycleAllowance("discontinue", (reason,), waits_for_due_date=True)
     if state.doc.patient.hsct_planned:
         return _before_transplant(state, number)
-    limit = p[ids.DURATION_MAX_6].integer("max_cycles")
+    limit = rule_integer(ids.DURATION_MAX_6, "max_cycles")
     if number > limit:
         return CycleAllowance("complete", (say(ids.DURATION_MAX_6, "complete"),))
     return CycleAllowance(None, ())
@@ -53,10 +51,8 @@ def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
 
 def _before_transplant(state: CourseState, number: int) -> CycleAllowance:
     """duration.hsct: 2 cycles; a third only without CR/CRi with MRD negativity."""
-    p = load_protocol()
-    rule = p[ids.DURATION_HSCT]
-    recommended = rule.integer("recommended_cycles")
-    considered = rule.integer("considered_cycles")
+    recommended = rule_integer(ids.DURATION_HSCT, "recommended_cycles")
+    considered = rule_integer(ids.DURATION_HSCT, "considered_cycles")
     latest = state.latest_response()
     deep = latest is not None and latest.status in RESPONDED and latest.mrd == "negative"
     if number <= recommended:
@@ -99,7 +95,7 @@ def duration_plan_reasons(
     else:
         reasons.append(say(ids.DURATION_MAX_6, "plan"))
     reasons.extend(allowance.reasons)
-    no_cr_limit = load_protocol()[ids.DURATION_NO_CR_AFTER_3].integer("cycles_without_response")
+    no_cr_limit = rule_integer(ids.DURATION_NO_CR_AFTER_3, "cycles_without_response")
     if number == no_cr_limit and not state.ever_cr():
         reasons.append(say(ids.DURATION_NO_CR_AFTER_3, "ahead"))
     return reasons

@@ -22,7 +22,7 @@ from inocds.clinical.rules.hepatic import (
 )
 from inocds.clinical.rules.stops import grade_label
 from inocds.clinical.rules.text import render, say
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import rule_integer
 
 __all__ = [
     "Episode",
@@ -100,10 +100,9 @@ def _toxicity_episode(e: Event, severe: int, severe_liver: int) -> Episode | Non
 
 def interruption_episodes(doc: CourseDocument) -> list[Episode]:
     """Every episode that interrupts dosing, in start order."""
-    p = load_protocol()
-    interrupting = p[ids.NONHEME_GRADE2].integer("interrupting_grade")
-    severe = p[ids.NONHEME_BLEEDING_INFECTION].integer("severe_grade")
-    severe_liver = p[ids.HEPATIC_VOD].integer("severe_grade")
+    interrupting = rule_integer(ids.NONHEME_GRADE2, "interrupting_grade")
+    severe = rule_integer(ids.NONHEME_BLEEDING_INFECTION, "severe_grade")
+    severe_liver = rule_integer(ids.HEPATIC_VOD, "severe_grade")
     found: list[Episode] = []
     for e in doc.events:
         if e.type != "toxicity" or (e.grade or 0) < interrupting:

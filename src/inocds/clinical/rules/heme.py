@@ -17,7 +17,7 @@ from inocds.clinical.gates import GateResult, counts_today
 from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.text import render, say
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import rule_integer, rule_number
 
 __all__ = ["count_gate_closed", "heme_gate", "low_counts_note"]
 
@@ -26,10 +26,9 @@ Counts = tuple[float | None, float | None]
 
 @lru_cache(maxsize=1)  # protocol data is immutable
 def _limits() -> tuple[float, float]:
-    p = load_protocol()
     return (
-        p[ids.HEME_ANC_GATE].number("anc_per_mm3"),
-        p[ids.HEME_PLATELET_GATE].number("platelets_per_mm3"),
+        rule_number(ids.HEME_ANC_GATE, "anc_per_mm3"),
+        rule_number(ids.HEME_PLATELET_GATE, "platelets_per_mm3"),
     )
 
 
@@ -121,7 +120,7 @@ def _persisting(state: CourseState, number: int, due: dt.date) -> GateResult | N
     """heme.persisting_28d once the counts have kept the cycle waiting too long."""
     today = state.doc.today
     waited = (today.date - due).days
-    limit = load_protocol()[ids.HEME_PERSISTING_28D].integer("max_days")
+    limit = rule_integer(ids.HEME_PERSISTING_28D, "max_days")
     if waited <= limit:
         return None
     disease = today.cytopenia_from_disease_with_stable_marrow

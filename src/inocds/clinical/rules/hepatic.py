@@ -15,7 +15,7 @@ from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.text import render, say
 from inocds.clinical.types import HepaticState
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import rule_number
 
 __all__ = [
     "describe_liver",
@@ -30,8 +30,9 @@ __all__ = [
 
 
 def first_dose_date(doc: CourseDocument) -> dt.date | None:
-    """The date of the first recorded dose."""
-    return min((e.date for e in doc.of_type("dose")), default=None)
+    """The date of the first recorded dose (the events are in date order)."""
+    doses = doc.of_type("dose")
+    return doses[0].date if doses else None
 
 
 def liver_series(doc: CourseDocument) -> list[tuple[dt.date, Labs]]:
@@ -66,9 +67,8 @@ def _describe(labs: Labs, names: tuple[str, ...]) -> str:
 
 def severe_tests(labs: Labs, bilirubin_waived: bool = False) -> str | None:
     """The tests of grade 3 or more, described (None when none is)."""
-    rule = load_protocol()[ids.HEPATIC_SEVERE_LABS]
-    bili_limit = rule.number("bilirubin_x_uln")
-    amin_limit = rule.number("transaminase_x_uln")
+    bili_limit = rule_number(ids.HEPATIC_SEVERE_LABS, "bilirubin_x_uln")
+    amin_limit = rule_number(ids.HEPATIC_SEVERE_LABS, "transaminase_x_uln")
     names: list[str] = []
     if labs.bilirubin is not None and labs.bilirubin.x_uln > bili_limit and not bilirubin_waived:
         names.append("bilirubin")
@@ -78,9 +78,8 @@ def severe_tests(labs: Labs, bilirubin_waived: bool = False) -> str | None:
 
 def pretreatment_above_limits(doc: CourseDocument) -> str | None:
     """Pretreatment liver tests (or those before the first dose) above the interruption limits."""
-    rule = load_protocol()[ids.HEPATIC_PRETREATMENT_LIMITS]
-    bili_limit = rule.number("bilirubin_x_uln")
-    amin_limit = rule.number("transaminase_x_uln")
+    bili_limit = rule_number(ids.HEPATIC_PRETREATMENT_LIMITS, "bilirubin_x_uln")
+    amin_limit = rule_number(ids.HEPATIC_PRETREATMENT_LIMITS, "transaminase_x_uln")
     first = first_dose_date(doc)
     sets = [doc.patient.pretreatment]
     if first is None:
@@ -101,9 +100,8 @@ def hepatic_state(labs: Labs) -> HepaticState | None:
     Interrupt: bilirubin above its limit together with AST or ALT above theirs.
     Recovered: bilirubin, AST and ALT within the limits (the values present).
     """
-    rule = load_protocol()[ids.HEPATIC_INTERRUPT]
-    bili_limit = rule.number("bilirubin_x_uln")
-    amin_limit = rule.number("transaminase_x_uln")
+    bili_limit = rule_number(ids.HEPATIC_INTERRUPT, "bilirubin_x_uln")
+    amin_limit = rule_number(ids.HEPATIC_INTERRUPT, "transaminase_x_uln")
     amins = [v.x_uln for v in (labs.ast, labs.alt) if v is not None]
     if labs.bilirubin is None and not amins:
         return None

@@ -15,14 +15,14 @@ from inocds.clinical.documents import Event
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.heme import count_gate_closed
 from inocds.clinical.rules.text import warning
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import rule_integer, rule_number
 
 __all__ = ["dose_above_level", "history_warnings"]
 
 
 @lru_cache(maxsize=1)
 def _tolerance() -> float:
-    return load_protocol()[ids.HISTORY_DOSE_ABOVE_LEVEL].number("tolerance_fraction")
+    return rule_number(ids.HISTORY_DOSE_ABOVE_LEVEL, "tolerance_fraction")
 
 
 def dose_above_level(e: Event, allowed: float, level: str) -> dict[str, str] | None:
@@ -42,7 +42,7 @@ def dose_above_level(e: Event, allowed: float, level: str) -> dict[str, str] | N
 
 
 def _min_interval(state: CourseState) -> list[dict[str, str]]:
-    gap = load_protocol()[ids.HISTORY_MIN_INTERVAL].integer("min_days_between_doses")
+    gap = rule_integer(ids.HISTORY_MIN_INTERVAL, "min_days_between_doses")
     doses = state.doc.of_type("dose")
     found = []
     for before, after in pairwise(doses):

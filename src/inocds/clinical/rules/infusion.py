@@ -9,14 +9,14 @@ from inocds.clinical.course_state import CourseState
 from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.text import listed, say
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import load_protocol, rule_integer
 
 __all__ = ["infusion_reaction_notes", "premedication_reason"]
 
 
 def infusion_reaction_notes(state: CourseState) -> list[Reason]:
     """infusion.reaction: a reaction below the severe grade since the last dose."""
-    severe = load_protocol()[ids.INFUSION_SEVERE].integer("severe_grade")
+    severe = rule_integer(ids.INFUSION_SEVERE, "severe_grade")
     notes = []
     for e in state.doc.of_type("toxicity"):
         if (

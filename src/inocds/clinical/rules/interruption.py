@@ -13,14 +13,13 @@ from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.episodes import episode_reason
 from inocds.clinical.rules.text import gap_days, say
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import rule_integer
 
 __all__ = ["interruption_gate", "past_interruption_notes"]
 
 
 def _length_reasons(state: CourseState, number: int, day: int) -> tuple[list[Reason], bool]:
     """interruption.lt7 / ge14 / gt28 for the interruption open today; True: review."""
-    p = load_protocol()
     today = state.today
     span = state.open_span
     span_days = span.length_days(today) if span else 0
@@ -37,10 +36,10 @@ def _length_reasons(state: CourseState, number: int, day: int) -> tuple[list[Rea
                 min_days=gap_days(),
             )
         )
-    if span_days >= p[ids.INTERRUPTION_GE14].integer("days"):
+    if span_days >= rule_integer(ids.INTERRUPTION_GE14, "days"):
         start = span.start if span else today
         reasons.append(say(ids.INTERRUPTION_GE14, "gate", interrupted=span_days, since=start))
-    review = span_days > p[ids.INTERRUPTION_GT28].integer("days")
+    review = span_days > rule_integer(ids.INTERRUPTION_GT28, "days")
     if review:
         reasons.append(say(ids.INTERRUPTION_GT28, "gate", interrupted=span_days))
     return reasons, review
@@ -61,7 +60,7 @@ def interruption_gate(state: CourseState, number: int, day: int) -> GateResult:
 
 def past_interruption_notes(state: CourseState) -> list[Reason]:
     """An interruption of more than interruption.gt28's days since the last dose: review."""
-    limit = load_protocol()[ids.INTERRUPTION_GT28].integer("days")
+    limit = rule_integer(ids.INTERRUPTION_GT28, "days")
     notes = []
     for span in state.spans:
         if span.end is not None and (state.last_dose is None or span.end > state.last_dose):

@@ -26,6 +26,7 @@ __all__ = [
     "omission_reasons",
     "omissions_since_last_dose",
     "omissions_today",
+    "omitted_from",
     "omitted_interrupted",
     "omitted_recovered",
     "resumed",
@@ -42,6 +43,17 @@ def _omit_after_days() -> int:
 def interruption_omits(slot_day: int, length: int) -> bool:
     """interruption.ge7: an interruption of `length` days skips a day 8/15 dose."""
     return slot_day != 1 and length >= _omit_after_days()
+
+
+def omitted_from(slot_day: int, since: dt.date) -> dt.date | None:
+    """The first day on which an interruption from `since` omits the slot (interruption_omits);
+    None for a day 1, which waits however long (or past the last date there is)."""
+    if slot_day == 1:
+        return None
+    try:
+        return since + dt.timedelta(days=_omit_after_days())
+    except OverflowError:
+        return None
 
 
 def omitted_interrupted(cycle: int, day: int, length: int, since: dt.date, cause: str) -> str:

@@ -8,11 +8,12 @@ person; the refusal suggests inches or pounds where that explains the slip.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from inocds.clinical.rules import ids
 from inocds.clinical.validation import FieldError, Num, Spec
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import load_protocol, rule_number
 
 __all__ = ["Count", "bmi_errors"]
 
@@ -50,6 +51,24 @@ class Count(Spec):
                 self._minimum = 0.0
         return self._minimum
 
+    def compiled(self) -> Callable[[Any], Any]:
+        """The fast twin of `check` (clinical.validation_compiled): accepted counts only."""
+        from inocds.clinical.validation_compiled import Refused, compiled
+
+        if not self.number.finite:
+            return compiled(self.number)  # Num refuses every value then, so does check
+        lo, hi, minimum, floor = self.number.lo, self.number.hi, self.minimum(), math.floor
+
+        def count(value: Any) -> Any:
+            kind = type(value)
+            if (kind is int or kind is float) and not value < lo and value <= hi:
+                cleaned = float(value)  # what Num(lo, hi) returns
+                if not 0 < cleaned < minimum and cleaned == floor(cleaned):
+                    return cleaned
+            raise Refused
+
+        return count
+
     def check(self, value: Any, path: str, errors: list[FieldError]) -> Any:
         cleaned = self.number.check(value, path, errors)
         if cleaned is None:
@@ -57,7 +76,7 @@ class Count(Spec):
         name = _NAMES[self.kind]
         minimum = self.minimum()
         if 0 < cleaned < minimum:
-            factor = load_protocol()[ids.DATA_COUNT_UNITS].number("per_mm3_per_10e3_per_ul")
+            factor = rule_number(ids.DATA_COUNT_UNITS, "per_mm3_per_10e3_per_ul")
             message = render(
                 ids.DATA_COUNT_UNITS,
                 "small",
@@ -94,8 +113,8 @@ def _hint(height_cm: float, weight_kg: float, low: float, high: float) -> str:
 
 def bmi_errors(height_cm: float, weight_kg: float, prefix: str = "") -> list[FieldError]:
     """Errors naming height and weight when their BMI is outside the plausible range."""
-    rule = load_protocol()[ids.DATA_BMI]
-    low, high = rule.number("min_kg_per_m2"), rule.number("max_kg_per_m2")
+    low = rule_number(ids.DATA_BMI, "min_kg_per_m2")
+    high = rule_number(ids.DATA_BMI, "max_kg_per_m2")
     bmi = weight_kg / (height_cm / 100) ** 2
     if low <= bmi <= high:
         return []

@@ -20,7 +20,7 @@ from inocds.clinical.rules.dose_limit import max_single_dose
 from inocds.clinical.rules.reduction import Interruption, reduced_doses, reduction_reasons
 from inocds.clinical.rules.text import render, say
 from inocds.clinical.types import DoseLevel
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import load_protocol, rule_integer
 
 __all__ = [
     "CycleRegimen",
@@ -55,6 +55,11 @@ class CycleRegimen:
             if d == day:
                 return amount
         raise KeyError(day)
+
+    @cached_property
+    def amounts_text(self) -> str:
+        """'day 1: 0.8, day 8: 0.5, day 15: 0.5' (the regimen's reasons say it)."""
+        return ", ".join(f"day {d}: {a:g}" for d, a in self.doses)
 
     @property
     def total_mg_per_m2(self) -> float:
@@ -101,7 +106,7 @@ def regimen_reasons(
 
     `cite_latest` adds regimen.response_latest for a later cycle (the plan states it).
     """
-    amounts = ", ".join(f"day {d}: {a:g}" for d, a in regimen.doses)
+    amounts = regimen.amounts_text
     base = regimen.rules[0]
     reasons: list[Reason] = []
     if base == ids.REGIMEN_CYCLE1:
@@ -116,7 +121,7 @@ def regimen_reasons(
 
 def extension_while_waiting(cycle1_start: dt.date | None, today: dt.date) -> tuple[Reason, ...]:
     """Cycle 2 held: cycle 1 may still run to its extended length to allow recovery."""
-    extended = load_protocol()[ids.REGIMEN_CYCLE1_EXTENSION].integer("extended_cycle_length_days")
+    extended = rule_integer(ids.REGIMEN_CYCLE1_EXTENSION, "extended_cycle_length_days")
     if cycle1_start and (today - cycle1_start).days < extended:
         return (say(ids.REGIMEN_CYCLE1_EXTENSION, "may_run", start=cycle1_start),)
     return ()

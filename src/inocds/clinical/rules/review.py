@@ -13,7 +13,7 @@ from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.hepatic import latest_liver, pretreatment_above_limits, severe_tests
 from inocds.clinical.rules.text import say
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import rule_integer
 
 __all__ = [
     "REVIEW_RULES",
@@ -43,7 +43,7 @@ def _birthday(birth: dt.date, years: int) -> dt.date:
 
 
 def _age(doc: CourseDocument) -> list[Reason]:
-    years = load_protocol()[ids.DATA_AGE_BELOW_INDICATED].integer("min_age_years")
+    years = rule_integer(ids.DATA_AGE_BELOW_INDICATED, "min_age_years")
     birth, today = doc.patient.birth_date, doc.today.date
     if today >= _birthday(birth, years):
         return []
@@ -79,7 +79,7 @@ def _waived_severe(state: CourseState) -> list[Reason]:
 
 
 def _mrd(state: CourseState, cycle: int) -> list[Reason]:
-    considered = load_protocol()[ids.DURATION_HSCT].integer("considered_cycles")
+    considered = rule_integer(ids.DURATION_HSCT, "considered_cycles")
     latest = state.latest_response()
     if not state.doc.patient.hsct_planned or cycle != considered or latest is None:
         return []
@@ -98,7 +98,7 @@ def answer_triggers(
     found = _age(state.doc) + _lost(state) + _waived_severe(state)
     if cycle is None:
         return found
-    limit = load_protocol()[ids.DURATION_NO_CR_AFTER_3].integer("cycles_without_response")
+    limit = rule_integer(ids.DURATION_NO_CR_AFTER_3, "cycles_without_response")
     if dosing and cycle >= 2 and day == 1 and not state.responses():
         found.append(say(ids.DATA_RESPONSE_MISSING, "doses", cycle=cycle))
     elif dosing and cycle == limit and not state.responses():
@@ -123,7 +123,7 @@ def active_before_first_dose(state: CourseState) -> list[Reason]:
     """data.toxicity_before_first_dose: grade 3+ toxicities active today, before any dose."""
     if state.first_dose_date is not None:
         return []
-    grade = load_protocol()[ids.DATA_TOXICITY_BEFORE_FIRST_DOSE].integer("grade")
+    grade = rule_integer(ids.DATA_TOXICITY_BEFORE_FIRST_DOSE, "grade")
     today = state.today
     found = []
     for e in state.doc.of_type("toxicity"):

@@ -11,7 +11,7 @@ from inocds.clinical.reasons import Reason, cite
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.hepatic import first_dose_date, liver_series, severe_tests
 from inocds.clinical.rules.text import render, say
-from inocds.protocol.loader import load_protocol
+from inocds.protocol.loader import rule_integer
 
 __all__ = ["Stop", "grade_label", "stop_reasons", "stops"]
 
@@ -71,9 +71,8 @@ def _event_stop(e: Event, severe_liver: int, severe_infusion: int) -> Stop | Non
 
 def stops(doc: CourseDocument) -> list[Stop]:
     """Every course-ending event, in date order."""
-    p = load_protocol()
-    severe_liver = p[ids.HEPATIC_VOD].integer("severe_grade")
-    severe_infusion = p[ids.INFUSION_SEVERE].integer("severe_grade")
+    severe_liver = rule_integer(ids.HEPATIC_VOD, "severe_grade")
+    severe_infusion = rule_integer(ids.INFUSION_SEVERE, "severe_grade")
     found: list[Stop] = []
     first = first_dose_date(doc)
     for e in doc.events:
