@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 from inocds.entrypoints.serving import _TcpConfig
 
@@ -34,20 +35,26 @@ async def _nodelay_of_accepted(listener: socket.socket) -> int:
         await server.wait_closed()
 
 
+def _run(listener: socket.socket) -> int:
+    """On a loop of its own thread: an earlier test may leave this thread's loop running."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _nodelay_of_accepted(listener)).result(timeout=10)
+
+
 def test_worker_listener_gives_accepted_connections_nodelay() -> None:
     listener = _TcpConfig(
         "inocds.entrypoints.api:create_app", host="127.0.0.1", port=0
     ).bind_socket()
     assert listener.proto == socket.IPPROTO_TCP
     assert listener.get_inheritable()  # handed to the worker processes
-    assert asyncio.run(_nodelay_of_accepted(listener)) != 0
+    assert _run(listener) != 0
 
 
 def test_listener_bound_as_uvicorn_binds_it_lacks_nodelay_control() -> None:
     listener = socket.socket(family=socket.AF_INET)  # as uvicorn's Config.bind_socket
     listener.bind(("127.0.0.1", 0))
     assert listener.proto == 0
-    assert asyncio.run(_nodelay_of_accepted(listener)) == 0
+    assert _run(listener) == 0
 
 
 def test_serve_writes_no_uvicorn_access_line_unless_asked() -> None:
