@@ -131,11 +131,17 @@ class CourseDocument:
 
     @cached_property
     def _by_type(self) -> dict[str, tuple[Event, ...]]:
-        """The events grouped by type once (the document is frozen; the walk asks often)."""
-        grouped: dict[str, list[Event]] = {}
-        for e in self.events:
-            grouped.setdefault(e.type, []).append(e)
-        return {kind: tuple(found) for kind, found in grouped.items()}
+        """The events grouped by type once (the document is frozen; the walk asks often).
+        parse_course sets it when it makes the document (no cached_property lock then)."""
+        return _grouped(self.events)
+
+
+def _grouped(events: tuple[Event, ...]) -> dict[str, tuple[Event, ...]]:
+    """`events` by type, each group in the order of `events`."""
+    grouped: dict[str, list[Event]] = {}
+    for e in events:
+        grouped.setdefault(e.type, []).append(e)
+    return {kind: tuple(found) for kind, found in grouped.items()}
 
 
 _NO_LABS = Labs()
@@ -350,6 +356,7 @@ def parse_course(raw: Any) -> CourseDocument:
         ),
     )
     doc = built(CourseDocument, patient=patient, events=tuple(events), today=today)
+    doc.__dict__["_by_type"] = _grouped(doc.events)  # what the cached_property would hold
     problems = _consistency(doc)
     if problems:
         raise InputError(problems)
