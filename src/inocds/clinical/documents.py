@@ -149,48 +149,46 @@ _DATE_OF = itemgetter(2)
 """Event.date (a NamedTuple's third field)."""
 
 
+_tuple = tuple.__new__
+"""Makes a NamedTuple from all of its fields in order, without its generated __new__ (a
+Python call with keyword defaults): `_tuple(Labs, (a, b, c, d, e))` == `Labs(a, b, c, d, e)`."""
+
+
 def _labs(raw: Mapping[str, Any] | None) -> Labs:
     """The lab fields of a cleaned object (other fields are not read)."""
     if not raw:
         return _NO_LABS
     get = raw.get
     bilirubin, ast, alt = get("bilirubin"), get("ast"), get("alt")
-    return Labs(
-        get("anc_per_mm3"),
-        get("platelets_per_mm3"),
-        LabValue(bilirubin["value"], bilirubin["uln"]) if bilirubin else None,
-        LabValue(ast["value"], ast["uln"]) if ast else None,
-        LabValue(alt["value"], alt["uln"]) if alt else None,
+    return _tuple(
+        Labs,
+        (
+            get("anc_per_mm3"),
+            get("platelets_per_mm3"),
+            _tuple(LabValue, (bilirubin["value"], bilirubin["uln"])) if bilirubin else None,
+            _tuple(LabValue, (ast["value"], ast["uln"])) if ast else None,
+            _tuple(LabValue, (alt["value"], alt["uln"])) if alt else None,
+        ),
     )
 
 
 def _event(index: int, raw: Mapping[str, Any]) -> Event:
+    """Event's fields in order: position, type, date, cycle, day, dose_mg_per_m2, labs,
+    category, name, grade, resolved, status, mrd, reason."""
     kind = raw["type"]
     get = raw.get
+    # fmt: off
     if kind == "toxicity":
-        return Event(
-            index,
-            kind,
-            raw["onset"],
-            get("cycle"),
-            category=raw["category"],
-            name=get("name"),
-            grade=raw["grade"],
-            resolved=get("resolved"),
-        )
+        return _tuple(Event, (
+            index, kind, raw["onset"], get("cycle"), None, None, None, raw["category"],
+            get("name"), raw["grade"], get("resolved"), None, None, None,
+        ))
     labs = _labs(raw) if kind == "labs" or kind == "cycle_start" else None
-    return Event(
-        index,
-        kind,
-        raw["date"],
-        get("cycle"),
-        get("day"),
-        get("dose_mg_per_m2"),
-        labs,
-        status=get("status"),
-        mrd=get("mrd"),
-        reason=get("reason"),
-    )
+    return _tuple(Event, (
+        index, kind, raw["date"], get("cycle"), get("day"), get("dose_mg_per_m2"), labs,
+        None, None, None, None, get("status"), get("mrd"), get("reason"),
+    ))
+    # fmt: on
 
 
 def _consistency(doc: CourseDocument) -> list[FieldError]:
