@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from inocds.clinical import assess
 from inocds.clinical.assess import Decision
-from inocds.clinical.documents import parse_course
+from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.dose import dose_mg, rounded_bsa_m2
 from inocds.clinical.reasons import cite
 from inocds.clinical.rules import heme
@@ -52,6 +52,8 @@ def test_events_by_type_equal_a_fresh_filter() -> None:
     for kind in kinds:
         assert doc.of_type(kind) == tuple(e for e in doc.events if e.type == kind)
     assert sum(len(doc.of_type(kind)) for kind in kinds) == len(doc.events)
+    # parse_course sets the grouping itself: it equals what the cached_property computes
+    assert doc.__dict__["_by_type"] == CourseDocument._by_type.func(doc)
 
 
 def test_cached_regimens_equal_a_fresh_computation() -> None:

@@ -53,7 +53,12 @@ class _Walker:
     """Walks the course day by day and leaves a CourseState."""
 
     def __init__(self, doc: CourseDocument) -> None:
-        first = min([e.date for e in doc.events if e.type in ("cycle_start", "dose")], default=None)
+        self.events_by_day: dict[dt.date, list[Event]] = {}
+        for e in doc.events:
+            if e.type == "cycle_start" or e.type == "dose":
+                self.events_by_day.setdefault(e.date, []).append(e)
+        self.event_days = sorted(self.events_by_day)
+        first = self.event_days[0] if self.event_days else None
         self.doc = doc
         self.errors: list[FieldError] = []
         self.state = CourseState(
@@ -73,11 +78,6 @@ class _Walker:
         self.start = first or doc.today.date
         self._quiet_key: object = None
         self._quiet_until = dt.date.min
-        self.events_by_day: dict[dt.date, list[Event]] = {}
-        for e in doc.events:
-            if e.type in ("cycle_start", "dose"):
-                self.events_by_day.setdefault(e.date, []).append(e)
-        self.event_days = sorted(self.events_by_day)
 
     # --------------------------------------------------------------- helpers
     def _log(

@@ -131,16 +131,27 @@ class CourseDocument:
 
     @cached_property
     def _by_type(self) -> dict[str, tuple[Event, ...]]:
-        """The events grouped by type once (the document is frozen; the walk asks often)."""
-        grouped: dict[str, list[Event]] = {}
-        for e in self.events:
-            grouped.setdefault(e.type, []).append(e)
-        return {kind: tuple(found) for kind, found in grouped.items()}
+        """The events grouped by type once (the document is frozen; the walk asks often).
+        parse_course sets it when it makes the document (no cached_property lock then)."""
+        return _grouped(self.events)
+
+
+def _grouped(events: tuple[Event, ...]) -> dict[str, tuple[Event, ...]]:
+    """`events` by type, each group in the order of `events`."""
+    grouped: dict[str, list[Event]] = {}
+    for e in events:
+        grouped.setdefault(e.type, []).append(e)
+    return {kind: tuple(found) for kind, found in grouped.items()}
 
 
 _NO_LABS = Labs()
 _DATE_OF = itemgetter(2)
 """Event.date (a NamedTuple's third field)."""
+
+
+_tuple = tuple.__new__
+"""Makes a NamedTuple from all of its fields in order, without its generated __new__ (a
+Python call with keyword defaults): `_tuple(Labs, (a, b, c, d, e))` == `Labs(a, b, c, d, e)`."""
 
 
 def _labs(raw: Mapping[str, Any] | None) -> Labs:
@@ -149,42 +160,35 @@ def _labs(raw: Mapping[str, Any] | None) -> Labs:
         return _NO_LABS
     get = raw.get
     bilirubin, ast, alt = get("bilirubin"), get("ast"), get("alt")
-    return Labs(
-        get("anc_per_mm3"),
-        get("platelets_per_mm3"),
-        LabValue(bilirubin["value"], bilirubin["uln"]) if bilirubin else None,
-        LabValue(ast["value"], ast["uln"]) if ast else None,
-        LabValue(alt["value"], alt["uln"]) if alt else None,
+    return _tuple(
+        Labs,
+        (
+            get("anc_per_mm3"),
+            get("platelets_per_mm3"),
+            _tuple(LabValue, (bilirubin["value"], bilirubin["uln"])) if bilirubin else None,
+            _tuple(LabValue, (ast["value"], ast["uln"])) if ast else None,
+            _tuple(LabValue, (alt["value"], alt["uln"])) if alt else None,
+        ),
     )
 
 
 def _event(index: int, raw: Mapping[str, Any]) -> Event:
+    """Event's fields in order: position, type, date, cycle, day, dose_mg_per_m2, labs,
+    category, name, grade, resolved, status, mrd, reason."""
     kind = raw["type"]
     get = raw.get
+    # fmt: off
     if kind == "toxicity":
-        return Event(
-            index,
-            kind,
-            raw["onset"],
-            get("cycle"),
-            category=raw["category"],
-            name=get("name"),
-            grade=raw["grade"],
-            resolved=get("resolved"),
-        )
+        return _tuple(Event, (
+            index, kind, raw["onset"], get("cycle"), None, None, None, raw["category"],
+            get("name"), raw["grade"], get("resolved"), None, None, None,
+        ))
     labs = _labs(raw) if kind == "labs" or kind == "cycle_start" else None
-    return Event(
-        index,
-        kind,
-        raw["date"],
-        get("cycle"),
-        get("day"),
-        get("dose_mg_per_m2"),
-        labs,
-        status=get("status"),
-        mrd=get("mrd"),
-        reason=get("reason"),
-    )
+    return _tuple(Event, (
+        index, kind, raw["date"], get("cycle"), get("day"), get("dose_mg_per_m2"), labs,
+        None, None, None, None, get("status"), get("mrd"), get("reason"),
+    ))
+    # fmt: on
 
 
 def _consistency(doc: CourseDocument) -> list[FieldError]:
@@ -350,6 +354,7 @@ def parse_course(raw: Any) -> CourseDocument:
         ),
     )
     doc = built(CourseDocument, patient=patient, events=tuple(events), today=today)
+    doc.__dict__["_by_type"] = _grouped(doc.events)  # what the cached_property would hold
     problems = _consistency(doc)
     if problems:
         raise InputError(problems)

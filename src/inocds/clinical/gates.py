@@ -28,7 +28,9 @@ def counts_today(state: CourseState) -> tuple[float | None, float | None]:
     """Today's ANC and platelets: today's labs, else a labs or cycle_start event dated today."""
     today = state.doc.today
     anc, plt = today.labs.anc_per_mm3, today.labs.platelets_per_mm3
-    for e in reversed(state.doc.events):
+    for e in reversed(state.doc.events):  # in date order: today's are last
+        if e.date < today.date:
+            break
         if e.date == today.date and e.labs is not None and e.type in ("labs", "cycle_start"):
             anc = anc if anc is not None else e.labs.anc_per_mm3
             plt = plt if plt is not None else e.labs.platelets_per_mm3

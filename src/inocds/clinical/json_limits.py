@@ -36,8 +36,12 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 """The control characters of _CONTROL within ASCII."""
 _TWO_63 = 2.0**63
-_DIGITS_AND_EXPONENTS = bytes.maketrans(b"0123456789E", b"0000000000e")
-"""Every digit to 0 and E to e (bytes.translate): "0e" is a digit before an exponent."""
+_SHAPE = bytes.maketrans(
+    b"0123456789E{" + _CONTROL_BYTES, b"0000000000e[" + b"\x00" * len(_CONTROL_BYTES)
+)
+"""The bytes' shape in one bytes.translate: every digit to 0 and E to e ("0e" is a digit
+before an exponent), `{` to `[` (one count of opening brackets), and every ASCII control
+character to NUL (one search)."""
 _LONG_RUN = b"0" * 19
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters; tab, line feed and carriage return are allowed in free text."""
@@ -113,8 +117,9 @@ def _fast_loads(raw: str | bytes) -> Any:
     # character a string could hold (C1 characters only outside ASCII).
     if b"\\" in data:
         return None
+    shape = data.translate(_SHAPE)
     if data.isascii():
-        if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        if b"\x00" in shape:
             return None
     elif has_control_characters(data.decode("utf-8", "replace")):
         return None
@@ -122,20 +127,17 @@ def _fast_loads(raw: str | bytes) -> Any:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:
         return None
-    if _may_differ(data) and _unlike_stdlib(document):
+    if _may_differ(shape) and _unlike_stdlib(document):
         return None
     return document
 
 
-def _may_differ(data: bytes) -> bool:
-    """Whether `_unlike_stdlib` must walk the document: only bytes holding more than
-    MAX_DEPTH brackets can nest that deep, and only a run of 19 digits or a digit before
-    an exponent can spell a number of 2**63 or more (strings included: it only errs
-    towards walking)."""
-    if data.count(b"[") + data.count(b"{") > MAX_DEPTH:
-        return True
-    shape = data.translate(_DIGITS_AND_EXPONENTS)
-    return b"0e" in shape or _LONG_RUN in shape
+def _may_differ(shape: bytes) -> bool:
+    """Whether `_unlike_stdlib` must walk the document (`shape`: the bytes through _SHAPE):
+    only bytes holding more than MAX_DEPTH opening brackets can nest that deep, and only a
+    run of 19 digits or a digit before an exponent can spell a number of 2**63 or more
+    (strings included: it only errs towards walking)."""
+    return shape.count(b"[") > MAX_DEPTH or b"0e" in shape or _LONG_RUN in shape
 
 
 def loads(raw: str | bytes, *, fast: bool = False) -> Any:

@@ -104,8 +104,8 @@ def interruption_episodes(doc: CourseDocument) -> list[Episode]:
     severe = rule_integer(ids.NONHEME_BLEEDING_INFECTION, "severe_grade")
     severe_liver = rule_integer(ids.HEPATIC_VOD, "severe_grade")
     found: list[Episode] = []
-    for e in doc.events:
-        if e.type != "toxicity" or (e.grade or 0) < interrupting:
+    for e in doc.of_type("toxicity"):
+        if (e.grade or 0) < interrupting:
             continue
         episode = _toxicity_episode(e, severe, severe_liver)
         if episode is not None:
