@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from inocds.adapters.db.engine import transaction
-from inocds.adapters.db.models import Order, User
+from inocds.adapters.db.models import Order, User, WasteEntry
 from inocds.clinical.validation import InputError
 from inocds.services import courses, orders, patients, pharmacy, waste
 from inocds.services.errors import Conflict
@@ -196,3 +196,10 @@ def test_cancelling_a_prepared_order_ledgers_its_bag(
             ("unused_vial_remainder", 0.46),
             ("cancelled_after_preparation", 1.34),
         ]
+        # the rows hold what the ORM objects hold, column by column, values and types
+        stored = [s.get(WasteEntry, e.id) for e in entries]
+        columns = [c.key for c in WasteEntry.__table__.columns]
+        assert all(e._fields == tuple(columns) for e in entries)
+        as_rows = [[(getattr(e, c), type(getattr(e, c))) for c in columns] for e in entries]
+        as_orm = [[(getattr(o, c), type(getattr(o, c))) for c in columns] for o in stored]
+        assert as_rows == as_orm

@@ -41,6 +41,7 @@ __all__ = [
     "open_web_session",
     "revoke_credentials",
     "revoke_token",
+    "session_expired",
     "token_digest",
     "token_expiry",
     "user_for_session_cookie",
@@ -112,6 +113,11 @@ def _dummy_hash() -> str:
 
 def _sha256(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def session_expired(expires_at: dt.datetime, now: dt.datetime | None = None) -> bool:
+    """Whether a browser session that ends at `expires_at` has ended (at `now`)."""
+    return _aware(expires_at) <= _now(now)
 
 
 def token_digest(token: str) -> str:
@@ -288,7 +294,7 @@ def user_for_session_cookie(
     if found is None:  # no such session, or (inner join) no such user
         return None
     row, user = found
-    if _aware(row.expires_at) <= _now(now) or not user.active:
+    if session_expired(row.expires_at, now) or not user.active:
         return None
     return SessionLogin(user, row.csrf_token)
 

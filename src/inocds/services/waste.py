@@ -13,11 +13,12 @@ import csv
 import datetime as dt
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from inocds.adapters.db.models import (
@@ -175,7 +176,7 @@ class WasteTotals:
     cost_usd: float
 
 
-def _totals(key: str, label: str, entries: list[WasteEntry]) -> WasteTotals:
+def _totals(key: str, label: str, entries: Sequence[Any]) -> WasteTotals:
     mg = sum(Decimal(repr(e.mg)) for e in entries)
     cost = sum(Decimal(repr(e.cost_usd)) for e in entries)
     return WasteTotals(key, label, len(entries), float(mg), float(Decimal(cost).quantize(_CENT)))
@@ -183,15 +184,19 @@ def _totals(key: str, label: str, entries: list[WasteEntry]) -> WasteTotals:
 
 def course_waste(
     session: Session, actor: User, course_id: int
-) -> tuple[list[WasteEntry], WasteTotals]:
-    """A course's ledger entries, oldest first, and their total."""
+) -> tuple[list[Row[Any]], WasteTotals]:
+    """A course's ledger entries, oldest first, and their total. The entries are rows
+    (read-only, every column of `WasteEntry` under its name), not ORM objects: the course
+    page reads them on every request, and loading objects cost ~0.1 ms there."""
     require_role(actor, *REPORT_ROLES)
-    entries = list(session.scalars(_COURSE_WASTE, {"course_id": course_id}))
+    if session.autoflush:  # a Core query does not flush by itself as an ORM one does
+        session.flush()
+    entries = list(session.connection().execute(_COURSE_WASTE, {"course_id": course_id}))
     return entries, _totals("course", f"course {course_id}", entries)
 
 
 _COURSE_WASTE = (
-    select(WasteEntry)
+    select(*WasteEntry.__table__.columns)
     .where(WasteEntry.course_id == bindparam("course_id"))
     .order_by(WasteEntry.occurred_at, WasteEntry.id)
 )

@@ -45,7 +45,7 @@ from inocds.entrypoints.web.forms import (
 )
 from inocds.entrypoints.web.notices import notice_for
 from inocds.protocol.schema import DEFAULT_BSA_FORMULA
-from inocds.services import audit_trail, auth
+from inocds.services import audit_trail, auth, quick_login
 from inocds.services.courses import EVENT_ROLES
 from inocds.services.errors import NotFound, ServiceError
 from inocds.services.records import RECORDER_ROLES, ROLES, Role, Session, User
@@ -233,8 +233,23 @@ def _read_page(request: Request, work: PageWork) -> Response:
     today: dt.date = overrides.get(clock_today, clock_today)()
     now: dt.datetime = overrides.get(clock_now, clock_now)()
     with contextmanager(get_session)(request) as session:
-        login = web_login(request, session, {}, optional_login(request, session))
+        login = web_login(request, session, {}, _page_login(request, session, overrides))
         return work(session, login, today, now)
+
+
+def _page_login(request: Request, session: Session, overrides: dict[Any, Any]) -> Login | None:
+    """The browser session's user, read on the app's quick-read pool (`quick_login.py`)
+    when it has one and the unit of work is the app's own (not a test's override); else,
+    or when that read fails, through the unit of work (`optional_login`)."""
+    reads = getattr(request.app.state, "stored_reads", None)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if reads is None or not cookie or get_session in overrides:
+        return optional_login(request, session)
+    try:
+        found = quick_login.session_login(reads, cookie)
+    except quick_login.ReadUnavailable:
+        return optional_login(request, session)
+    return None if found is None else Login(found.user, found.csrf_token)
 
 
 def _error_page(request: Request, status_code: int, message: str) -> Response:
