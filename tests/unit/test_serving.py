@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from inocds.entrypoints.serving import _TcpConfig
 
@@ -62,3 +63,24 @@ def test_serve_writes_no_uvicorn_access_line_unless_asked() -> None:
 
     assert _parser().parse_args(["serve"]).access_log is False
     assert _parser().parse_args(["serve", "--access-log"]).access_log is True
+
+
+def test_served_app_answers_as_the_app_does(tmp_path: Any, monkeypatch: Any) -> None:
+    """The served app (the stateless commands in front of FastAPI's wrappers) answers a
+    contract command, a refusal and an ordinary route exactly as `create_app` does."""
+    from fastapi.testclient import TestClient
+
+    from inocds.entrypoints.api import create_app
+    from inocds.entrypoints.serving import served_app
+
+    monkeypatch.setenv("INOCDS_DATABASE_URL", f"sqlite:///{tmp_path / 'served.sqlite3'}")
+    dose = {"height_cm": 180, "weight_kg": 80, "dose_mg_per_m2": 0.8}  # the contract example
+    bad = {"height_cm": "tall"}
+    with TestClient(served_app()) as served, TestClient(create_app()) as plain:
+        for body in (dose, bad):
+            one, two = served.post("/api/v1/dose", json=body), plain.post("/api/v1/dose", json=body)
+            assert (one.status_code, one.content) == (two.status_code, two.content)
+        assert served.post("/api/v1/dose", json=dose).status_code == 200
+        assert served.post("/api/v1/dose", json=bad).status_code == 422
+        health = served.get("/healthz")  # not a command: passed on to FastAPI
+        assert health.status_code == 200 and health.json()["database"] == "sqlite"

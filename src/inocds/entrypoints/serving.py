@@ -13,6 +13,12 @@ Two choices differ from uvicorn's defaults, each measured in bench/http_bench.py
   per request; p50 44 ms at 200 requests/s). `tcp_listener` rebuilds the bound socket
   from its descriptor so the kernel's protocol (TCP) is read back, and the workers'
   accepted connections get TCP_NODELAY as the single-process server's do.
+
+And one layering choice: `served_app` puts the contract's stateless commands
+(`ContractFastPath`) in front of FastAPI's own outer wrappers (Starlette's error
+middleware, FastAPI's telemetry and body-limit layers), which it already answers
+without. The same layer stays inside the app (`create_app`), so a test client and the
+served app answer alike.
 """
 
 from __future__ import annotations
@@ -21,9 +27,18 @@ import socket
 
 import uvicorn
 
-__all__ = ["serve", "tcp_listener"]
+from inocds.entrypoints.api.contract_asgi import ContractFastPath
 
-_APP = "inocds.entrypoints.api:create_app"
+__all__ = ["serve", "served_app", "tcp_listener"]
+
+_APP = "inocds.entrypoints.serving:served_app"
+
+
+def served_app() -> ContractFastPath:
+    """The application as `inocds serve` runs it (a factory for uvicorn's workers)."""
+    from inocds.entrypoints.api import create_app
+
+    return ContractFastPath(create_app())
 
 
 def tcp_listener(sock: socket.socket) -> socket.socket:
@@ -41,9 +56,7 @@ class _TcpConfig(uvicorn.Config):
 def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     """Runs the service until interrupted (migrations are applied before it starts)."""
     if workers == 1:
-        from inocds.entrypoints.api import create_app
-
-        uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=access_log)
+        uvicorn.run(served_app(), host=host, port=port, log_level="info", access_log=access_log)
         return
     from uvicorn.supervisors import Multiprocess
 
