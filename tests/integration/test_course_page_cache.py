@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from tests.api_course import add_event, stored_course
 from tests.integration.conftest import MakeUser
 from tests.integration.databases import TEST_PASSWORD
 
@@ -63,46 +64,17 @@ def _browser(client: TestClient, username: str) -> TestClient:
     return browser
 
 
+DAY1 = {"type": "dose", "date": "2026-01-05", "cycle": 1, "day": 1, "dose_mg_per_m2": 0.8}
+DAY8 = {"type": "dose", "date": "2026-01-12", "cycle": 1, "day": 8, "dose_mg_per_m2": 0.5}
+
+
 def _course(client: TestClient, headers: Headers, mrn: str) -> tuple[int, int]:
     """(patient id, course id): 170 cm / 60 kg; cycle 1 from 2026-01-05, days 1 and 8 given."""
-    patient = client.post(
-        "/api/v1/patients",
-        headers=headers,
-        json={
-            "mrn": mrn,
-            "family_name": "Roe",
-            "given_name": "Al",
-            "birth_date": "1970-02-03",
-            "sex": "male",
-            "height_cm": 170,
-            "weight_kg": 60,
-            "measured_on": "2026-01-05",
-        },
-    )
-    assert patient.status_code == 201, patient.text
-    course = client.post(
-        f"/api/v1/patients/{patient.json()['id']}/courses",
-        headers=headers,
-        json={
-            "hsct_planned": False,
-            "pretreatment": {"anc_per_mm3": 1500, "platelets_per_mm3": 70000},
-        },
-    ).json()
-    start = {"type": "cycle_start", "date": "2026-01-05", "cycle": 1, "anc_per_mm3": 1500}
-    for event in (
-        start | {"platelets_per_mm3": 70000},
-        {"type": "dose", "date": "2026-01-05", "cycle": 1, "day": 1, "dose_mg_per_m2": 0.8},
-        {"type": "dose", "date": "2026-01-12", "cycle": 1, "day": 8, "dose_mg_per_m2": 0.5},
-    ):
-        _add(client, headers, course["id"], event)
-    return patient.json()["id"], course["id"]
+    return stored_course(client, headers, mrn, (DAY1, DAY8))
 
 
 def _add(client: TestClient, headers: Headers, course_id: int, event: dict[str, object]) -> int:
-    stored = client.post(f"/api/v1/courses/{course_id}/events", headers=headers, json=event)
-    assert stored.status_code == 201, stored.text
-    event_id: int = stored.json()["id"]
-    return event_id
+    return add_event(client, headers, course_id, event)
 
 
 def _page(browser: TestClient, course_id: int, query: str = "") -> str:

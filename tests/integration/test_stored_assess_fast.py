@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
+from tests.api_course import stored_course
 from tests.integration.conftest import MakeUser
 from tests.integration.databases import TEST_PASSWORD
 
@@ -69,37 +70,8 @@ def _token(client: TestClient, username: str) -> dict[str, str]:
 
 def _course(client: TestClient, headers: dict[str, str], mrn: str) -> int:
     """170 cm / 60 kg (1.68 m2); cycle 1 started 2026-01-05 with its day 1 dose given."""
-    patient = client.post(
-        "/api/v1/patients",
-        headers=headers,
-        json={
-            "mrn": mrn,
-            "family_name": "Roe",
-            "given_name": "Al",
-            "birth_date": "1970-02-03",
-            "sex": "male",
-            "height_cm": 170,
-            "weight_kg": 60,
-            "measured_on": "2026-01-05",
-        },
-    )
-    assert patient.status_code == 201, patient.text
-    course = client.post(
-        f"/api/v1/patients/{patient.json()['id']}/courses",
-        headers=headers,
-        json={
-            "hsct_planned": False,
-            "pretreatment": {"anc_per_mm3": 1500, "platelets_per_mm3": 70000},
-        },
-    ).json()
-    start = {"type": "cycle_start", "date": "2026-01-05", "cycle": 1}
-    start |= {"anc_per_mm3": 1500, "platelets_per_mm3": 70000}
     day1 = {"type": "dose", "date": "2026-01-05", "cycle": 1, "day": 1, "dose_mg_per_m2": 0.8}
-    for event in (start, day1):
-        stored = client.post(f"/api/v1/courses/{course['id']}/events", headers=headers, json=event)
-        assert stored.status_code == 201, stored.text
-    course_id: int = course["id"]
-    return course_id
+    return stored_course(client, headers, mrn, (day1,))[1]
 
 
 def _stateless(client: TestClient, headers: dict[str, str], course_id: int) -> dict[str, Any]:
