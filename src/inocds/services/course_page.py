@@ -46,6 +46,7 @@ from inocds.services.access_log import note_read
 from inocds.services.course_read_cache import READ_MODELS, read_model_key
 from inocds.services.courses import EVENT_ROLES
 from inocds.services.errors import NotFound
+from inocds.services.page_reads import NeedsUnitOfWork, QuickRows, Reads, rows_of
 from inocds.services.patient_block import patient_block
 
 __all__ = ["CourseRead", "correction", "course_page", "event_rows", "order_rows", "read_course"]
@@ -182,11 +183,9 @@ with the name of its recorder and, for a dose recorded by an administration, its
 one query, rows rather than ORM objects (built once)."""
 
 
-def stored_event_rows(session: Session, course_id: int) -> list[Row[Any]]:
+def stored_event_rows(session: Reads, course_id: int) -> list[Row[Any]]:
     """The rows of `_EVENT_ROWS` for a course (read-only: the page and its corrections)."""
-    if session.autoflush:  # a Core query does not flush by itself as an ORM one does
-        session.flush()
-    return list(session.connection().execute(_EVENT_ROWS, {"course_id": course_id}).all())
+    return rows_of(session, _EVENT_ROWS, {"course_id": course_id})
 
 
 def event_rows(user: User, stored: list[Row[Any]]) -> list[dict[str, Any]]:
@@ -305,15 +304,13 @@ def _records(row: Row[Any]) -> list[Any]:
     return found
 
 
-def _course_patient(session: Session, user: User, course_id: int) -> tuple[Any, Any, Any]:
+def _course_patient(session: Reads, user: User, course_id: int) -> tuple[Any, Any, Any]:
     """What `courses.get_course`, `patients.get_patient` and `patients.latest_measurement`
     answer together (as `_records`), with their refusals (Forbidden, no course, no
     measurement)."""
     require_role(user, *CLINICAL_ROLES)
-    if session.autoflush:  # a Core query does not flush by itself as an ORM one does
-        session.flush()
-    found = session.connection().execute(_COURSE_PATIENT_MEASUREMENT, {"course_id": course_id})
-    row = found.first()
+    found = rows_of(session, _COURSE_PATIENT_MEASUREMENT, {"course_id": course_id})
+    row = found[0] if found else None
     if row is None:
         raise NotFound(f"no course {course_id}", "course_id")
     course, patient, measurement = _records(row)
@@ -324,7 +321,7 @@ def _course_patient(session: Session, user: User, course_id: int) -> tuple[Any, 
 
 
 def _stored_document(
-    session: Session,
+    session: Reads,
     course: Any,
     patient: Any,
     latest: Any,
@@ -335,6 +332,8 @@ def _stored_document(
     measurement in force on `today` (the latest on or before it, else the latest)."""
     measurement = latest
     if latest.measured_on > today:
+        if isinstance(session, QuickRows):
+            raise NeedsUnitOfWork("the measurement in force is read through the ORM")
         try:
             measurement = patients.latest_measurement(session, patient.id, on_or_before=today)
         except NotFound:
@@ -347,7 +346,7 @@ def _stored_document(
 
 
 def course_page(
-    session: Session,
+    session: Reads,
     user: User,
     course_id: int,
     on: dt.date,

@@ -12,6 +12,7 @@ from inocds.adapters.db.models import Administration, Order, Preparation, User, 
 from inocds.adapters.db.roles import CLINICAL_ROLES
 from inocds.services.access import require_role
 from inocds.services.access_log import note_read
+from inocds.services.page_reads import Reads, rows_of
 
 __all__ = [
     "OrderSteps",
@@ -76,16 +77,14 @@ _COURSE_ORDERS = (
 """A course's orders as its page lists them, with a prepared order's preparation (built once)."""
 
 
-def course_order_rows(session: Session, actor: User, course_id: int) -> list[dict[str, Any]]:
+def course_order_rows(session: Reads, actor: User, course_id: int) -> list[dict[str, Any]]:
     """A course's orders, newest first, each with its preparation when prepared (for the
     beyond-use clock): what `order_rows(list_orders(course_id=...))` gives, in one query,
     as rows with the same attribute names (id, cycle, day, scheduled_on, dose_mg_per_m2,
     dose_mg, flagged, status; the preparation's latest_start_at)."""
     require_role(actor, *CLINICAL_ROLES)
     note_read(actor.id, None)
-    if session.autoflush:  # a Core query does not flush by itself as an ORM one does
-        session.flush()
-    found = session.connection().execute(_COURSE_ORDERS, {"course_id": course_id})
+    found = rows_of(session, _COURSE_ORDERS, {"course_id": course_id})
     return [
         {"order": row, "preparation": row if row.preparation_id is not None else None}
         for row in found

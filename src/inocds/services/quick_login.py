@@ -21,10 +21,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import make_transient_to_detached
 
 from inocds.adapters.db.models import User, WebSession
-from inocds.adapters.db.quick_read import QuickReads, ReadUnavailable
+from inocds.adapters.db.quick_read import QuickCursor, QuickReads, ReadUnavailable
 from inocds.services.auth import SessionLogin, session_expired, token_digest
 
-__all__ = ["USER_COLUMNS", "ReadUnavailable", "session_login"]
+__all__ = ["USER_COLUMNS", "ReadUnavailable", "session_login", "session_login_on"]
 
 USER_COLUMNS = tuple(column.key for column in User.__table__.columns)
 """Every column of a user: the detached `User` has each of them loaded."""
@@ -46,7 +46,14 @@ def session_login(
     """The active user and CSRF token of an unexpired browser session, else None (as
     `auth.user_for_session_cookie`); raises `ReadUnavailable` when the read fails."""
     with reads.cursor() as cursor:
-        found = cursor.first(_SESSION_AND_USER, {"digest": token_digest(cookie)})
+        return session_login_on(cursor, cookie, now)
+
+
+def session_login_on(
+    cursor: QuickCursor, cookie: str, now: dt.datetime | None = None
+) -> SessionLogin | None:
+    """`session_login` on a connection already checked out (a page's other reads follow)."""
+    found = cursor.first(_SESSION_AND_USER, {"digest": token_digest(cookie)})
     if found is None or session_expired(found.session_expires_at, now) or not found.active:
         return None
     user = User(**{key: getattr(found, key) for key in USER_COLUMNS})

@@ -35,6 +35,7 @@ from inocds.clinical.validation import FieldError, InputError
 from inocds.protocol.loader import load_protocol
 from inocds.services.access import require_role
 from inocds.services.audit import record, to_json
+from inocds.services.page_reads import Reads, rows_of
 
 __all__ = [
     "REASON_LABELS",
@@ -182,16 +183,12 @@ def _totals(key: str, label: str, entries: Sequence[Any]) -> WasteTotals:
     return WasteTotals(key, label, len(entries), float(mg), float(Decimal(cost).quantize(_CENT)))
 
 
-def course_waste(
-    session: Session, actor: User, course_id: int
-) -> tuple[list[Row[Any]], WasteTotals]:
+def course_waste(session: Reads, actor: User, course_id: int) -> tuple[list[Row[Any]], WasteTotals]:
     """A course's ledger entries, oldest first, and their total. The entries are rows
     (read-only, every column of `WasteEntry` under its name), not ORM objects: the course
     page reads them on every request, and loading objects cost ~0.1 ms there."""
     require_role(actor, *REPORT_ROLES)
-    if session.autoflush:  # a Core query does not flush by itself as an ORM one does
-        session.flush()
-    entries = list(session.connection().execute(_COURSE_WASTE, {"course_id": course_id}))
+    entries = rows_of(session, _COURSE_WASTE, {"course_id": course_id})
     return entries, _totals("course", f"course {course_id}", entries)
 
 

@@ -33,6 +33,7 @@ from inocds.entrypoints.api.waste_router import waste_router
 from inocds.entrypoints.cds_hooks import cds_hooks_router
 from inocds.entrypoints.fhir import fhir_router
 from inocds.entrypoints.web.audit_pages import audit_pages
+from inocds.entrypoints.web.course_page_asgi import CoursePageFastPath
 from inocds.entrypoints.web.documents_router import documents_router
 from inocds.entrypoints.web.order_pages import order_steps_router
 from inocds.entrypoints.web.patient_edit_pages import patient_edit_pages
@@ -90,6 +91,7 @@ def _install_middleware(app: FastAPI, settings: Settings, access_log: AccessLogW
     """The error handlers and the request stack, innermost first (ContractFastPath aside)."""
     install_error_handlers(app)
     app.add_middleware(StoredAssessFastPath)  # innermost: a plain stored assess in one step
+    app.add_middleware(CoursePageFastPath)  # and a logged-in course page, before the routing
     app.add_middleware(RetryGuard)  # re-runs a transaction that met a passing error
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AccessLogMiddleware, writer=access_log)

@@ -45,7 +45,7 @@ from inocds.entrypoints.web.forms import (
 )
 from inocds.entrypoints.web.notices import notice_for
 from inocds.protocol.schema import DEFAULT_BSA_FORMULA
-from inocds.services import audit_trail, auth, quick_login
+from inocds.services import audit_trail, auth, page_reads, quick_login
 from inocds.services.courses import EVENT_ROLES
 from inocds.services.errors import NotFound, ServiceError
 from inocds.services.records import RECORDER_ROLES, ROLES, Role, Session, User
@@ -55,10 +55,13 @@ __all__ = [
     "LoginRequired",
     "MaybeLogin",
     "PageRefusal",
+    "PageWork",
     "PostedForm",
+    "QuickWork",
     "WebLogin",
     "attempt",
     "page_router",
+    "quick_page",
     "read_page",
     "redirect",
     "refused",
@@ -218,6 +221,8 @@ WebLogin = Annotated[Login, Depends(web_login)]
 
 PageWork = Callable[[Session, Login, dt.date, dt.datetime], Response]
 """A page's work: (unit of work, logged-in user, today, now) -> the answer."""
+QuickWork = Callable[[page_reads.Reads, Login, dt.date, dt.datetime], Response]
+"""A page's work that reads through `page_reads` alone (a unit of work, or quick reads)."""
 
 
 async def read_page(request: Request, work: PageWork) -> Response:
@@ -235,6 +240,30 @@ def _read_page(request: Request, work: PageWork) -> Response:
     with contextmanager(get_session)(request) as session:
         login = web_login(request, session, {}, _page_login(request, session, overrides))
         return work(session, login, today, now)
+
+
+def quick_page(request: Request, work: QuickWork) -> Response | None:
+    """`_read_page` for the plain case alone (`course_page_asgi.py`): the browser session's
+    user, then `work`, with every read on one connection of the app's quick-read pool
+    (`services/page_reads.py`), no unit of work. None when that user cannot be read so
+    (no cookie, no pool, a test's own unit of work, a failed read) or is not logged in,
+    and when `work` needs a unit of work: the route answers those. A refusal of `work`
+    (404, 403 …) is raised as it is, for the caller to hand the request to the route."""
+    reads = getattr(request.app.state, "stored_reads", None)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    overrides = getattr(request.app, "dependency_overrides", {})
+    if reads is None or not cookie or get_session in overrides:
+        return None
+    today: dt.date = overrides.get(clock_today, clock_today)()
+    now: dt.datetime = overrides.get(clock_now, clock_now)()
+    try:
+        with page_reads.quick_rows(reads) as rows:
+            found = quick_login.session_login_on(rows.cursor, cookie)
+            if found is None:
+                return None
+            return work(rows, Login(found.user, found.csrf_token), today, now)
+    except (quick_login.ReadUnavailable, page_reads.NeedsUnitOfWork):
+        return None
 
 
 def _page_login(request: Request, session: Session, overrides: dict[Any, Any]) -> Login | None:

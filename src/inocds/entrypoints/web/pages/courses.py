@@ -19,6 +19,7 @@ from inocds.entrypoints.web.forms import Form
 from inocds.entrypoints.web.kit import (
     Login,
     PostedForm,
+    QuickWork,
     WebLogin,
     attempt,
     page_router,
@@ -36,9 +37,10 @@ from inocds.entrypoints.web.payloads import EVENT_FORMS, event_payload
 from inocds.protocol.loader import load_protocol
 from inocds.services import course_page, courses, orders
 from inocds.services.errors import NotFound
+from inocds.services.page_reads import Reads
 from inocds.services.records import Session
 
-__all__ = ["course_page_response", "router"]
+__all__ = ["course_page_response", "course_view_work", "router"]
 
 router = page_router()
 
@@ -71,7 +73,7 @@ def _decision_date(on: str | None, today: dt.date, form: Form) -> dt.date:
 
 def course_page_response(
     request: Request,
-    session: Session,
+    session: Reads,
     login: Login,
     course_id: int,
     today: dt.date,
@@ -122,16 +124,22 @@ def course_page_response(
     )
 
 
-@router.get("/courses/{course_id}", response_class=HTMLResponse)
-async def course_view(request: Request, course_id: int, on: str | None = None) -> Response:
+def course_view_work(request: Request, course_id: int, on: str | None) -> QuickWork:
+    """The work of `GET /courses/{course_id}` (the route below, and the same page answered
+    in front of the routing by `course_page_asgi.py`)."""
     flags = {name: True for name in _FLAGS if request.query_params.get(name) == "on"}
 
-    def page(session: Session, login: Login, today: dt.date, now: dt.datetime) -> Response:
+    def page(session: Reads, login: Login, today: dt.date, now: dt.datetime) -> Response:
         return course_page_response(
             request, session, login, course_id, today, now, on=on, flags=flags
         )
 
-    return await read_page(request, page)
+    return page
+
+
+@router.get("/courses/{course_id}", response_class=HTMLResponse)
+async def course_view(request: Request, course_id: int, on: str | None = None) -> Response:
+    return await read_page(request, course_view_work(request, course_id, on))
 
 
 def _answer(
