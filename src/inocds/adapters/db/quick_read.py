@@ -80,7 +80,7 @@ class _Prepared:
         self.types = [column.type.dialect_impl(dialect) for column in statement.selected_columns]
         self.dialect = dialect
         self.row: Any = namedtuple("QuickRow", list(statement.selected_columns.keys()))  # type: ignore[misc]
-        self._results: list[Callable[[Any], Any] | None] | None = None
+        self._results: list[tuple[int, Callable[[Any], Any]]] | None = None
 
     def parameters(self, values: dict[str, Any]) -> Any:
         """The DBAPI parameters for `values` (named or positional, as the driver wants)."""
@@ -92,7 +92,7 @@ class _Prepared:
             return params
         return tuple(params[name] for name in self.positions)
 
-    def results(self, cursor: Any) -> list[Callable[[Any], Any] | None]:
+    def results(self, cursor: Any) -> list[tuple[int, Callable[[Any], Any]]]:
         """The result processors for the columns the driver described at the first
         execution (SQLAlchemy picks some by the column's type code, e.g. a PostgreSQL float
         against a numeric); the codes of one statement's columns do not change while the
@@ -101,19 +101,29 @@ class _Prepared:
         found = self._results
         if found is None:
             codes = [column[1] for column in cursor.description]
-            found = [
+            processors = [
                 kind.result_processor(self.dialect, code)
                 for kind, code in zip(self.types, codes, strict=True)
             ]
+            found = [(i, p) for i, p in enumerate(processors) if p is not None]
             self._results = found
         return found
 
-    def decode(self, processors: list[Callable[[Any], Any] | None], raw: Any) -> Any:
-        """The row with each column decoded as SQLAlchemy decodes it."""
-        return self.row._make(
-            value if processor is None else processor(value)
-            for processor, value in zip(processors, raw, strict=True)
-        )
+    def decode(
+        self, processors: list[tuple[int, Callable[[Any], Any]]], raws: list[Any]
+    ) -> list[Any]:
+        """The rows with each column decoded as SQLAlchemy decodes it (`processors`: the
+        columns that have a processor, by position; the others are the driver's values)."""
+        make = self.row._make
+        if not processors:
+            return [make(raw) for raw in raws]
+        rows: list[Any] = []
+        for raw in raws:
+            values = list(raw)
+            for index, processor in processors:
+                values[index] = processor(values[index])
+            rows.append(make(values))
+        return rows
 
 
 class QuickCursor:
@@ -128,7 +138,7 @@ class QuickCursor:
         prepared = self._reads.prepared(statement)
         self._cursor.execute(prepared.sql, prepared.parameters(values))
         processors = prepared.results(self._cursor)
-        return [prepared.decode(processors, raw) for raw in self._cursor.fetchall()]
+        return prepared.decode(processors, self._cursor.fetchall())
 
     def first(self, statement: AnySelect, values: dict[str, Any]) -> Any | None:
         """The first row (or None) of `statement` with `values` bound, decoded."""
