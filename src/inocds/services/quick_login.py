@@ -28,6 +28,8 @@ __all__ = ["USER_COLUMNS", "ReadUnavailable", "session_login", "session_login_on
 
 USER_COLUMNS = tuple(column.key for column in User.__table__.columns)
 """Every column of a user: the detached `User` has each of them loaded."""
+_new_user = User.__mapper__.class_manager.new_instance
+"""A `User` with its instance state and no attribute set (what `User()` makes)."""
 
 _SESSION_AND_USER = (
     select(
@@ -56,6 +58,7 @@ def session_login_on(
     found = cursor.first(_SESSION_AND_USER, {"digest": token_digest(cookie)})
     if found is None or session_expired(found.session_expires_at, now) or not found.active:
         return None
-    user = User(**{key: getattr(found, key) for key in USER_COLUMNS})
+    user = _new_user()  # as `User(**columns)`, without an attribute event per column
+    user.__dict__.update({key: getattr(found, key) for key in USER_COLUMNS})
     make_transient_to_detached(user)
     return SessionLogin(user, found.session_csrf_token)

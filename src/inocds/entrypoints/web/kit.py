@@ -79,6 +79,7 @@ def _environment() -> Environment:
         autoescape=select_autoescape(("html",)),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # package data: no stat of each template file on every page
     )
     env.filters.update(FILTERS, field_label=field_label)
     env.globals.update(
