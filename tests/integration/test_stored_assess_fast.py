@@ -22,9 +22,11 @@ from tests.api_course import stored_course
 from tests.integration.conftest import MakeUser
 from tests.integration.databases import TEST_PASSWORD
 
+from inocds.adapters.db.engine import transaction
 from inocds.entrypoints.api import create_app, stored_assess_asgi
 from inocds.entrypoints.api.clock import today
 from inocds.services import course_snapshot
+from inocds.services.access_log import list_accesses
 from inocds.settings import Settings
 
 TODAY = dt.date(2026, 1, 12)  # cycle 1 day 8 of a course started 2026-01-05
@@ -236,3 +238,99 @@ def test_an_idempotency_key_takes_the_ordinary_route(
     assert first.status_code == second.status_code == 200
     assert first.json() == second.json()
     assert fast_calls == []
+
+
+def _without_date(headers: Any) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in headers.multi_items() if k != "date"]
+
+
+def test_the_answer_in_front_of_the_stack_is_the_routes_byte_for_byte(
+    client: TestClient,
+    session_factory: Factory,
+    make_user: MakeUser,
+    fast_calls: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The layer answers before the request stack adds its headers (security headers, CSP
+    with the handout's style hash, no-store), so it adds them itself: the same status,
+    headers in the same order and body as the route behind the whole stack."""
+    user = make_user(session_factory, "physician")
+    doctor = _token(client, user.username)
+    course_id = _course(client, doctor, "FAST-7")
+    fast = _assess(client, doctor, course_id)
+    assert fast_calls == [True]
+    monkeypatch.setattr(stored_assess_asgi, "assess_for_token", lambda *args: None)
+    routed = _assess(client, doctor, course_id)  # the layer declines: the route answers
+    assert (fast.status_code, fast.content) == (routed.status_code, routed.content)
+    assert _without_date(fast.headers) == _without_date(routed.headers)
+    assert (
+        "content-security-policy" in fast.headers
+        and "sha256-" in fast.headers["content-security-policy"]
+    )
+
+
+def test_a_read_answered_in_front_is_logged_once_and_a_handed_on_one_by_the_route(
+    client: TestClient,
+    session_factory: Factory,
+    make_user: MakeUser,
+    fast_calls: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The access log has one row per request whichever answered it (the layer's own read
+    set is handed over only when it answers)."""
+    user = make_user(session_factory, "physician")
+    doctor = _token(client, user.username)
+    course_id = _course(client, doctor, "FAST-8")
+    patient_id = client.get(f"/api/v1/courses/{course_id}", headers=doctor).json()["patient_id"]
+    action = f"POST /api/v1/courses/{course_id}/assess"
+    log = client.app.state.access_log  # type: ignore[attr-defined]
+
+    def rows() -> int:
+        log.flush()
+        with transaction(session_factory) as session:
+            found = list_accesses(session, patient_id=patient_id, user_id=user.id, limit=200)
+        return sum(row.action == action for row in found)
+
+    before = rows()
+    assert _assess(client, doctor, course_id).status_code == 200
+    assert fast_calls == [True] and rows() == before + 1
+    real = stored_assess_asgi.assess_for_token
+
+    def read_then_decline(*args: Any) -> None:
+        real(*args)  # the read is noted in the layer's own set, then the route answers
+        return None
+
+    monkeypatch.setattr(stored_assess_asgi, "assess_for_token", read_then_decline)
+    assert _assess(client, doctor, course_id).status_code == 200
+    assert rows() == before + 2  # the route's one row, not a second from the layer
+
+
+@pytest.mark.parametrize(
+    ("mrn", "path", "headers", "content", "status"),
+    [
+        ("FAST-9Q", "{path}?x=1", {}, b'{"labs": null}', 200),  # a query: the guard reads it
+        ("FAST-9C", "{path}", {}, b'{"labs": {"note": "a\\u0001b"}}', 422),  # the guard's 422
+        ("FAST-9L", "{path}", {"transfer-encoding": "chunked"}, None, 200),  # length unknown
+    ],
+)
+def test_what_the_stack_would_refuse_or_see_first_goes_the_long_way(
+    client: TestClient,
+    session_factory: Factory,
+    make_user: MakeUser,
+    fast_calls: list[bool],
+    mrn: str,
+    path: str,
+    headers: dict[str, str],
+    content: bytes | None,
+    status: int,
+) -> None:
+    doctor = _token(client, make_user(session_factory, "physician").username)
+    course_id = _course(client, doctor, mrn)
+    url = path.format(path=f"/api/v1/courses/{course_id}/assess")
+    sent = {**doctor, "content-type": "application/json", **headers}
+    if content is None:  # a body of unknown length, sent in chunks
+        answer = client.post(url, headers=sent, content=iter([b'{"labs": ', b"null}"]))
+    else:
+        answer = client.post(url, headers=sent, content=content)
+    assert answer.status_code == status, answer.text
+    assert True not in fast_calls  # the layer answered none of them

@@ -15,10 +15,10 @@ Two choices differ from uvicorn's defaults, each measured in bench/http_bench.py
   accepted connections get TCP_NODELAY as the single-process server's do.
 
 And one layering choice: `served_app` puts the contract's stateless commands
-(`ContractFastPath`) in front of FastAPI's own outer wrappers (Starlette's error
-middleware, FastAPI's telemetry and body-limit layers), which it already answers
-without. The same layer stays inside the app (`create_app`), so a test client and the
-served app answer alike.
+(`ContractFastPath`) and the plain stored assess (`StoredAssessFastPath`) in front of
+FastAPI's own outer wrappers (Starlette's error middleware, FastAPI's telemetry and
+body-limit layers), which they already answer without. The same layers stay inside the
+app (`create_app`), so a test client and the served app answer alike.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import socket
 import uvicorn
 
 from inocds.entrypoints.api.contract_asgi import ContractFastPath
+from inocds.entrypoints.api.stored_assess_asgi import StoredAssessFastPath
 
 __all__ = ["serve", "served_app", "tcp_listener"]
 
@@ -38,7 +39,8 @@ def served_app() -> ContractFastPath:
     """The application as `inocds serve` runs it (a factory for uvicorn's workers)."""
     from inocds.entrypoints.api import create_app
 
-    return ContractFastPath(create_app())
+    app = create_app()
+    return ContractFastPath(StoredAssessFastPath(app, owner=app))
 
 
 def tcp_listener(sock: socket.socket) -> socket.socket:

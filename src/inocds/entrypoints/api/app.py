@@ -26,7 +26,7 @@ from inocds.entrypoints.api.order_steps_router import order_steps_api
 from inocds.entrypoints.api.orders_router import orders_router
 from inocds.entrypoints.api.patients_router import patients_router
 from inocds.entrypoints.api.request_schemas import document_error_answers
-from inocds.entrypoints.api.security import SecurityMiddleware
+from inocds.entrypoints.api.security import SecurityMiddleware, content_security_policy
 from inocds.entrypoints.api.stored_assess_asgi import StoredAssessFastPath
 from inocds.entrypoints.api.users_router import users_router
 from inocds.entrypoints.api.waste_router import waste_router
@@ -78,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     document_security(app)
     document_error_answers(app, ERROR_BODY)
     _include_routers(app)
-    app.add_middleware(ContractFastPath)  # outermost: the stateless commands skip the stack
+    app.add_middleware(StoredAssessFastPath)  # a plain stored assess in one step, and
+    app.add_middleware(ContractFastPath)  # the stateless commands: in front of the stack
 
     @app.get("/healthz", tags=["service"], summary="Liveness")
     def healthz() -> dict[str, str]:
@@ -88,21 +89,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _install_middleware(app: FastAPI, settings: Settings, access_log: AccessLogWriter) -> None:
-    """The error handlers and the request stack, innermost first (ContractFastPath aside)."""
+    """The error handlers and the request stack, innermost first (the fast paths aside)."""
     install_error_handlers(app)
-    app.add_middleware(StoredAssessFastPath)  # innermost: a plain stored assess in one step
-    app.add_middleware(CoursePageFastPath)  # and a logged-in course page, before the routing
+    app.add_middleware(CoursePageFastPath)  # innermost: a logged-in course page, before the routing
     app.add_middleware(RetryGuard)  # re-runs a transaction that met a passing error
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AccessLogMiddleware, writer=access_log)
     app.state.login_throttle = LoginThrottle()
     app.add_middleware(LoginGuardMiddleware, throttle=app.state.login_throttle)
     # refuses cross-site writes first and heads every answer, 429s included
+    style_hashes = (handout_style_hash(),)
+    app.state.content_security_policy = content_security_policy(style_hashes)
     app.add_middleware(
         SecurityMiddleware,
         settings=settings,
         session_cookie=SESSION_COOKIE,
-        style_hashes=(handout_style_hash(),),
+        style_hashes=style_hashes,
     )
     pool = pool_settings()
     in_flight = pool["pool_size"] + pool["max_overflow"]  # one connection per request at most

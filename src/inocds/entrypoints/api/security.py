@@ -35,7 +35,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inocds.settings import Settings
 
-__all__ = ["BASE_HEADERS", "CONTENT_SECURITY_POLICY", "SecurityMiddleware"]
+__all__ = [
+    "BASE_HEADERS",
+    "CONTENT_SECURITY_POLICY",
+    "SecurityMiddleware",
+    "added_headers",
+    "content_security_policy",
+]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -80,6 +86,29 @@ def _host_name(host: str) -> str:
     return urlsplit("//" + host).hostname or ""
 
 
+def content_security_policy(style_hashes: tuple[str, ...] = ()) -> str:
+    """The policy of every answer but the API docs: `CONTENT_SECURITY_POLICY` with the
+    hashes of the inline styles the app serves (the handout's)."""
+    styles = " ".join(("'self'", *style_hashes))
+    return CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src {styles}")
+
+
+def _extra_headers(scope: Scope, path: str) -> list[tuple[bytes, bytes]]:
+    extra = list(BASE_HEADERS)
+    if scope.get("scheme") == "https":
+        extra.append((b"strict-transport-security", _HSTS.encode()))
+    if not path.startswith("/static/"):
+        extra.append((b"cache-control", b"no-store"))
+    return extra
+
+
+def added_headers(scope: Scope, policy: str) -> list[tuple[bytes, bytes]]:
+    """What `SecurityMiddleware` appends to an answer of `scope` that sets no cookie and no
+    cache-control of its own: the policy, the base headers, HSTS over https, no-store. For
+    a layer that answers in front of the middleware (`stored_assess_asgi`)."""
+    return [(b"content-security-policy", policy.encode()), *_extra_headers(scope, scope["path"])]
+
+
 def _docs_policy(body: bytes) -> str:
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode() + "'"
@@ -104,8 +133,7 @@ class SecurityMiddleware:
     ) -> None:
         self.app = app
         self.settings = settings
-        styles = " ".join(("'self'", *style_hashes))
-        self.policy = CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src {styles}")
+        self.policy = content_security_policy(style_hashes)
         self.allowed = frozenset(settings.allowed_origins)
         self.cookie_prefix = f"{session_cookie}=".encode()
 
@@ -139,7 +167,7 @@ class SecurityMiddleware:
         if path in _DOCS_PATHS:
             await self._docs(scope, receive, send)
             return
-        extra = self._extra_headers(scope, path)
+        extra = _extra_headers(scope, path)
         secure = self._secure_cookie(scope)
 
         async def send_with_headers(message: Message) -> None:
@@ -148,14 +176,6 @@ class SecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-    def _extra_headers(self, scope: Scope, path: str) -> list[tuple[bytes, bytes]]:
-        extra = list(BASE_HEADERS)
-        if scope.get("scheme") == "https":
-            extra.append((b"strict-transport-security", _HSTS.encode()))
-        if not path.startswith("/static/"):
-            extra.append((b"cache-control", b"no-store"))
-        return extra
 
     def _headers(
         self, message: Message, extra: list[tuple[bytes, bytes]], secure: bool, policy: str
@@ -182,7 +202,7 @@ class SecurityMiddleware:
 
         await self.app(scope, receive, capture)
         body = b"".join(chunks)
-        extra = self._extra_headers(scope, scope["path"])
+        extra = _extra_headers(scope, scope["path"])
         start["headers"] = [
             (k, v)
             for k, v in self._headers(start, extra, True, _docs_policy(body))
