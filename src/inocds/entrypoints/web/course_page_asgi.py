@@ -4,9 +4,11 @@ Through the route, the course page paid for the router's matching, FastAPI's req
 handling and dependency solving (path and query parameters), the page route's wrapper
 and a trip through anyio's thread pool; the stored assess, answered in front of the
 routing (`api/stored_assess_asgi.py`), paid for none of them. This layer sits innermost,
-beside that one, inside every middleware (request guard, security headers and CSP, login
-throttle, access log, idempotency, retry), so what those add to an answer is the same
-whichever of the two answered it.
+inside every middleware (request guard, security headers and CSP, login throttle, access
+log, idempotency, retry), so what those add to an answer is the same whether it or the
+route answered. (The stored assess, a bearer-token JSON read, later moved in front of the
+stack and adds the stack's headers and access-log entry itself; a browser page with its
+cookie, session and CSRF token stays inside.)
 
 It answers the plain case alone, with the route's own code: a GET of `/courses/<id>`
 (an id written as the route would print it) with a session cookie whose session is open,
