@@ -282,3 +282,43 @@ _FULL: dict[str, Any] = {
         "labs": {"anc_per_mm3": 400, "alt": {"value": 30, "uln": 40}},
     },
 }  # fmt: skip
+
+
+def _objects(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every object of a document."""
+    if isinstance(node, dict):
+        children: Any = node.items()
+    elif isinstance(node, list):
+        children = enumerate(node)
+    else:
+        return []
+    found = [here] if isinstance(node, dict) else []
+    for key, child in children:
+        found += _objects(child, (*here, key))
+    return found
+
+
+def _at(document: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        document = document[key]
+    return document
+
+
+@pytest.mark.parametrize("path", _objects(_FULL), ids=lambda p: ".".join(map(str, p)) or "root")
+def test_an_unknown_or_missing_field_of_any_object_is_refused_as_validate_does(
+    path: tuple[Any, ...],
+) -> None:
+    """Every object once with an unknown field, once without each of its fields: the
+    reader refuses (size or a read by name), parse_course answers validate's refusal."""
+    documents = []
+    unknown = copy.deepcopy(_FULL)
+    _at(unknown, path)["unknown"] = 1
+    documents.append(unknown)
+    for name in _at(_FULL, path):
+        missing = copy.deepcopy(_FULL)
+        del _at(missing, path)[name]
+        documents.append(missing)
+    for document in documents:
+        fast, slow, keywords = _outcomes(document)
+        assert fast == slow == keywords
+    assert _outcomes(unknown)[0][0] == "refused"

@@ -67,10 +67,6 @@ Python call with keyword defaults): `_tuple(Labs, (a, b, c, d, e))` == `Labs(a, 
 # fmt: off
 
 
-def _lab_value(value: float, uln: float) -> LabValue:
-    return _tuple(LabValue, (value, uln))
-
-
 def _today_labs(
     anc_per_mm3: float | None, platelets_per_mm3: float | None,
     bilirubin: LabValue | None, ast: LabValue | None, alt: LabValue | None,
@@ -233,7 +229,7 @@ _LIVER_TESTS = frozenset({"bilirubin", "ast", "alt"})
 def _maker(path: tuple[str, ...]) -> Callable[..., Any] | None:
     """The maker of the object at `path` (None: the object stays a dict, as `diagnosis`)."""
     if path and path[-1] in _LIVER_TESTS:
-        return _lab_value
+        return LabValue  # a NamedTuple: made with its fields in order (value, uln)
     return _MAKERS.get(path)
 
 
@@ -269,30 +265,15 @@ def _event_errors(
     doses: dict[tuple[int, int], Event] = {}
     stopped: Event | None = None
     for e in doc.events:
-        if e.date > today:
+        kind, date = e.type, e.date
+        if date > today:
             errors.append(FieldError(f"{_date_path(e)}", "is after today.date"))
-        if e.date < birth:
+        if date < birth:
             errors.append(FieldError(f"{_date_path(e)}", "is before the patient's birth date"))
-        if e.type == "toxicity" and e.resolved is not None and e.resolved > today:
-            errors.append(FieldError(f"events[{e.position}].resolved", "is after today.date"))
-        if e.type == "discontinued":
-            if stopped is not None:
-                errors.append(
-                    FieldError(f"events[{e.position}].type", "the course is already discontinued")
-                )
-            stopped = stopped or e
-        if e.type == "cycle_start" and e.cycle is not None:
-            if e.cycle in starts:
-                errors.append(
-                    FieldError(f"events[{e.position}].cycle", f"cycle {e.cycle} already started")
-                )
-            else:
-                starts[e.cycle] = e
-            if stopped is not None and e.date > stopped.date:
-                errors.append(
-                    FieldError(f"events[{e.position}].date", "is after the course was discontinued")
-                )
-        if e.type == "dose" and e.cycle is not None and e.day is not None:
+        # one type per event: the checks below are exclusive (the most frequent first)
+        if kind == "dose":
+            if e.cycle is None or e.day is None:
+                continue
             key = (e.cycle, e.day)
             if key in doses:
                 errors.append(
@@ -302,10 +283,32 @@ def _event_errors(
                     )
                 )
             doses[key] = e
-            if stopped is not None and e.date > stopped.date:
+            if stopped is not None and date > stopped.date:
                 errors.append(
                     FieldError(f"events[{e.position}].date", "is after the course was discontinued")
                 )
+        elif kind == "cycle_start":
+            if e.cycle is None:
+                continue
+            if e.cycle in starts:
+                errors.append(
+                    FieldError(f"events[{e.position}].cycle", f"cycle {e.cycle} already started")
+                )
+            else:
+                starts[e.cycle] = e
+            if stopped is not None and date > stopped.date:
+                errors.append(
+                    FieldError(f"events[{e.position}].date", "is after the course was discontinued")
+                )
+        elif kind == "toxicity":
+            if e.resolved is not None and e.resolved > today:
+                errors.append(FieldError(f"events[{e.position}].resolved", "is after today.date"))
+        elif kind == "discontinued":
+            if stopped is not None:
+                errors.append(
+                    FieldError(f"events[{e.position}].type", "the course is already discontinued")
+                )
+            stopped = stopped or e
     return starts, doses
 
 

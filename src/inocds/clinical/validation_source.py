@@ -199,7 +199,11 @@ def _made_object(
 ) -> None:
     """An object with a maker: each known field read by its name into a variable (None when
     absent), then `out = maker([position,] field, ...)`. An object with cross-field checks
-    is cleaned into its dict first (the checks read it)."""
+    is cleaned into its dict first (the checks read it).
+
+    The keys are checked without a set comparison (~0.6 us an object): a missing required
+    field raises KeyError where it is read (written_out turns it into Refused), and the
+    object holds no unknown field when its size is the number of known fields it holds."""
     function, position = make
     names = list(spec.known)
     _check_signature(function, names, position is not None, path)
@@ -208,11 +212,12 @@ def _made_object(
         cleaned = w.fresh()
         _object(w, spec, raw, cleaned, depth, path)
         args += [f"{cleaned}.get({name!r})" for name in names]
-        w.line(depth, f"{out} = {w.constant(function)}({', '.join(args)})")
+        w.line(depth, f"{out} = {_call(w, function, args)}")
         return
-    needed, known = w.constant(spec.needed), w.constant(frozenset(spec.known))
-    w.line(depth, f"if type({raw}) is not dict or not {needed} <= {raw}.keys() <= {known}:")
+    w.line(depth, f"if type({raw}) is not dict:")
     w.line(depth + 1, "raise Refused")
+    held = w.fresh()
+    w.line(depth, f"{held} = {len(spec.needed)}")
     for name in names:
         value, cleaned = w.fresh(), w.fresh()
         inner = depth
@@ -221,6 +226,7 @@ def _made_object(
             w.line(depth + 1, f"{cleaned} = None")
             w.line(depth, "else:")
             inner += 1
+            w.line(inner, f"{held} += 1")
         w.line(inner, f"{value} = {raw}[{name!r}]")
         if name in spec.nullable:
             w.line(inner, f"if {value} is None:")
@@ -229,17 +235,38 @@ def _made_object(
             inner += 1
         _write(w, spec.known[name], value, cleaned, inner, (*path, name))
         args.append(cleaned)
-    w.line(depth, f"{out} = {w.constant(function)}({', '.join(args)})")
+    w.line(depth, f"if len({raw}) != {held}:")
+    w.line(depth + 1, "raise Refused")
+    w.line(depth, f"{out} = {_call(w, function, args)}")
+
+
+def _call(w: _Writer, function: Callable[..., Any], args: list[str]) -> str:
+    """The maker's call; a NamedTuple class is made with `tuple.__new__` and its fields
+    in order (its generated __new__ would be one more Python call), the same value."""
+    if _is_named_tuple(function):
+        return f"{w.constant(tuple.__new__)}({w.constant(function)}, ({', '.join(args)},))"
+    return f"{w.constant(function)}({', '.join(args)})"
+
+
+def _is_named_tuple(function: Callable[..., Any]) -> bool:
+    return (
+        isinstance(function, type) and issubclass(function, tuple) and hasattr(function, "_fields")
+    )
 
 
 def _check_signature(
     function: Callable[..., Any], names: list[str], positioned: bool, path: tuple[str, ...]
 ) -> None:
     """A maker takes the object's fields by position: its parameters must bear their names,
-    in the spec's order (`position` first for a list's item), so no field lands elsewhere."""
-    code = function.__code__
+    in the spec's order (`position` first for a list's item), so no field lands elsewhere;
+    a NamedTuple class's fields likewise."""
     expected = (["position"] if positioned else []) + names
-    if list(code.co_varnames[: code.co_argcount]) != expected:
+    if _is_named_tuple(function):
+        parameters = list(function._fields)  # type: ignore[attr-defined]
+    else:
+        code = function.__code__
+        parameters = list(code.co_varnames[: code.co_argcount])
+    if parameters != expected:
         raise TypeError(f"the maker of {'.'.join(path) or 'the document'} must take {expected}")
 
 
@@ -291,7 +318,10 @@ def written_out(spec: Spec, maker: Maker = _no_maker) -> Check:
     object, as `made` does), or `Refused`."""
     w = _Writer(maker)
     w.line(0, "def written_out(v0):")
-    _write(w, spec, "v0", "result", 1)
+    w.line(1, "try:")
+    _write(w, spec, "v0", "result", 2)
+    w.line(1, "except KeyError:  # a required field missing where it is read by name")
+    w.line(2, "raise Refused from None")
     w.line(1, "return result")
     namespace = dict(w.constants)
     exec(compile("\n".join(w.lines), f"<validator of {type(spec).__name__}>", "exec"), namespace)
