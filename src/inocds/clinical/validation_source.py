@@ -71,14 +71,17 @@ def _number(w: _Writer, spec: Num, raw: str, out: str, depth: int) -> None:
     kind = w.fresh()
     lo, hi = w.constant(spec.lo), w.constant(spec.hi)
     below = f"{raw} <= {lo}" if spec.lo_open else f"{raw} < {lo}"
-    whole = f" and {raw} == int({raw})" if spec.integer else ""
+    whole = f" and ({kind} is int or {raw} == int({raw}))" if spec.integer else ""
     w.line(depth, f"{kind} = type({raw})")
     w.line(
         depth,
         f"if not (({kind} is int or {kind} is float) and not {below} and {raw} <= {hi}{whole}):",
     )
     w.line(depth + 1, "raise Refused")
-    w.line(depth, f"{out} = {'int' if spec.integer else 'float'}({raw})")
+    if spec.integer:  # int() of an int is that int: no call for the common case
+        w.line(depth, f"{out} = {raw} if {kind} is int else int({raw})")
+    else:
+        w.line(depth, f"{out} = float({raw})")
 
 
 def _scalar(w: _Writer, spec: Spec, raw: str, out: str, depth: int) -> bool:
@@ -98,7 +101,7 @@ def _scalar(w: _Writer, spec: Spec, raw: str, out: str, depth: int) -> bool:
         kind = w.fresh()
         w.line(depth, f"{kind} = type({raw})")
         test = f"({kind} is int or {kind} is float) and {raw} in {w.constant(spec.values)}"
-        cleaned = f"int({raw})"
+        cleaned = f"{raw} if {kind} is int else int({raw})"
     elif type(spec) is Date:
         w.line(depth, f"if type({raw}) is not str or len({raw}) != 10:")
         w.line(depth + 1, "raise Refused")
