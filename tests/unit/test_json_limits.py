@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inocds.clinical.json_limits import MAX_DEPTH, MAX_INT_DIGITS, loads
+from inocds.clinical.json_limits import _SHAPE, MAX_DEPTH, MAX_INT_DIGITS, _nesting, loads
 from inocds.clinical.validation import InputError
 
 
@@ -39,6 +39,49 @@ def test_control_characters_are_named_by_path() -> None:
         {"field": "events[1].name", "message": "must not contain control characters"}
     ]
     assert loads('{"note": "x\\ty\\nz\\r"}') == {"note": "x\ty\nz\r"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "depth"),
+    [
+        ("1", 0),
+        ("[]" * 40, 1),
+        ('{"a": [1, {"b": "]]]]"}]}', 3),  # 3 levels; the string's brackets do not count
+        ('["[[[[", ["}}}"]]', 2),
+        ('["[", "]", [["{"]]]', 3),  # `""` between two strings is no empty string
+        ("[" * 40 + "]" * 40, 40),
+    ],
+)
+def test_nesting_reads_only_the_brackets_outside_strings(raw: str, depth: int) -> None:
+    """The fast path's depth screen: the deepest bracket outside strings, {} and [] alike."""
+    assert _nesting(raw.encode().translate(_SHAPE)) == depth
+
+
+def _deepest(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_deepest, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_deepest, value), default=0)
+    return 0
+
+
+_BRACKETY = st.text(alphabet='[]{}ab:,"', max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.integers() | _BRACKETY,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_BRACKETY, inner, max_size=4),
+        max_leaves=40,
+    )
+)
+def test_nesting_equals_the_depth_of_the_parsed_value(value: object) -> None:
+    """Any document of bracket-laden strings: the depth of the value itself (documents
+    with a backslash, here a quote inside a string, never reach the screen)."""
+    raw = json.dumps(value).encode()
+    if b"\\" not in raw:
+        assert _nesting(raw.translate(_SHAPE)) == _deepest(value)
 
 
 def test_bad_json_and_bad_utf8_are_named_as_the_body() -> None:
@@ -104,6 +147,11 @@ def _types(value: object) -> object:
         '{"a": "' + "9" * 40 + '"}',  # digits inside a string only make the fast path walk
         "[" * MAX_DEPTH + "1e19" + "]" * MAX_DEPTH,
         '{"a": NaN, "b": 1e999}',
+        # more than MAX_DEPTH brackets: the depth is read outside strings only
+        "[" + "[], " * 40 + "[]]",  # 42 brackets, 2 deep: no walk
+        "[" * (MAX_DEPTH + 1) + '"' + "]" * 40 + '"' + "]" * (MAX_DEPTH + 1),  # 33 deep
+        "[" * MAX_DEPTH + '"' + "[" * 40 + '"' + "]" * MAX_DEPTH,  # 32 deep
+        '{"a": "' + "}" * 40 + '", "b": ' + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "}",
         '{"note": "a\\u0000b"}',
         '{"note": "x\\ty\\nz\\r"}',
         '"\\ud800"',

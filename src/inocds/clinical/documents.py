@@ -8,11 +8,10 @@ plausible ranges, dates in order, contradictory histories) and returns a frozen
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from collections.abc import Callable
+from functools import lru_cache
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 from inocds.clinical.document_spec import (
     BSA_FORMULAS,
@@ -21,11 +20,20 @@ from inocds.clinical.document_spec import (
     TOXICITY_CATEGORIES,
     course_spec,
 )
+from inocds.clinical.document_types import (
+    CourseDocument,
+    Event,
+    Labs,
+    LabValue,
+    Patient,
+    Today,
+    grouped,
+)
 from inocds.clinical.rules.plausibility import bmi_errors
 from inocds.clinical.types import built
 from inocds.clinical.validation import FieldError, InputError
 from inocds.clinical.validation_compiled import Check
-from inocds.clinical.validation_source import validator
+from inocds.clinical.validation_source import reader
 from inocds.protocol.schema import DEFAULT_BSA_FORMULA
 
 __all__ = [
@@ -43,107 +51,6 @@ __all__ = [
 ]
 
 
-class LabValue(NamedTuple):
-    """A liver test in one unit of the caller's choice, with its upper limit of normal."""
-
-    value: float
-    uln: float
-
-    @property
-    def x_uln(self) -> float:
-        """The value as a multiple of the ULN."""
-        return self.value / self.uln
-
-
-class Labs(NamedTuple):
-    """Any of the lab fields; None where not measured."""
-
-    anc_per_mm3: float | None = None
-    platelets_per_mm3: float | None = None
-    bilirubin: LabValue | None = None
-    ast: LabValue | None = None
-    alt: LabValue | None = None
-
-
-@dataclass(frozen=True)
-class Patient:
-    """The patient block of the course document."""
-
-    birth_date: dt.date
-    sex: str
-    height_cm: float
-    weight_kg: float
-    hsct_planned: bool
-    pretreatment: Labs
-    pretreatment_blasts_per_mm3: float | None
-    can_become_pregnant: bool | None
-    prior_hsct: bool
-    liver_disease: bool
-    prior_vod: bool
-    salvage_line: int | None
-    medications: tuple[str, ...]
-    bsa_formula: str
-    diagnosis: Mapping[str, bool | None]
-
-
-class Event(NamedTuple):
-    """One course event; fields not used by its type are None."""
-
-    position: int
-    """Where the event stood in the request's `events` list (for error paths)."""
-    type: str
-    date: dt.date
-    cycle: int | None = None
-    day: int | None = None
-    dose_mg_per_m2: float | None = None
-    labs: Labs | None = None
-    category: str | None = None
-    name: str | None = None
-    grade: int | None = None
-    resolved: dt.date | None = None
-    status: str | None = None
-    mrd: str | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Today:
-    """The day of the decision and what is known on it."""
-
-    date: dt.date
-    labs: Labs
-    vod: bool
-    liver_abnormality_from_gilbert_or_hemolysis: bool
-    cytopenia_from_disease_with_stable_marrow: bool
-
-
-@dataclass(frozen=True)
-class CourseDocument:
-    """The validated course document; events sorted by date (then input order)."""
-
-    patient: Patient
-    events: tuple[Event, ...]
-    today: Today
-
-    def of_type(self, kind: str) -> tuple[Event, ...]:
-        """The events of one type, in date order."""
-        return self._by_type.get(kind, ())
-
-    @cached_property
-    def _by_type(self) -> dict[str, tuple[Event, ...]]:
-        """The events grouped by type once (the document is frozen; the walk asks often).
-        parse_course sets it when it makes the document (no cached_property lock then)."""
-        return _grouped(self.events)
-
-
-def _grouped(events: tuple[Event, ...]) -> dict[str, tuple[Event, ...]]:
-    """`events` by type, each group in the order of `events`."""
-    grouped: dict[str, list[Event]] = {}
-    for e in events:
-        grouped.setdefault(e.type, []).append(e)
-    return {kind: tuple(found) for kind, found in grouped.items()}
-
-
 _NO_LABS = Labs()
 _DATE_OF = itemgetter(2)
 """Event.date (a NamedTuple's third field)."""
@@ -153,42 +60,177 @@ _tuple = tuple.__new__
 """Makes a NamedTuple from all of its fields in order, without its generated __new__ (a
 Python call with keyword defaults): `_tuple(Labs, (a, b, c, d, e))` == `Labs(a, b, c, d, e)`."""
 
+# What each object of the course document becomes (clinical.validation_source.reader: the
+# written-out reader calls these with the cleaned fields, None for an absent one). Each
+# maker's parameters are the object's field names in course_spec's order (checked when the
+# reader is written), `position` first for an event: where it stood in `events`.
+# fmt: off
 
-def _labs(raw: Mapping[str, Any] | None) -> Labs:
-    """The lab fields of a cleaned object (other fields are not read)."""
-    if not raw:
+
+def _today_labs(
+    anc_per_mm3: float | None, platelets_per_mm3: float | None,
+    bilirubin: LabValue | None, ast: LabValue | None, alt: LabValue | None,
+) -> Labs:
+    if anc_per_mm3 is None and platelets_per_mm3 is None and bilirubin is ast is alt is None:
         return _NO_LABS
-    get = raw.get
-    bilirubin, ast, alt = get("bilirubin"), get("ast"), get("alt")
-    return _tuple(
-        Labs,
-        (
-            get("anc_per_mm3"),
-            get("platelets_per_mm3"),
-            _tuple(LabValue, (bilirubin["value"], bilirubin["uln"])) if bilirubin else None,
-            _tuple(LabValue, (ast["value"], ast["uln"])) if ast else None,
-            _tuple(LabValue, (alt["value"], alt["uln"])) if alt else None,
-        ),
+    return _tuple(Labs, (anc_per_mm3, platelets_per_mm3, bilirubin, ast, alt))
+
+
+def _pretreatment(
+    anc_per_mm3: float, platelets_per_mm3: float, peripheral_blasts_per_mm3: float | None,
+    bilirubin: LabValue | None, ast: LabValue | None, alt: LabValue | None,
+) -> tuple[Labs, float | None]:
+    """The pretreatment labs and the peripheral blasts."""
+    labs = _tuple(Labs, (anc_per_mm3, platelets_per_mm3, bilirubin, ast, alt))
+    return labs, peripheral_blasts_per_mm3
+
+
+def _history(
+    prior_hsct: bool | None, liver_disease: bool | None, prior_vod: bool | None,
+    salvage_line: int | None,
+) -> tuple[bool, bool, bool, int | None]:
+    return bool(prior_hsct), bool(liver_disease), bool(prior_vod), salvage_line
+
+
+_NO_HISTORY = _history(None, None, None, None)
+
+
+def _patient(
+    birth_date: dt.date, sex: str, height_cm: float, weight_kg: float, hsct_planned: bool,
+    pretreatment: tuple[Labs, float | None], can_become_pregnant: bool | None,
+    history: tuple[bool, bool, bool, int | None] | None, medications: list[str] | None,
+    bsa_formula: str | None, diagnosis: dict[str, bool | None] | None,
+) -> Patient:
+    prior_hsct, liver_disease, prior_vod, salvage_line = history or _NO_HISTORY
+    return built(
+        Patient,
+        birth_date=birth_date,
+        sex=sex,
+        height_cm=height_cm,
+        weight_kg=weight_kg,
+        hsct_planned=hsct_planned,
+        pretreatment=pretreatment[0],
+        pretreatment_blasts_per_mm3=pretreatment[1],
+        can_become_pregnant=can_become_pregnant,
+        prior_hsct=prior_hsct,
+        liver_disease=liver_disease,
+        prior_vod=prior_vod,
+        salvage_line=salvage_line,
+        medications=tuple(medications or ()),
+        bsa_formula=bsa_formula or DEFAULT_BSA_FORMULA,
+        diagnosis=dict(diagnosis or {}),
     )
 
 
-def _event(index: int, raw: Mapping[str, Any]) -> Event:
-    """Event's fields in order: position, type, date, cycle, day, dose_mg_per_m2, labs,
-    category, name, grade, resolved, status, mrd, reason."""
-    kind = raw["type"]
-    get = raw.get
-    # fmt: off
-    if kind == "toxicity":
-        return _tuple(Event, (
-            index, kind, raw["onset"], get("cycle"), None, None, None, raw["category"],
-            get("name"), raw["grade"], get("resolved"), None, None, None,
-        ))
-    labs = _labs(raw) if kind == "labs" or kind == "cycle_start" else None
+# Event's fields in order: position, type, date, cycle, day, dose_mg_per_m2, labs,
+# category, name, grade, resolved, status, mrd, reason.
+def _cycle_start(
+    position: int, type: str, date: dt.date, cycle: int,
+    anc_per_mm3: float | None, platelets_per_mm3: float | None,
+) -> Event:
+    labs = _tuple(Labs, (anc_per_mm3, platelets_per_mm3, None, None, None))
     return _tuple(Event, (
-        index, kind, raw["date"], get("cycle"), get("day"), get("dose_mg_per_m2"), labs,
-        None, None, None, None, get("status"), get("mrd"), get("reason"),
+        position, type, date, cycle, None, None, labs, None, None, None, None, None, None, None,
     ))
-    # fmt: on
+
+
+def _dose(
+    position: int, type: str, date: dt.date, cycle: int, day: int, dose_mg_per_m2: float,
+) -> Event:
+    return _tuple(Event, (
+        position, type, date, cycle, day, dose_mg_per_m2, None,
+        None, None, None, None, None, None, None,
+    ))
+
+
+def _toxicity(
+    position: int, type: str, category: str, grade: int, onset: dt.date,
+    name: str | None, resolved: dt.date | None, cycle: int | None,
+) -> Event:
+    return _tuple(Event, (
+        position, type, onset, cycle, None, None, None,
+        category, name, grade, resolved, None, None, None,
+    ))
+
+
+def _response(
+    position: int, type: str, date: dt.date, status: str, cycle: int | None, mrd: str | None,
+) -> Event:
+    return _tuple(Event, (
+        position, type, date, cycle, None, None, None, None, None, None, None, status, mrd, None,
+    ))
+
+
+def _labs_event(
+    position: int, type: str, date: dt.date, anc_per_mm3: float | None,
+    platelets_per_mm3: float | None, bilirubin: LabValue | None, ast: LabValue | None,
+    alt: LabValue | None,
+) -> Event:
+    labs = _tuple(Labs, (anc_per_mm3, platelets_per_mm3, bilirubin, ast, alt))
+    return _tuple(Event, (
+        position, type, date, None, None, None, labs, None, None, None, None, None, None, None,
+    ))
+
+
+def _discontinued(position: int, type: str, date: dt.date, reason: str | None) -> Event:
+    return _tuple(Event, (
+        position, type, date, None, None, None, None, None, None, None, None, None, None, reason,
+    ))
+
+
+# fmt: on
+
+
+def _today(
+    date: dt.date,
+    labs: Labs | None,
+    vod: bool | None,
+    liver_abnormality_from_gilbert_or_hemolysis: bool | None,
+    cytopenia_from_disease_with_stable_marrow: bool | None,
+) -> Today:
+    return built(
+        Today,
+        date=date,
+        labs=_NO_LABS if labs is None else labs,
+        vod=bool(vod),
+        liver_abnormality_from_gilbert_or_hemolysis=bool(
+            liver_abnormality_from_gilbert_or_hemolysis
+        ),
+        cytopenia_from_disease_with_stable_marrow=bool(cytopenia_from_disease_with_stable_marrow),
+    )
+
+
+def _course(patient: Patient, today: Today, events: list[Event] | None) -> CourseDocument:
+    """The document before its consistency checks; events sorted by date, then position
+    (the sort is stable and the events are made in position order)."""
+    ordered = tuple(sorted(events, key=_DATE_OF)) if events else ()
+    doc = built(CourseDocument, patient=patient, events=ordered, today=today)
+    doc.__dict__["_by_type"] = grouped(ordered)  # what the cached_property would hold
+    return doc
+
+
+_MAKERS: dict[tuple[str, ...], Callable[..., Any]] = {
+    (): _course,
+    ("patient",): _patient,
+    ("patient", "pretreatment"): _pretreatment,
+    ("patient", "history"): _history,
+    ("today",): _today,
+    ("today", "labs"): _today_labs,
+    ("events", "*", "cycle_start"): _cycle_start,
+    ("events", "*", "dose"): _dose,
+    ("events", "*", "toxicity"): _toxicity,
+    ("events", "*", "response"): _response,
+    ("events", "*", "labs"): _labs_event,
+    ("events", "*", "discontinued"): _discontinued,
+}
+_LIVER_TESTS = frozenset({"bilirubin", "ast", "alt"})
+
+
+def _maker(path: tuple[str, ...]) -> Callable[..., Any] | None:
+    """The maker of the object at `path` (None: the object stays a dict, as `diagnosis`)."""
+    if path and path[-1] in _LIVER_TESTS:
+        return LabValue  # a NamedTuple: made with its fields in order (value, uln)
+    return _MAKERS.get(path)
 
 
 def _consistency(doc: CourseDocument) -> list[FieldError]:
@@ -223,30 +265,15 @@ def _event_errors(
     doses: dict[tuple[int, int], Event] = {}
     stopped: Event | None = None
     for e in doc.events:
-        if e.date > today:
+        kind, date = e.type, e.date
+        if date > today:
             errors.append(FieldError(f"{_date_path(e)}", "is after today.date"))
-        if e.date < birth:
+        if date < birth:
             errors.append(FieldError(f"{_date_path(e)}", "is before the patient's birth date"))
-        if e.type == "toxicity" and e.resolved is not None and e.resolved > today:
-            errors.append(FieldError(f"events[{e.position}].resolved", "is after today.date"))
-        if e.type == "discontinued":
-            if stopped is not None:
-                errors.append(
-                    FieldError(f"events[{e.position}].type", "the course is already discontinued")
-                )
-            stopped = stopped or e
-        if e.type == "cycle_start" and e.cycle is not None:
-            if e.cycle in starts:
-                errors.append(
-                    FieldError(f"events[{e.position}].cycle", f"cycle {e.cycle} already started")
-                )
-            else:
-                starts[e.cycle] = e
-            if stopped is not None and e.date > stopped.date:
-                errors.append(
-                    FieldError(f"events[{e.position}].date", "is after the course was discontinued")
-                )
-        if e.type == "dose" and e.cycle is not None and e.day is not None:
+        # one type per event: the checks below are exclusive (the most frequent first)
+        if kind == "dose":
+            if e.cycle is None or e.day is None:
+                continue
             key = (e.cycle, e.day)
             if key in doses:
                 errors.append(
@@ -256,10 +283,32 @@ def _event_errors(
                     )
                 )
             doses[key] = e
-            if stopped is not None and e.date > stopped.date:
+            if stopped is not None and date > stopped.date:
                 errors.append(
                     FieldError(f"events[{e.position}].date", "is after the course was discontinued")
                 )
+        elif kind == "cycle_start":
+            if e.cycle is None:
+                continue
+            if e.cycle in starts:
+                errors.append(
+                    FieldError(f"events[{e.position}].cycle", f"cycle {e.cycle} already started")
+                )
+            else:
+                starts[e.cycle] = e
+            if stopped is not None and date > stopped.date:
+                errors.append(
+                    FieldError(f"events[{e.position}].date", "is after the course was discontinued")
+                )
+        elif kind == "toxicity":
+            if e.resolved is not None and e.resolved > today:
+                errors.append(FieldError(f"events[{e.position}].resolved", "is after today.date"))
+        elif kind == "discontinued":
+            if stopped is not None:
+                errors.append(
+                    FieldError(f"events[{e.position}].type", "the course is already discontinued")
+                )
+            stopped = stopped or e
     return starts, doses
 
 
@@ -308,53 +357,15 @@ def _dose_day_errors(
 
 
 @lru_cache(maxsize=1)
-def _course_validator() -> Check:
-    """`validate(course_spec(), raw)`, written out once (clinical.validation_source)."""
-    return validator(course_spec())
+def _course_reader() -> Check:
+    """`made(course_spec(), validate(course_spec(), raw), _maker)`, written out once as
+    one function that reads and makes in a single pass (clinical.validation_source)."""
+    return reader(course_spec(), _maker)
 
 
 def parse_course(raw: Any) -> CourseDocument:
     """Validates the contract's course document; raises InputError on any bad field."""
-    cleaned = _course_validator()(raw)
-    p = cleaned["patient"]
-    history = p.get("history") or {}
-    pre = p["pretreatment"]
-    patient = built(
-        Patient,
-        birth_date=p["birth_date"],
-        sex=p["sex"],
-        height_cm=p["height_cm"],
-        weight_kg=p["weight_kg"],
-        hsct_planned=p["hsct_planned"],
-        pretreatment=_labs(pre),
-        pretreatment_blasts_per_mm3=pre.get("peripheral_blasts_per_mm3"),
-        can_become_pregnant=p.get("can_become_pregnant"),
-        prior_hsct=bool(history.get("prior_hsct", False)),
-        liver_disease=bool(history.get("liver_disease", False)),
-        prior_vod=bool(history.get("prior_vod", False)),
-        salvage_line=history.get("salvage_line"),
-        medications=tuple(p.get("medications") or ()),
-        bsa_formula=p.get("bsa_formula") or DEFAULT_BSA_FORMULA,
-        diagnosis=dict(p.get("diagnosis") or {}),
-    )
-    raw_events = cleaned.get("events") or []
-    # by date, then position: the sort is stable and the events are made in position order
-    events = sorted([_event(i, e) for i, e in enumerate(raw_events)], key=_DATE_OF)
-    t = cleaned["today"]
-    today = built(
-        Today,
-        date=t["date"],
-        labs=_labs(t.get("labs")),
-        vod=bool(t.get("vod", False)),
-        liver_abnormality_from_gilbert_or_hemolysis=bool(
-            t.get("liver_abnormality_from_gilbert_or_hemolysis", False)
-        ),
-        cytopenia_from_disease_with_stable_marrow=bool(
-            t.get("cytopenia_from_disease_with_stable_marrow", False)
-        ),
-    )
-    doc = built(CourseDocument, patient=patient, events=tuple(events), today=today)
-    doc.__dict__["_by_type"] = _grouped(doc.events)  # what the cached_property would hold
+    doc: CourseDocument = _course_reader()(raw)
     problems = _consistency(doc)
     if problems:
         raise InputError(problems)

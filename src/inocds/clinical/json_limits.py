@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import accumulate
 from typing import Any
 
 from inocds.clinical.validation import FieldError, InputError
@@ -37,11 +38,14 @@ _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F
 """The control characters of _CONTROL within ASCII."""
 _TWO_63 = 2.0**63
 _SHAPE = bytes.maketrans(
-    b"0123456789E{" + _CONTROL_BYTES, b"0000000000e[" + b"\x00" * len(_CONTROL_BYTES)
+    b"0123456789E{}" + _CONTROL_BYTES, b"0000000000e[]" + b"\x00" * len(_CONTROL_BYTES)
 )
 """The bytes' shape in one bytes.translate: every digit to 0 and E to e ("0e" is a digit
-before an exponent), `{` to `[` (one count of opening brackets), and every ASCII control
-character to NUL (one search)."""
+before an exponent), `{` to `[` and `}` to `]` (one kind of bracket), and every ASCII
+control character to NUL (one search)."""
+_SIGNS = bytes.maketrans(b"[]", b"\x01\xff")
+"""An opening bracket to 1, a closing one to -1 (0xff read as a signed byte)."""
+_NOT_MARKS = bytes(b for b in range(256) if b not in b'[]"')
 _LONG_RUN = b"0" * 19
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters; tab, line feed and carriage return are allowed in free text."""
@@ -134,10 +138,27 @@ def _fast_loads(raw: str | bytes) -> Any:
 
 def _may_differ(shape: bytes) -> bool:
     """Whether `_unlike_stdlib` must walk the document (`shape`: the bytes through _SHAPE):
-    only bytes holding more than MAX_DEPTH opening brackets can nest that deep, and only a
+    only a document nested more than MAX_DEPTH deep can break the depth limit, and only a
     run of 19 digits or a digit before an exponent can spell a number of 2**63 or more
     (strings included: it only errs towards walking)."""
-    return shape.count(b"[") > MAX_DEPTH or b"0e" in shape or _LONG_RUN in shape
+    if b"0e" in shape or _LONG_RUN in shape:
+        return True
+    return shape.count(b"[") > MAX_DEPTH and _nesting(shape) > MAX_DEPTH
+
+
+def _nesting(shape: bytes) -> int:
+    """How deep the brackets outside strings nest, for valid JSON without a backslash (as
+    `_fast_loads` reads it): every quote then opens or closes a string. Kept: brackets and
+    quotes; the string pairs holding no bracket (`""`, removed left to right) go next.
+    When no quote is left, no string held a bracket and the rest are the brackets of the
+    document itself; otherwise the pieces between quotes at even places are the text
+    outside strings."""
+    marks = shape.translate(None, _NOT_MARKS)
+    brackets = marks.replace(b'""', b"")
+    if b'"' in brackets:
+        brackets = b"".join(marks.split(b'"')[::2])
+    signs = memoryview(brackets.translate(_SIGNS)).cast("b")
+    return max(accumulate(signs), default=0)
 
 
 def loads(raw: str | bytes, *, fast: bool = False) -> Any:
