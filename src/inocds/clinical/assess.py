@@ -72,6 +72,36 @@ class Decision:
     reasons: tuple[Reason, ...] = ()
     warnings: tuple[dict[str, str], ...] = field(default_factory=tuple)
 
+    def __init__(
+        self,
+        action: Action,
+        cycle: int | None,
+        day: int | None,
+        dose_level: DoseLevel | None,
+        cycle_length_days: int | None,
+        bsa_m2: float,
+        dose_mg_per_m2: float | None = None,
+        dose_mg: float | None = None,
+        next_dose_date: dt.date | None = None,
+        needs_clinician_review: bool = False,
+        reasons: tuple[Reason, ...] = (),
+        warnings: tuple[dict[str, str], ...] = (),  # the field's default_factory, tuple()
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["action"] = action
+        fields["cycle"] = cycle
+        fields["day"] = day
+        fields["dose_level"] = dose_level
+        fields["cycle_length_days"] = cycle_length_days
+        fields["bsa_m2"] = bsa_m2
+        fields["dose_mg_per_m2"] = dose_mg_per_m2
+        fields["dose_mg"] = dose_mg
+        fields["next_dose_date"] = next_dose_date
+        fields["needs_clinician_review"] = needs_clinician_review
+        fields["reasons"] = reasons
+        fields["warnings"] = warnings
+
     def to_dict(self) -> dict[str, Any]:
         """The contract's JSON answer."""
         return {
@@ -146,6 +176,24 @@ class _Frame:
     cycle_length_days: int | None
     bsa_m2: float
     warnings: tuple[dict[str, str], ...]
+
+    def __init__(
+        self,
+        cycle: int,
+        day: int,
+        dose_level: DoseLevel | None,
+        cycle_length_days: int | None,
+        bsa_m2: float,
+        warnings: tuple[dict[str, str], ...],
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["cycle"] = cycle
+        fields["day"] = day
+        fields["dose_level"] = dose_level
+        fields["cycle_length_days"] = cycle_length_days
+        fields["bsa_m2"] = bsa_m2
+        fields["warnings"] = warnings
 
     def decide(self, action: Action, reasons: tuple[Reason, ...], **fields: Any) -> Decision:
         """A Decision about this slot (fields override cycle/day and add the rest)."""

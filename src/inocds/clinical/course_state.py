@@ -29,6 +29,16 @@ class Span:
     causes: tuple[str, ...]
     rules: tuple[str, ...]
 
+    def __init__(
+        self, start: dt.date, end: dt.date | None, causes: tuple[str, ...], rules: tuple[str, ...]
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["start"] = start
+        fields["end"] = end
+        fields["causes"] = causes
+        fields["rules"] = rules
+
     def length_days(self, today: dt.date) -> int:
         """Days from start to recovery, or to today while ongoing."""
         return ((self.end or today) - self.start).days
@@ -44,6 +54,18 @@ class LogEntry:
     day: int
     rule: str
     message: str
+
+    def __init__(
+        self, date: dt.date, kind: LogKind, cycle: int, day: int, rule: str, message: str
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["date"] = date
+        fields["kind"] = kind
+        fields["cycle"] = cycle
+        fields["day"] = day
+        fields["rule"] = rule
+        fields["message"] = message
 
 
 @dataclass

@@ -18,6 +18,13 @@ class Reason:
     message: str
     source: str
 
+    def __init__(self, rule: str, message: str, source: str) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["rule"] = rule
+        fields["message"] = message
+        fields["source"] = source
+
     def to_dict(self) -> dict[str, str]:
         """The contract's `{"rule", "message", "source"}` form."""
         return {"rule": self.rule, "message": self.message, "source": self.source}

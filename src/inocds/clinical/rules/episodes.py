@@ -44,6 +44,17 @@ class Episode:
     label: str
     needs_review: bool = False
 
+    def __init__(
+        self, start: dt.date, end: dt.date | None, rule: str, label: str, needs_review: bool = False
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["start"] = start
+        fields["end"] = end
+        fields["rule"] = rule
+        fields["label"] = label
+        fields["needs_review"] = needs_review
+
     def active(self, day: dt.date) -> bool:
         """True when the episode interrupts dosing on `day`."""
         return self.start <= day and (self.end is None or day < self.end)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from inocds.clinical.course_state import CourseState
-from inocds.clinical.gates import GateResult, counts_today
+from inocds.clinical.gates import PASSED, GateResult, counts_today
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.cytoreduction import cytoreduction_gate
 from inocds.clinical.rules.heme import heme_gate
@@ -27,7 +27,7 @@ __all__ = ["day1_gates", "first_dose_gate", "labs_gate"]
 def first_dose_gate(state: CourseState) -> GateResult:
     """Before the first dose: an active grade 3+ toxicity or grade 3+ liver tests wait."""
     if state.first_dose_date is not None:
-        return GateResult(True)
+        return PASSED
     reasons = active_before_first_dose(state)
     doc = state.doc
     waived = doc.today.liver_abnormality_from_gilbert_or_hemolysis
@@ -42,7 +42,7 @@ def first_dose_gate(state: CourseState) -> GateResult:
     if tests:
         reasons.append(say(ids.HEPATIC_SEVERE_LABS, "before", tests=tests, date=state.today))
     if not reasons:
-        return GateResult(True)
+        return PASSED
     return GateResult(False, tuple(reasons), needs_review=True)
 
 

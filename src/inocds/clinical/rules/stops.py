@@ -25,6 +25,14 @@ class Stop:
     label: str
     needs_review: bool = False
 
+    def __init__(self, date: dt.date, rule: str, label: str, needs_review: bool = False) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["date"] = date
+        fields["rule"] = rule
+        fields["label"] = label
+        fields["needs_review"] = needs_review
+
 
 def grade_label(e: Event) -> str:
     """'nausea grade 2 (onset 2026-01-05, resolved 2026-01-09)' for a toxicity event."""
