@@ -195,6 +195,10 @@ class _Frame:
         fields["bsa_m2"] = bsa_m2
         fields["warnings"] = warnings
 
+    def at(self, level: DoseLevel, length_days: int) -> _Frame:
+        """This frame at a dose level and cycle length."""
+        return _Frame(self.cycle, self.day, level, length_days, self.bsa_m2, self.warnings)
+
     def decide(self, action: Action, reasons: tuple[Reason, ...], **fields: Any) -> Decision:
         """A Decision about this slot (fields override cycle/day and add the rest)."""
         values: dict[str, Any] = {
@@ -289,7 +293,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
     if level is None:
         return _not_tolerated(state, frame)
     regimen = cycle_regimen(number, state.cr_reached(today), level)
-    frame = replaced(frame, dose_level=level, cycle_length_days=regimen.length_days)
+    frame = frame.at(level, regimen.length_days)
     base = tuple(_reasons_of(regimen, state)) + allowance.reasons
     if today < earliest:
         return frame.decide(
@@ -338,7 +342,7 @@ def _give_within_cycle(
     return frame.decide(
         "give",
         tuple(reasons + extra),
-        needs_clinician_review=any(r.rule == ids.INTERRUPTION_GT28 for r in past),
+        needs_clinician_review=bool(past) and any(r.rule == ids.INTERRUPTION_GT28 for r in past),
         dose_mg_per_m2=amount,
         dose_mg=dose_mg_for(amount, frame.bsa_m2),
         next_dose_date=_next_after_give(state, cycle.regimen, cycle.start, day, state.today),
@@ -349,7 +353,7 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
     """A day 8 or 15 dose (or the day 1 of a started cycle): window, interruptions, give."""
     today = state.today
     regimen = state.cycles[number].regimen
-    frame = replaced(frame, dose_level=regimen.level, cycle_length_days=regimen.length_days)
+    frame = frame.at(regimen.level, regimen.length_days)
     earliest, scheduled, _ = state.due_window(number, day)
     reasons = _reasons_of(regimen, state)
     if day != 1 and earliest > scheduled - timing().window:
@@ -388,7 +392,9 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
         decision = _within_cycle(state, number, day, frame)
     decision = _report_omission(state, decision)
     notes = gilbert_hemolysis_notes(doc) + _review_notes(state, decision)
-    review = decision.needs_clinician_review or any(r.rule in REVIEW_RULES for r in notes)
+    review = decision.needs_clinician_review or (
+        bool(notes) and any(r.rule in REVIEW_RULES for r in notes)
+    )
     return replaced(
         decision,
         reasons=decision.reasons + tuple(notes),
@@ -401,11 +407,15 @@ def _review_notes(state: CourseState, decision: Decision) -> list[Reason]:
     """The safety net's review triggers for this answer (rules.review)."""
     if decision.action == "complete":
         return []
-    cited = {r.rule for r in decision.reasons}
     dosing = decision.action != "discontinue"
     notes = answer_triggers(state, decision.cycle, decision.day, dosing)
-    if decision.action == "discontinue" and ids.DURATION_NO_CR_AFTER_3 in cited:
-        notes += response_missing_for_stop(state, decision.cycle or 0)
+    if decision.action == "discontinue":
+        cited = {r.rule for r in decision.reasons}
+        if ids.DURATION_NO_CR_AFTER_3 in cited:
+            notes += response_missing_for_stop(state, decision.cycle or 0)
+    if not notes:
+        return notes
+    cited = {r.rule for r in decision.reasons}
     return [r for r in notes if r.rule not in cited]
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -94,12 +95,14 @@ class CourseState:
     log: list[LogEntry]
     warnings: list[dict[str, str]]
     episodes: list[Episode]
+    today: dt.date = field(init=False)
+    """The day of the decision: doc.today.date (read ~15 times per answer; the document
+    is frozen, so it is copied once)."""
+
+    def __post_init__(self) -> None:
+        self.today = self.doc.today.date
 
     # ------------------------------------------------------------------ views
-    @property
-    def today(self) -> dt.date:
-        """The day of the decision."""
-        return self.doc.today.date
 
     def ge14_spans(self, before: dt.date | None = None) -> list[Span]:
         """Interruptions of >= 14 days that began before `before` (default: today).
@@ -115,14 +118,19 @@ class CourseState:
             found.append(span)
         return found
 
-    def responses(self, until: dt.date | None = None) -> list[Event]:
-        """Response events up to a date, in date order."""
-        return [e for e in self.doc.of_type("response") if until is None or e.date <= until]
+    def responses(self, until: dt.date | None = None) -> Sequence[Event]:
+        """Response events up to a date, in date order (all of them: the document's own)."""
+        if until is None:
+            return self.doc.of_type("response")
+        return [e for e in self.doc.of_type("response") if e.date <= until]
 
     def latest_response(self, until: dt.date | None = None) -> Event | None:
-        """The most recent response on or before `until` (regimen.response_latest)."""
-        found = self.responses(until)
-        return found[-1] if found else None
+        """The most recent response on or before `until` (regimen.response_latest): the
+        last of `responses(until)`, found from the end without making that list."""
+        for e in reversed(self.doc.of_type("response")):
+            if until is None or e.date <= until:
+                return e
+        return None
 
     def cr_reached(self, until: dt.date | None = None) -> bool:
         """True when the latest response is CR or CRi."""
@@ -131,10 +139,12 @@ class CourseState:
 
     def ever_cr(self) -> bool:
         """True when CR or CRi was recorded at any time."""
-        return any(e.status in RESPONDED for e in self.responses())
+        return any(e.status in RESPONDED for e in self.doc.of_type("response"))
 
     def active_episodes(self, day: dt.date) -> list[Episode]:
         """Episodes interrupting dosing on `day` (toxicities before the first dose excluded)."""
+        if not self.episodes:
+            return []
         first = self.first_dose_date
         return [
             e for e in self.episodes if e.active(day) and (first is not None and e.start >= first)

@@ -48,11 +48,11 @@ def first_dose_gate(state: CourseState) -> GateResult:
 
 def labs_gate(state: CourseState, cycle: int, day: int) -> GateResult:
     """labs.missing for the dose due today."""
-    found = [missing_liver(state, cycle, day)]
-    if day == 1:
-        found.insert(0, missing_counts(state, cycle))
-    reasons = tuple(r for r in found if r is not None)
-    return GateResult(not reasons, reasons)
+    counts = missing_counts(state, cycle) if day == 1 else None
+    liver = missing_liver(state, cycle, day)
+    if counts is None and liver is None:
+        return PASSED
+    return GateResult(False, tuple(r for r in (counts, liver) if r is not None))
 
 
 def day1_gates(state: CourseState, number: int, due: dt.date) -> list[GateResult]:

@@ -42,9 +42,9 @@ def grade_label(e: Event) -> str:
     )
 
 
-def _severe_lab_stops(doc: CourseDocument) -> list[Stop]:
-    """hepatic.severe_labs: the first liver tests of grade 3+ measured after the first dose."""
-    first = first_dose_date(doc)
+def _severe_lab_stops(doc: CourseDocument, first: dt.date | None) -> list[Stop]:
+    """hepatic.severe_labs: the first liver tests of grade 3+ measured after the first dose
+    (`first`, the first dose's date)."""
     if first is None:
         return []
     waived = doc.today.liver_abnormality_from_gilbert_or_hemolysis
@@ -79,18 +79,20 @@ def _event_stop(e: Event, severe_liver: int, severe_infusion: int) -> Stop | Non
 
 def stops(doc: CourseDocument) -> list[Stop]:
     """Every course-ending event, in date order."""
-    severe_liver = rule_integer(ids.HEPATIC_VOD, "severe_grade")
-    severe_infusion = rule_integer(ids.INFUSION_SEVERE, "severe_grade")
     found: list[Stop] = []
     first = first_dose_date(doc)
-    for e in doc.events:
-        if e.type == "toxicity" and e.category != "vod" and (first is None or e.date < first):
-            continue  # before the first dose: data.toxicity_before_first_dose (the dose waits)
-        if e.type not in ("discontinued", "toxicity"):
-            continue
-        stop = _event_stop(e, severe_liver, severe_infusion)
-        if stop is not None:
-            found.append(stop)
+    # only toxicity and discontinued events can stop the course: without either, no loop
+    if doc.of_type("toxicity") or doc.of_type("discontinued"):
+        severe_liver = rule_integer(ids.HEPATIC_VOD, "severe_grade")
+        severe_infusion = rule_integer(ids.INFUSION_SEVERE, "severe_grade")
+        for e in doc.events:
+            if e.type == "toxicity" and e.category != "vod" and (first is None or e.date < first):
+                continue  # before the first dose: data.toxicity_before_first_dose (dose waits)
+            if e.type not in ("discontinued", "toxicity"):
+                continue
+            stop = _event_stop(e, severe_liver, severe_infusion)
+            if stop is not None:
+                found.append(stop)
     if doc.today.vod:
         found.append(
             Stop(
@@ -99,8 +101,14 @@ def stops(doc: CourseDocument) -> list[Stop]:
                 render(ids.HEPATIC_VOD, "reported", date=doc.today.date),
             )
         )
-    found.extend(_severe_lab_stops(doc))
-    return sorted(found, key=lambda s: s.date)
+    found.extend(_severe_lab_stops(doc, first))
+    if len(found) > 1:
+        found.sort(key=_date)  # stable, as sorted() was: ties keep this order
+    return found
+
+
+def _date(stop: Stop) -> dt.date:
+    return stop.date
 
 
 def stop_reasons(found: list[Stop]) -> tuple[Reason, ...]:
