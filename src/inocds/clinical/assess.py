@@ -139,11 +139,10 @@ def dose_mg_for(amount_mg_per_m2: float, bsa_m2: float) -> float:
 def _next_after_give(
     state: CourseState, regimen: CycleRegimen, start: dt.date, day: int, today: dt.date
 ) -> dt.date | None:
-    later = [d for d in regimen.days if d > day]
-    window = timing().window
-    if later:
-        scheduled = start + days(later[0] - 1)
-        return max(scheduled - window, today + gap())
+    for later in regimen.days:
+        if later > day:  # the next dose of the cycle
+            scheduled = start + days(later - 1)
+            return max(scheduled - timing().window, today + gap())
     if cycle_allowance(state, regimen.cycle + 1).end is not None:
         return None
     return max(start + days(regimen.length_days), today + gap())
@@ -324,12 +323,17 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
 
 
 def _give_within_cycle(
-    state: CourseState, number: int, day: int, frame: _Frame, reasons: list[Reason]
+    state: CourseState,
+    number: int,
+    day: int,
+    frame: _Frame,
+    reasons: list[Reason],
+    scheduled: dt.date,
 ) -> Decision:
-    """The dose of (number, day) given today, with every note that goes with it."""
+    """The dose of (number, day), scheduled on `scheduled`, given today, with every note
+    that goes with it."""
     cycle = state.cycles[number]
     assert cycle.start is not None
-    _, scheduled, _ = state.due_window(number, day)
     amount = cycle.regimen.amount(day)
     extra = omission_reasons(omissions_since_last_dose(state))
     extra += timing_reasons(state, number, day, scheduled)
@@ -370,7 +374,7 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
             next_dose_date=max(today + days(1), earliest),
             needs_clinician_review=gate.needs_review,
         )
-    return _give_within_cycle(state, number, day, frame, reasons)
+    return _give_within_cycle(state, number, day, frame, reasons, scheduled)
 
 
 def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Decision:

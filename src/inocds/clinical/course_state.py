@@ -18,7 +18,7 @@ from inocds.clinical.rules.regimen import CycleRegimen, cycle_regimen
 from inocds.clinical.types import RESPONDED, DoseLevel, LogKind
 from inocds.protocol.loader import load_protocol
 
-__all__ = ["CourseState", "Cycle", "LogEntry", "Span", "Timing", "timing"]
+__all__ = ["CourseState", "Cycle", "LogEntry", "Span", "Timing", "offset", "timing"]
 
 
 @dataclass(frozen=True)
@@ -191,12 +191,12 @@ class CourseState:
             previous = self.cycles.get(number - 1)
             if previous is None or previous.start is None:
                 return self.pointer_since, self.pointer_since, self.pointer_since
-            due = previous.start + _days(previous.regimen.length_days)
+            due = previous.start + offset(previous.regimen.length_days)
             if last is not None and last + steps.gap > due:
                 due = last + steps.gap
             return due, due, due
         assert cycle is not None and cycle.start is not None
-        scheduled = cycle.start + _days(day - 1)
+        scheduled = cycle.start + offset(day - 1)
         earliest = scheduled - steps.window
         if last is not None and last + steps.gap > earliest:
             earliest = last + steps.gap
@@ -211,7 +211,7 @@ class CourseState:
 _OFFSETS = tuple(dt.timedelta(days=n) for n in range(64))
 
 
-def _days(n: int) -> dt.timedelta:
+def offset(n: int) -> dt.timedelta:
     """timedelta(days=n), the common ones made once."""
     return _OFFSETS[n] if 0 <= n < 64 else dt.timedelta(days=n)
 

@@ -165,9 +165,9 @@ def low_counts_note(state: CourseState, day: int) -> list[Reason]:
     plt_low = plt is not None and plt < plt_limit
     if not (anc_low or plt_low):
         return []
-    shown = [
-        render(ids.HEME_WITHIN_CYCLE, key, **{key: value})
-        for key, value in (("anc", anc), ("platelets", plt))
-        if value is not None
-    ]
+    shown = []
+    if anc is not None:
+        shown.append(render(ids.HEME_WITHIN_CYCLE, "anc", anc=anc))
+    if plt is not None:
+        shown.append(render(ids.HEME_WITHIN_CYCLE, "platelets", platelets=plt))
     return [say(ids.HEME_WITHIN_CYCLE, counts=" and ".join(shown), day=day)]
