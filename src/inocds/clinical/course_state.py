@@ -110,10 +110,12 @@ class CourseState:
         A closed span counts by its length; the open one by its length up to `before`
         (the reduction applies once the patient has recovered, to the cycles after it).
         """
+        span = self.open_span
+        if not self.spans and span is None:
+            return []
         limit = timing().ge14_days
         until = before or self.today
         found = [s for s in self.spans if s.start < until and s.length_days(until) >= limit]
-        span = self.open_span
         if span is not None and span.start < until and (until - span.start).days >= limit:
             found.append(span)
         return found

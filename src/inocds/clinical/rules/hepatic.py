@@ -38,7 +38,8 @@ def first_dose_date(doc: CourseDocument) -> dt.date | None:
 
 def liver_series(doc: CourseDocument) -> list[tuple[dt.date, Labs]]:
     """Every dated set of labs: labs events and today's labs, in date order."""
-    series = [(e.date, e.labs) for e in doc.of_type("labs") if e.labs is not None]
+    events = doc.of_type("labs")
+    series = [(e.date, e.labs) for e in events if e.labs is not None] if events else []
     series.append((doc.today.date, doc.today.labs))
     return series
 
