@@ -60,6 +60,8 @@ def interruption_gate(state: CourseState, number: int, day: int) -> GateResult:
 
 def past_interruption_notes(state: CourseState) -> list[Reason]:
     """An interruption of more than interruption.gt28's days since the last dose: review."""
+    if not state.spans:
+        return []
     limit = rule_integer(ids.INTERRUPTION_GT28, "days")
     notes = []
     for span in state.spans:

@@ -37,6 +37,12 @@ def _template(rule_id: str, key: str) -> tuple[str, Mapping[str, Any]]:
     return template, rule.params
 
 
+@lru_cache(maxsize=512)
+def _cited(rule_id: str, key: str) -> tuple[str, Mapping[str, Any], str]:
+    """`_template` and the rule's source, in one look-up (for `say`)."""
+    return (*_template(rule_id, key), source_of(rule_id))
+
+
 def render(rule_id: str, key: str = "message", **values: Any) -> str:
     """The rule's template `key` with `{param}` from its params and `{name}` from `values`."""
     template, params = _template(rule_id, key)
@@ -46,9 +52,8 @@ def render(rule_id: str, key: str = "message", **values: Any) -> str:
 def say(rule_id: str, key: str = "message", **values: Any) -> Reason:
     """A Reason for `rule_id` with its rendered template: `cite(rule_id, render(rule_id,
     key, **values))` written out (the engine's most frequent call; two calls fewer)."""
-    template, params = _template(rule_id, key)
-    message = template.format_map({**params, **values} if values else params)
-    return Reason(rule_id, message, source_of(rule_id))
+    template, params, source = _cited(rule_id, key)
+    return Reason(rule_id, template.format_map({**params, **values} if values else params), source)
 
 
 def warning(rule_id: str, key: str = "message", **values: Any) -> dict[str, str]:
