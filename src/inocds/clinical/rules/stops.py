@@ -49,8 +49,10 @@ def _severe_lab_stops(doc: CourseDocument, first: dt.date | None) -> list[Stop]:
         return []
     waived = doc.today.liver_abnormality_from_gilbert_or_hemolysis
     for date, labs in liver_series(doc):
-        tests = severe_tests(labs, bilirubin_waived=waived)
-        if date > first and tests:
+        if date <= first:
+            continue  # up to the first dose's day: pretreatment values
+        tests = severe_tests(labs, waived)
+        if tests:
             message = render(ids.HEPATIC_SEVERE_LABS, "during", tests=tests, date=date)
             return [Stop(date, ids.HEPATIC_SEVERE_LABS, message, needs_review=True)]
     return []
