@@ -8,12 +8,13 @@ cycle, cytoreduction (cycle 1) or the blood-count gates (cycles 2+).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.course_state import timing
+from inocds.clinical.decision import Decision
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.dose import dose_mg, rounded_bsa_m2
 from inocds.clinical.gates import GateResult
@@ -55,41 +56,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Decision:
-    """The answer of `assess` (CONTRACT.md)."""
-
-    action: Action
-    cycle: int | None
-    day: int | None
-    dose_level: DoseLevel | None
-    cycle_length_days: int | None
-    bsa_m2: float
-    dose_mg_per_m2: float | None = None
-    dose_mg: float | None = None
-    next_dose_date: dt.date | None = None
-    needs_clinician_review: bool = False
-    reasons: tuple[Reason, ...] = ()
-    warnings: tuple[dict[str, str], ...] = field(default_factory=tuple)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The contract's JSON answer."""
-        return {
-            "action": self.action,
-            "cycle": self.cycle,
-            "day": self.day,
-            "dose_mg_per_m2": self.dose_mg_per_m2,
-            "dose_mg": self.dose_mg,
-            "dose_level": self.dose_level,
-            "cycle_length_days": self.cycle_length_days,
-            "next_dose_date": self.next_dose_date.isoformat() if self.next_dose_date else None,
-            "needs_clinician_review": self.needs_clinician_review,
-            "bsa_m2": self.bsa_m2,
-            "reasons": [r.to_dict() for r in self.reasons],
-            "warnings": list(self.warnings),
-        }
-
-
 def bsa_for(doc: CourseDocument) -> float:
     """The patient's BSA rounded half up to 2 decimals, as for `dose` (dose.bsa)."""
     p = doc.patient
@@ -109,11 +75,10 @@ def dose_mg_for(amount_mg_per_m2: float, bsa_m2: float) -> float:
 def _next_after_give(
     state: CourseState, regimen: CycleRegimen, start: dt.date, day: int, today: dt.date
 ) -> dt.date | None:
-    later = [d for d in regimen.days if d > day]
-    window = timing().window
-    if later:
-        scheduled = start + days(later[0] - 1)
-        return max(scheduled - window, today + gap())
+    for later in regimen.days:
+        if later > day:  # the next dose of the cycle
+            scheduled = start + days(later - 1)
+            return max(scheduled - timing().window, today + gap())
     if cycle_allowance(state, regimen.cycle + 1).end is not None:
         return None
     return max(start + days(regimen.length_days), today + gap())
@@ -146,6 +111,28 @@ class _Frame:
     cycle_length_days: int | None
     bsa_m2: float
     warnings: tuple[dict[str, str], ...]
+
+    def __init__(
+        self,
+        cycle: int,
+        day: int,
+        dose_level: DoseLevel | None,
+        cycle_length_days: int | None,
+        bsa_m2: float,
+        warnings: tuple[dict[str, str], ...],
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["cycle"] = cycle
+        fields["day"] = day
+        fields["dose_level"] = dose_level
+        fields["cycle_length_days"] = cycle_length_days
+        fields["bsa_m2"] = bsa_m2
+        fields["warnings"] = warnings
+
+    def at(self, level: DoseLevel, length_days: int) -> _Frame:
+        """This frame at a dose level and cycle length."""
+        return _Frame(self.cycle, self.day, level, length_days, self.bsa_m2, self.warnings)
 
     def decide(self, action: Action, reasons: tuple[Reason, ...], **fields: Any) -> Decision:
         """A Decision about this slot (fields override cycle/day and add the rest)."""
@@ -241,7 +228,7 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
     if level is None:
         return _not_tolerated(state, frame)
     regimen = cycle_regimen(number, state.cr_reached(today), level)
-    frame = replaced(frame, dose_level=level, cycle_length_days=regimen.length_days)
+    frame = frame.at(level, regimen.length_days)
     base = tuple(_reasons_of(regimen, state)) + allowance.reasons
     if today < earliest:
         return frame.decide(
@@ -272,12 +259,17 @@ def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
 
 
 def _give_within_cycle(
-    state: CourseState, number: int, day: int, frame: _Frame, reasons: list[Reason]
+    state: CourseState,
+    number: int,
+    day: int,
+    frame: _Frame,
+    reasons: list[Reason],
+    scheduled: dt.date,
 ) -> Decision:
-    """The dose of (number, day) given today, with every note that goes with it."""
+    """The dose of (number, day), scheduled on `scheduled`, given today, with every note
+    that goes with it."""
     cycle = state.cycles[number]
     assert cycle.start is not None
-    _, scheduled, _ = state.due_window(number, day)
     amount = cycle.regimen.amount(day)
     extra = omission_reasons(omissions_since_last_dose(state))
     extra += timing_reasons(state, number, day, scheduled)
@@ -290,7 +282,7 @@ def _give_within_cycle(
     return frame.decide(
         "give",
         tuple(reasons + extra),
-        needs_clinician_review=any(r.rule == ids.INTERRUPTION_GT28 for r in past),
+        needs_clinician_review=bool(past) and any(r.rule == ids.INTERRUPTION_GT28 for r in past),
         dose_mg_per_m2=amount,
         dose_mg=dose_mg_for(amount, frame.bsa_m2),
         next_dose_date=_next_after_give(state, cycle.regimen, cycle.start, day, state.today),
@@ -301,7 +293,7 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
     """A day 8 or 15 dose (or the day 1 of a started cycle): window, interruptions, give."""
     today = state.today
     regimen = state.cycles[number].regimen
-    frame = replaced(frame, dose_level=regimen.level, cycle_length_days=regimen.length_days)
+    frame = frame.at(regimen.level, regimen.length_days)
     earliest, scheduled, _ = state.due_window(number, day)
     reasons = _reasons_of(regimen, state)
     if day != 1 and earliest > scheduled - timing().window:
@@ -318,7 +310,7 @@ def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> D
             next_dose_date=max(today + days(1), earliest),
             needs_clinician_review=gate.needs_review,
         )
-    return _give_within_cycle(state, number, day, frame, reasons)
+    return _give_within_cycle(state, number, day, frame, reasons, scheduled)
 
 
 def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Decision:
@@ -340,7 +332,9 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
         decision = _within_cycle(state, number, day, frame)
     decision = _report_omission(state, decision)
     notes = gilbert_hemolysis_notes(doc) + _review_notes(state, decision)
-    review = decision.needs_clinician_review or any(r.rule in REVIEW_RULES for r in notes)
+    review = decision.needs_clinician_review or (
+        bool(notes) and any(r.rule in REVIEW_RULES for r in notes)
+    )
     return replaced(
         decision,
         reasons=decision.reasons + tuple(notes),
@@ -353,11 +347,15 @@ def _review_notes(state: CourseState, decision: Decision) -> list[Reason]:
     """The safety net's review triggers for this answer (rules.review)."""
     if decision.action == "complete":
         return []
-    cited = {r.rule for r in decision.reasons}
     dosing = decision.action != "discontinue"
     notes = answer_triggers(state, decision.cycle, decision.day, dosing)
-    if decision.action == "discontinue" and ids.DURATION_NO_CR_AFTER_3 in cited:
-        notes += response_missing_for_stop(state, decision.cycle or 0)
+    if decision.action == "discontinue":
+        cited = {r.rule for r in decision.reasons}
+        if ids.DURATION_NO_CR_AFTER_3 in cited:
+            notes += response_missing_for_stop(state, decision.cycle or 0)
+    if not notes:
+        return notes
+    cited = {r.rule for r in decision.reasons}
     return [r for r in notes if r.rule not in cited]
 
 

@@ -44,9 +44,11 @@ def _day_after(day: dt.date) -> dt.date:
 
 
 def _next_slot(state: CourseState, number: int, day: int) -> tuple[int, int]:
-    days = state.cycles[number].regimen.days
-    later = [d for d in days if d > day]
-    return (number, later[0]) if later else (number + 1, 1)
+    """The slot after (number, day): the cycle's next scheduled day, else the next day 1."""
+    for later in state.cycles[number].regimen.days:
+        if later > day:
+            return number, later
+    return number + 1, 1
 
 
 class _Walker:

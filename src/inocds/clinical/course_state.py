@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -17,7 +18,7 @@ from inocds.clinical.rules.regimen import CycleRegimen, cycle_regimen
 from inocds.clinical.types import RESPONDED, DoseLevel, LogKind
 from inocds.protocol.loader import load_protocol
 
-__all__ = ["CourseState", "Cycle", "LogEntry", "Span", "Timing", "timing"]
+__all__ = ["CourseState", "Cycle", "LogEntry", "Span", "Timing", "offset", "timing"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,16 @@ class Span:
     end: dt.date | None
     causes: tuple[str, ...]
     rules: tuple[str, ...]
+
+    def __init__(
+        self, start: dt.date, end: dt.date | None, causes: tuple[str, ...], rules: tuple[str, ...]
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["start"] = start
+        fields["end"] = end
+        fields["causes"] = causes
+        fields["rules"] = rules
 
     def length_days(self, today: dt.date) -> int:
         """Days from start to recovery, or to today while ongoing."""
@@ -44,6 +55,18 @@ class LogEntry:
     day: int
     rule: str
     message: str
+
+    def __init__(
+        self, date: dt.date, kind: LogKind, cycle: int, day: int, rule: str, message: str
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["date"] = date
+        fields["kind"] = kind
+        fields["cycle"] = cycle
+        fields["day"] = day
+        fields["rule"] = rule
+        fields["message"] = message
 
 
 @dataclass
@@ -72,12 +95,14 @@ class CourseState:
     log: list[LogEntry]
     warnings: list[dict[str, str]]
     episodes: list[Episode]
+    today: dt.date = field(init=False)
+    """The day of the decision: doc.today.date (read ~15 times per answer; the document
+    is frozen, so it is copied once)."""
+
+    def __post_init__(self) -> None:
+        self.today = self.doc.today.date
 
     # ------------------------------------------------------------------ views
-    @property
-    def today(self) -> dt.date:
-        """The day of the decision."""
-        return self.doc.today.date
 
     def ge14_spans(self, before: dt.date | None = None) -> list[Span]:
         """Interruptions of >= 14 days that began before `before` (default: today).
@@ -85,22 +110,29 @@ class CourseState:
         A closed span counts by its length; the open one by its length up to `before`
         (the reduction applies once the patient has recovered, to the cycles after it).
         """
+        span = self.open_span
+        if not self.spans and span is None:
+            return []
         limit = timing().ge14_days
         until = before or self.today
         found = [s for s in self.spans if s.start < until and s.length_days(until) >= limit]
-        span = self.open_span
         if span is not None and span.start < until and (until - span.start).days >= limit:
             found.append(span)
         return found
 
-    def responses(self, until: dt.date | None = None) -> list[Event]:
-        """Response events up to a date, in date order."""
-        return [e for e in self.doc.of_type("response") if until is None or e.date <= until]
+    def responses(self, until: dt.date | None = None) -> Sequence[Event]:
+        """Response events up to a date, in date order (all of them: the document's own)."""
+        if until is None:
+            return self.doc.of_type("response")
+        return [e for e in self.doc.of_type("response") if e.date <= until]
 
     def latest_response(self, until: dt.date | None = None) -> Event | None:
-        """The most recent response on or before `until` (regimen.response_latest)."""
-        found = self.responses(until)
-        return found[-1] if found else None
+        """The most recent response on or before `until` (regimen.response_latest): the
+        last of `responses(until)`, found from the end without making that list."""
+        for e in reversed(self.doc.of_type("response")):
+            if until is None or e.date <= until:
+                return e
+        return None
 
     def cr_reached(self, until: dt.date | None = None) -> bool:
         """True when the latest response is CR or CRi."""
@@ -109,10 +141,12 @@ class CourseState:
 
     def ever_cr(self) -> bool:
         """True when CR or CRi was recorded at any time."""
-        return any(e.status in RESPONDED for e in self.responses())
+        return any(e.status in RESPONDED for e in self.doc.of_type("response"))
 
     def active_episodes(self, day: dt.date) -> list[Episode]:
         """Episodes interrupting dosing on `day` (toxicities before the first dose excluded)."""
+        if not self.episodes:
+            return []
         first = self.first_dose_date
         return [
             e for e in self.episodes if e.active(day) and (first is not None and e.start >= first)
@@ -159,12 +193,12 @@ class CourseState:
             previous = self.cycles.get(number - 1)
             if previous is None or previous.start is None:
                 return self.pointer_since, self.pointer_since, self.pointer_since
-            due = previous.start + _days(previous.regimen.length_days)
+            due = previous.start + offset(previous.regimen.length_days)
             if last is not None and last + steps.gap > due:
                 due = last + steps.gap
             return due, due, due
         assert cycle is not None and cycle.start is not None
-        scheduled = cycle.start + _days(day - 1)
+        scheduled = cycle.start + offset(day - 1)
         earliest = scheduled - steps.window
         if last is not None and last + steps.gap > earliest:
             earliest = last + steps.gap
@@ -179,7 +213,7 @@ class CourseState:
 _OFFSETS = tuple(dt.timedelta(days=n) for n in range(64))
 
 
-def _days(n: int) -> dt.timedelta:
+def offset(n: int) -> dt.timedelta:
     """timedelta(days=n), the common ones made once."""
     return _OFFSETS[n] if 0 <= n < 64 else dt.timedelta(days=n)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from inocds.clinical.course_state import CourseState
 from inocds.clinical.reasons import Reason
 
-__all__ = ["GateResult", "counts_today"]
+__all__ = ["PASSED", "GateResult", "counts_today"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,24 @@ class GateResult:
     reasons: tuple[Reason, ...] = ()
     needs_review: bool = False
     discontinue: bool = False
+
+    def __init__(
+        self,
+        passed: bool,
+        reasons: tuple[Reason, ...] = (),
+        needs_review: bool = False,
+        discontinue: bool = False,
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["passed"] = passed
+        fields["reasons"] = reasons
+        fields["needs_review"] = needs_review
+        fields["discontinue"] = discontinue
+
+
+PASSED = GateResult(True)
+"""A gate that lets the dose through and says nothing (frozen: one value serves all)."""
 
 
 def counts_today(state: CourseState) -> tuple[float | None, float | None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from inocds.clinical.course_state import CourseState, timing
+from inocds.clinical.course_state import CourseState, offset, timing
 from inocds.clinical.reasons import Reason
 from inocds.clinical.rules.regimen import extension_ran
 from inocds.clinical.rules.schedule import not_before
@@ -13,7 +13,8 @@ __all__ = ["day1_timing_notes", "days", "gap"]
 
 
 def days(n: int) -> dt.timedelta:
-    return dt.timedelta(days=n)
+    """timedelta(days=n) (the common ones made once: course_state.offset)."""
+    return offset(n)
 
 
 def gap() -> dt.timedelta:

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from inocds.protocol.loader import load_protocol
 
-__all__ = ["Reason", "cite"]
+__all__ = ["Reason", "cite", "source_of"]
 
 
 @dataclass(frozen=True)
@@ -18,16 +18,24 @@ class Reason:
     message: str
     source: str
 
+    def __init__(self, rule: str, message: str, source: str) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["rule"] = rule
+        fields["message"] = message
+        fields["source"] = source
+
     def to_dict(self) -> dict[str, str]:
         """The contract's `{"rule", "message", "source"}` form."""
         return {"rule": self.rule, "message": self.message, "source": self.source}
 
 
 @lru_cache(maxsize=256)
-def _source(rule_id: str) -> str:
+def source_of(rule_id: str) -> str:
+    """The protocol source a rule cites (read once per rule)."""
     return load_protocol()[rule_id].source
 
 
 def cite(rule_id: str, message: str) -> Reason:
     """A Reason for `rule_id`, its source read from the protocol (unknown ids raise)."""
-    return Reason(rule_id, message, _source(rule_id))
+    return Reason(rule_id, message, source_of(rule_id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inocds.clinical.course_state import CourseState
-from inocds.clinical.gates import GateResult
+from inocds.clinical.gates import PASSED, GateResult
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.text import listed, say
 from inocds.protocol.loader import load_protocol
@@ -19,4 +19,4 @@ def cytoreduction_gate(state: CourseState) -> GateResult:
         agents = load_protocol()["cytoreduction.agents"].texts("agents")
         reason = say(ids.CYTOREDUCTION, blasts=blasts, agents=listed(agents, "and/or"))
         return GateResult(False, (reason,))
-    return GateResult(True)
+    return PASSED

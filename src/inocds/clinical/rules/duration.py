@@ -25,6 +25,10 @@ class CycleAllowance:
     """True when the end takes effect only once the cycle is due (a response may still come)."""
 
 
+_GOES_ON = CycleAllowance(None, ())
+"""Cycle n may be given, nothing to say (frozen: one value serves every request)."""
+
+
 def max_cycles(state: CourseState, considering_third: bool = False) -> int:
     """The most cycles this patient may receive (duration.hsct / duration.max_6)."""
     if state.doc.patient.hsct_planned:
@@ -36,7 +40,7 @@ def max_cycles(state: CourseState, considering_third: bool = False) -> int:
 def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
     """Applies the duration rules to cycle `number` as of today."""
     if number == 1:
-        return CycleAllowance(None, ())
+        return _GOES_ON
     no_cr_limit = rule_integer(ids.DURATION_NO_CR_AFTER_3, "cycles_without_response")
     if number > no_cr_limit and not state.ever_cr():
         reason = say(ids.DURATION_NO_CR_AFTER_3, cycles=number - 1)
@@ -46,7 +50,7 @@ def cycle_allowance(state: CourseState, number: int) -> CycleAllowance:
     limit = rule_integer(ids.DURATION_MAX_6, "max_cycles")
     if number > limit:
         return CycleAllowance("complete", (say(ids.DURATION_MAX_6, "complete"),))
-    return CycleAllowance(None, ())
+    return _GOES_ON
 
 
 def _before_transplant(state: CourseState, number: int) -> CycleAllowance:
@@ -56,7 +60,7 @@ def _before_transplant(state: CourseState, number: int) -> CycleAllowance:
     latest = state.latest_response()
     deep = latest is not None and latest.status in RESPONDED and latest.mrd == "negative"
     if number <= recommended:
-        return CycleAllowance(None, ())
+        return _GOES_ON
     if number <= considered and not deep:
         shown = (
             render(

@@ -44,6 +44,17 @@ class Episode:
     label: str
     needs_review: bool = False
 
+    def __init__(
+        self, start: dt.date, end: dt.date | None, rule: str, label: str, needs_review: bool = False
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["start"] = start
+        fields["end"] = end
+        fields["rule"] = rule
+        fields["label"] = label
+        fields["needs_review"] = needs_review
+
     def active(self, day: dt.date) -> bool:
         """True when the episode interrupts dosing on `day`."""
         return self.start <= day and (self.end is None or day < self.end)
@@ -100,19 +111,27 @@ def _toxicity_episode(e: Event, severe: int, severe_liver: int) -> Episode | Non
 
 def interruption_episodes(doc: CourseDocument) -> list[Episode]:
     """Every episode that interrupts dosing, in start order."""
-    interrupting = rule_integer(ids.NONHEME_GRADE2, "interrupting_grade")
-    severe = rule_integer(ids.NONHEME_BLEEDING_INFECTION, "severe_grade")
-    severe_liver = rule_integer(ids.HEPATIC_VOD, "severe_grade")
     found: list[Episode] = []
-    for e in doc.of_type("toxicity"):
-        if (e.grade or 0) < interrupting:
-            continue
-        episode = _toxicity_episode(e, severe, severe_liver)
-        if episode is not None:
-            found.append(episode)
+    toxicities = doc.of_type("toxicity")
+    if toxicities:
+        interrupting = rule_integer(ids.NONHEME_GRADE2, "interrupting_grade")
+        severe = rule_integer(ids.NONHEME_BLEEDING_INFECTION, "severe_grade")
+        severe_liver = rule_integer(ids.HEPATIC_VOD, "severe_grade")
+        for e in toxicities:
+            if (e.grade or 0) < interrupting:
+                continue
+            episode = _toxicity_episode(e, severe, severe_liver)
+            if episode is not None:
+                found.append(episode)
     if not hepatic_waived(doc):
         found.extend(_hepatic_episodes(doc))
-    return sorted(found, key=lambda x: x.start)
+    if len(found) > 1:
+        found.sort(key=_start)  # stable, as sorted() was: ties keep this order
+    return found
+
+
+def _start(episode: Episode) -> dt.date:
+    return episode.start
 
 
 def gilbert_hemolysis_notes(doc: CourseDocument) -> list[Reason]:

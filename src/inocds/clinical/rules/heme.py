@@ -13,7 +13,7 @@ import datetime as dt
 from functools import lru_cache
 
 from inocds.clinical.course_state import CourseState
-from inocds.clinical.gates import GateResult, counts_today
+from inocds.clinical.gates import PASSED, GateResult, counts_today
 from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.text import render, say
@@ -141,7 +141,7 @@ def heme_gate(state: CourseState, number: int, due: dt.date) -> GateResult:
     """
     anc, plt = counts_today(state)
     if number < 2 or anc is None or plt is None:  # heme.gates_day1_only
-        return GateResult(True)
+        return PASSED
     pre = state.doc.patient.pretreatment
     pretreatment = (pre.anc_per_mm3, pre.platelets_per_mm3)
     passing: list[Reason] = []
@@ -165,9 +165,9 @@ def low_counts_note(state: CourseState, day: int) -> list[Reason]:
     plt_low = plt is not None and plt < plt_limit
     if not (anc_low or plt_low):
         return []
-    shown = [
-        render(ids.HEME_WITHIN_CYCLE, key, **{key: value})
-        for key, value in (("anc", anc), ("platelets", plt))
-        if value is not None
-    ]
+    shown = []
+    if anc is not None:
+        shown.append(render(ids.HEME_WITHIN_CYCLE, "anc", anc=anc))
+    if plt is not None:
+        shown.append(render(ids.HEME_WITHIN_CYCLE, "platelets", platelets=plt))
     return [say(ids.HEME_WITHIN_CYCLE, counts=" and ".join(shown), day=day)]

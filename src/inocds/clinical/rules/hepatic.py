@@ -9,6 +9,7 @@ Values measured after the first dose are toxicity during treatment (hepatic.vod'
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from inocds.clinical.documents import CourseDocument, Labs, LabValue
 from inocds.clinical.reasons import Reason
@@ -37,22 +38,22 @@ def first_dose_date(doc: CourseDocument) -> dt.date | None:
 
 def liver_series(doc: CourseDocument) -> list[tuple[dt.date, Labs]]:
     """Every dated set of labs: labs events and today's labs, in date order."""
-    series = [(e.date, e.labs) for e in doc.of_type("labs") if e.labs is not None]
+    events = doc.of_type("labs")
+    series = [(e.date, e.labs) for e in events if e.labs is not None] if events else []
     series.append((doc.today.date, doc.today.labs))
     return series
 
 
 def latest_liver(doc: CourseDocument, since: dt.date | None, until: dt.date) -> Labs:
     """The latest bilirubin, AST and ALT dated after `since` (None: any) and up to `until`."""
-    found: dict[str, LabValue] = {}
+    bilirubin = ast = alt = None
     for date, labs in liver_series(doc):
         if date > until or (since is not None and date <= since):
             continue
-        for name in ("bilirubin", "ast", "alt"):
-            value = getattr(labs, name)
-            if value is not None:
-                found[name] = value
-    return Labs(bilirubin=found.get("bilirubin"), ast=found.get("ast"), alt=found.get("alt"))
+        bilirubin = labs.bilirubin or bilirubin  # a LabValue is a non-empty tuple: truthy
+        ast = labs.ast or ast
+        alt = labs.alt or alt
+    return Labs(None, None, bilirubin, ast, alt)
 
 
 def _describe(labs: Labs, names: tuple[str, ...]) -> str:
@@ -65,32 +66,43 @@ def _describe(labs: Labs, names: tuple[str, ...]) -> str:
     return ", ".join(parts)
 
 
+@lru_cache(maxsize=8)  # protocol data is immutable
+def _limits(rule_id: str) -> tuple[float, float]:
+    """(bilirubin, transaminase) x ULN limits of a hepatic rule."""
+    return rule_number(rule_id, "bilirubin_x_uln"), rule_number(rule_id, "transaminase_x_uln")
+
+
+def _above(labs: Labs, limits: tuple[float, float], bilirubin: bool = True) -> tuple[str, ...]:
+    """The tests above `limits` (x ULN), in the order bilirubin, ast, alt (bilirubin only
+    when `bilirubin`)."""
+    bili_limit, amin_limit = limits
+    names: tuple[str, ...] = ()
+    b, ast, alt = labs.bilirubin, labs.ast, labs.alt
+    if bilirubin and b is not None and b.value / b.uln > bili_limit:
+        names += ("bilirubin",)
+    if ast is not None and ast.value / ast.uln > amin_limit:
+        names += ("ast",)
+    if alt is not None and alt.value / alt.uln > amin_limit:
+        names += ("alt",)
+    return names
+
+
 def severe_tests(labs: Labs, bilirubin_waived: bool = False) -> str | None:
     """The tests of grade 3 or more, described (None when none is)."""
-    bili_limit = rule_number(ids.HEPATIC_SEVERE_LABS, "bilirubin_x_uln")
-    amin_limit = rule_number(ids.HEPATIC_SEVERE_LABS, "transaminase_x_uln")
-    names: list[str] = []
-    if labs.bilirubin is not None and labs.bilirubin.x_uln > bili_limit and not bilirubin_waived:
-        names.append("bilirubin")
-    names += [n for n in ("ast", "alt") if (v := getattr(labs, n)) and v.x_uln > amin_limit]
-    return _describe(labs, tuple(names)) if names else None
+    names = _above(labs, _limits(ids.HEPATIC_SEVERE_LABS), not bilirubin_waived)
+    return _describe(labs, names) if names else None
 
 
 def pretreatment_above_limits(doc: CourseDocument) -> str | None:
     """Pretreatment liver tests (or those before the first dose) above the interruption limits."""
-    bili_limit = rule_number(ids.HEPATIC_PRETREATMENT_LIMITS, "bilirubin_x_uln")
-    amin_limit = rule_number(ids.HEPATIC_PRETREATMENT_LIMITS, "transaminase_x_uln")
-    first = first_dose_date(doc)
+    limits = _limits(ids.HEPATIC_PRETREATMENT_LIMITS)
     sets = [doc.patient.pretreatment]
-    if first is None:
+    if first_dose_date(doc) is None:
         sets.append(latest_liver(doc, None, doc.today.date))
     for labs in sets:
-        names = []
-        if labs.bilirubin is not None and labs.bilirubin.x_uln > bili_limit:
-            names.append("bilirubin")
-        names += [n for n in ("ast", "alt") if (v := getattr(labs, n)) and v.x_uln > amin_limit]
+        names = _above(labs, limits)
         if names:
-            return render(ids.HEPATIC_PRETREATMENT_LIMITS, tests=_describe(labs, tuple(names)))
+            return render(ids.HEPATIC_PRETREATMENT_LIMITS, tests=_describe(labs, names))
     return None
 
 
@@ -100,19 +112,26 @@ def hepatic_state(labs: Labs) -> HepaticState | None:
     Interrupt: bilirubin above its limit together with AST or ALT above theirs.
     Recovered: bilirubin, AST and ALT within the limits (the values present).
     """
-    bili_limit = rule_number(ids.HEPATIC_INTERRUPT, "bilirubin_x_uln")
-    amin_limit = rule_number(ids.HEPATIC_INTERRUPT, "transaminase_x_uln")
-    amins = [v.x_uln for v in (labs.ast, labs.alt) if v is not None]
-    if labs.bilirubin is None and not amins:
+    bilirubin, ast, alt = labs.bilirubin, labs.ast, labs.alt
+    if bilirubin is None and ast is None and alt is None:
         return None
+    bili_limit, amin_limit = _limits(ids.HEPATIC_INTERRUPT)
+    # x ULN of each test present (None: not measured); > and <= both asked, as a value
+    # that is neither (not a number) is neither high nor within the limit
+    b = bilirubin.value / bilirubin.uln if bilirubin is not None else None
+    a = ast.value / ast.uln if ast is not None else None
+    t = alt.value / alt.uln if alt is not None else None
     if (
-        labs.bilirubin is not None
-        and labs.bilirubin.x_uln > bili_limit
-        and any(x > amin_limit for x in amins)
+        b is not None
+        and b > bili_limit
+        and ((a is not None and a > amin_limit) or (t is not None and t > amin_limit))
     ):
         return "interrupt"
-    bili_ok = labs.bilirubin is None or labs.bilirubin.x_uln <= bili_limit
-    if bili_ok and all(x <= amin_limit for x in amins):
+    if (
+        (b is None or b <= bili_limit)
+        and (a is None or a <= amin_limit)
+        and (t is None or t <= amin_limit)
+    ):
         return "recovered"
     return None  # abnormal but not meeting the interruption criteria: no change of state
 

@@ -42,8 +42,10 @@ def dose_above_level(e: Event, allowed: float, level: str) -> dict[str, str] | N
 
 
 def _min_interval(state: CourseState) -> list[dict[str, str]]:
-    gap = rule_integer(ids.HISTORY_MIN_INTERVAL, "min_days_between_doses")
     doses = state.doc.of_type("dose")
+    if len(doses) < 2:
+        return []  # no pair of doses
+    gap = rule_integer(ids.HISTORY_MIN_INTERVAL, "min_days_between_doses")
     found = []
     for before, after in pairwise(doses):
         days = (after.date - before.date).days
@@ -74,6 +76,8 @@ def _start_counts(
 
 
 def _cycles(state: CourseState) -> list[dict[str, str]]:
+    if len(state.cycles) < 2:
+        return []  # every check is of a cycle after the one before it
     found = []
     pre = state.doc.patient.pretreatment
     for number, cycle in sorted(state.cycles.items()):

@@ -16,9 +16,12 @@ __all__ = ["infusion_reaction_notes", "premedication_reason"]
 
 def infusion_reaction_notes(state: CourseState) -> list[Reason]:
     """infusion.reaction: a reaction below the severe grade since the last dose."""
+    toxicities = state.doc.of_type("toxicity")
+    if not toxicities:
+        return []
     severe = rule_integer(ids.INFUSION_SEVERE, "severe_grade")
     notes = []
-    for e in state.doc.of_type("toxicity"):
+    for e in toxicities:
         if (
             e.category == "infusion_reaction"
             and (e.grade or 0) < severe

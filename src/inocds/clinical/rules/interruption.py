@@ -8,7 +8,7 @@ interruption.gt28's days.
 from __future__ import annotations
 
 from inocds.clinical.course_state import CourseState
-from inocds.clinical.gates import GateResult
+from inocds.clinical.gates import PASSED, GateResult
 from inocds.clinical.reasons import Reason
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.episodes import episode_reason
@@ -49,7 +49,7 @@ def interruption_gate(state: CourseState, number: int, day: int) -> GateResult:
     """Non-hematologic interruptions active today (nonheme.*, hepatic.interrupt, interruption.*)."""
     active = state.active_episodes(state.today)
     if not active:
-        return GateResult(True)
+        return PASSED
     reasons = [episode_reason(e) for e in active]
     if any(e.rule == ids.NONHEME_BLEEDING_INFECTION for e in active):
         reasons.append(say(ids.NONHEME_GRADE2))
@@ -60,6 +60,8 @@ def interruption_gate(state: CourseState, number: int, day: int) -> GateResult:
 
 def past_interruption_notes(state: CourseState) -> list[Reason]:
     """An interruption of more than interruption.gt28's days since the last dose: review."""
+    if not state.spans:
+        return []
     limit = rule_integer(ids.INTERRUPTION_GT28, "days")
     notes = []
     for span in state.spans:

@@ -50,9 +50,9 @@ def missing_liver(state: CourseState, cycle: int, day: int) -> Reason | None:
             ast=found.ast or pre.ast,
             alt=found.alt or pre.alt,
         )
+    if found.bilirubin is not None and found.ast is not None and found.alt is not None:
+        return None  # all three measured
     missing = [_SHOWN[n] for n in ("bilirubin", "ast", "alt") if getattr(found, n) is None]
-    if not missing:
-        return None
     if since is None:
         return say(ids.LABS_MISSING, "liver_first", cycle=cycle, day=day, missing=_listed(missing))
     return say(

@@ -131,9 +131,9 @@ def omission_reasons(entries: list[LogEntry]) -> list[Reason]:
 def timing_reasons(state: CourseState, number: int, day: int, scheduled: dt.date) -> list[Reason]:
     """How today's dose sits in its schedule: given late after an interruption shorter than
     interruption.ge7's (interruption.lt7), or moved within its window (schedule.window)."""
-    late = [e for e in state.log if e.kind == "resumed" and (e.cycle, e.day) == (number, day)]
-    if late:
-        return [resumed_reason(late[-1].message, day, (state.today - scheduled).days)]
+    for e in reversed(state.log):  # the latest resumption of this dose, if any
+        if e.kind == "resumed" and e.cycle == number and e.day == day:
+            return [resumed_reason(e.message, day, (state.today - scheduled).days)]
     if day != 1 and state.today != scheduled:
         return [moved_in_window(day, scheduled)]
     return []

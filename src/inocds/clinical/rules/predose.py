@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from inocds.clinical.course_state import CourseState
-from inocds.clinical.gates import GateResult, counts_today
+from inocds.clinical.gates import PASSED, GateResult, counts_today
 from inocds.clinical.rules import ids
 from inocds.clinical.rules.cytoreduction import cytoreduction_gate
 from inocds.clinical.rules.heme import heme_gate
@@ -27,7 +27,7 @@ __all__ = ["day1_gates", "first_dose_gate", "labs_gate"]
 def first_dose_gate(state: CourseState) -> GateResult:
     """Before the first dose: an active grade 3+ toxicity or grade 3+ liver tests wait."""
     if state.first_dose_date is not None:
-        return GateResult(True)
+        return PASSED
     reasons = active_before_first_dose(state)
     doc = state.doc
     waived = doc.today.liver_abnormality_from_gilbert_or_hemolysis
@@ -42,17 +42,17 @@ def first_dose_gate(state: CourseState) -> GateResult:
     if tests:
         reasons.append(say(ids.HEPATIC_SEVERE_LABS, "before", tests=tests, date=state.today))
     if not reasons:
-        return GateResult(True)
+        return PASSED
     return GateResult(False, tuple(reasons), needs_review=True)
 
 
 def labs_gate(state: CourseState, cycle: int, day: int) -> GateResult:
     """labs.missing for the dose due today."""
-    found = [missing_liver(state, cycle, day)]
-    if day == 1:
-        found.insert(0, missing_counts(state, cycle))
-    reasons = tuple(r for r in found if r is not None)
-    return GateResult(not reasons, reasons)
+    counts = missing_counts(state, cycle) if day == 1 else None
+    liver = missing_liver(state, cycle, day)
+    if counts is None and liver is None:
+        return PASSED
+    return GateResult(False, tuple(r for r in (counts, liver) if r is not None))
 
 
 def day1_gates(state: CourseState, number: int, due: dt.date) -> list[GateResult]:

@@ -45,6 +45,8 @@ def _birthday(birth: dt.date, years: int) -> dt.date:
 def _age(doc: CourseDocument) -> list[Reason]:
     years = rule_integer(ids.DATA_AGE_BELOW_INDICATED, "min_age_years")
     birth, today = doc.patient.birth_date, doc.today.date
+    if today.year - birth.year > years:
+        return []  # the birthday fell in an earlier year: today is after it
     if today >= _birthday(birth, years):
         return []
     return [say(ids.DATA_AGE_BELOW_INDICATED, age_days=(today - birth).days, date=today)]

@@ -25,6 +25,14 @@ class Stop:
     label: str
     needs_review: bool = False
 
+    def __init__(self, date: dt.date, rule: str, label: str, needs_review: bool = False) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["date"] = date
+        fields["rule"] = rule
+        fields["label"] = label
+        fields["needs_review"] = needs_review
+
 
 def grade_label(e: Event) -> str:
     """'nausea grade 2 (onset 2026-01-05, resolved 2026-01-09)' for a toxicity event."""
@@ -34,15 +42,17 @@ def grade_label(e: Event) -> str:
     )
 
 
-def _severe_lab_stops(doc: CourseDocument) -> list[Stop]:
-    """hepatic.severe_labs: the first liver tests of grade 3+ measured after the first dose."""
-    first = first_dose_date(doc)
+def _severe_lab_stops(doc: CourseDocument, first: dt.date | None) -> list[Stop]:
+    """hepatic.severe_labs: the first liver tests of grade 3+ measured after the first dose
+    (`first`, the first dose's date)."""
     if first is None:
         return []
     waived = doc.today.liver_abnormality_from_gilbert_or_hemolysis
     for date, labs in liver_series(doc):
-        tests = severe_tests(labs, bilirubin_waived=waived)
-        if date > first and tests:
+        if date <= first:
+            continue  # up to the first dose's day: pretreatment values
+        tests = severe_tests(labs, waived)
+        if tests:
             message = render(ids.HEPATIC_SEVERE_LABS, "during", tests=tests, date=date)
             return [Stop(date, ids.HEPATIC_SEVERE_LABS, message, needs_review=True)]
     return []
@@ -71,18 +81,20 @@ def _event_stop(e: Event, severe_liver: int, severe_infusion: int) -> Stop | Non
 
 def stops(doc: CourseDocument) -> list[Stop]:
     """Every course-ending event, in date order."""
-    severe_liver = rule_integer(ids.HEPATIC_VOD, "severe_grade")
-    severe_infusion = rule_integer(ids.INFUSION_SEVERE, "severe_grade")
     found: list[Stop] = []
     first = first_dose_date(doc)
-    for e in doc.events:
-        if e.type == "toxicity" and e.category != "vod" and (first is None or e.date < first):
-            continue  # before the first dose: data.toxicity_before_first_dose (the dose waits)
-        if e.type not in ("discontinued", "toxicity"):
-            continue
-        stop = _event_stop(e, severe_liver, severe_infusion)
-        if stop is not None:
-            found.append(stop)
+    # only toxicity and discontinued events can stop the course: without either, no loop
+    if doc.of_type("toxicity") or doc.of_type("discontinued"):
+        severe_liver = rule_integer(ids.HEPATIC_VOD, "severe_grade")
+        severe_infusion = rule_integer(ids.INFUSION_SEVERE, "severe_grade")
+        for e in doc.events:
+            if e.type == "toxicity" and e.category != "vod" and (first is None or e.date < first):
+                continue  # before the first dose: data.toxicity_before_first_dose (dose waits)
+            if e.type not in ("discontinued", "toxicity"):
+                continue
+            stop = _event_stop(e, severe_liver, severe_infusion)
+            if stop is not None:
+                found.append(stop)
     if doc.today.vod:
         found.append(
             Stop(
@@ -91,8 +103,14 @@ def stops(doc: CourseDocument) -> list[Stop]:
                 render(ids.HEPATIC_VOD, "reported", date=doc.today.date),
             )
         )
-    found.extend(_severe_lab_stops(doc))
-    return sorted(found, key=lambda s: s.date)
+    found.extend(_severe_lab_stops(doc, first))
+    if len(found) > 1:
+        found.sort(key=_date)  # stable, as sorted() was: ties keep this order
+    return found
+
+
+def _date(stop: Stop) -> dt.date:
+    return stop.date
 
 
 def stop_reasons(found: list[Stop]) -> tuple[Reason, ...]:
