@@ -14,14 +14,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.keyword_documents import keyword_event, keyword_labs
 from tests.unit.test_validation_compiled import _ODD, FIXTURES, _paths
 
 from inocds.clinical.document_spec import course_spec
 from inocds.clinical.documents import (
     CourseDocument,
     Event,
-    Labs,
-    LabValue,
     Patient,
     Today,
     _maker,
@@ -46,49 +45,6 @@ def _shape(value: Any) -> Any:
     return (type(value).__name__, repr(value))
 
 
-def _lab_value(raw: dict[str, Any] | None) -> LabValue | None:
-    return LabValue(value=raw["value"], uln=raw["uln"]) if raw else None
-
-
-def _labs(raw: dict[str, Any] | None) -> Labs:
-    if not raw:
-        return Labs()
-    return Labs(
-        anc_per_mm3=raw.get("anc_per_mm3"),
-        platelets_per_mm3=raw.get("platelets_per_mm3"),
-        bilirubin=_lab_value(raw.get("bilirubin")),
-        ast=_lab_value(raw.get("ast")),
-        alt=_lab_value(raw.get("alt")),
-    )
-
-
-def _event(index: int, raw: dict[str, Any]) -> Event:
-    get = raw.get
-    if raw["type"] == "toxicity":
-        return Event(
-            position=index,
-            type="toxicity",
-            date=raw["onset"],
-            cycle=get("cycle"),
-            category=raw["category"],
-            name=get("name"),
-            grade=raw["grade"],
-            resolved=get("resolved"),
-        )
-    return Event(
-        position=index,
-        type=raw["type"],
-        date=raw["date"],
-        cycle=get("cycle"),
-        day=get("day"),
-        dose_mg_per_m2=get("dose_mg_per_m2"),
-        labs=_labs(raw) if raw["type"] in ("labs", "cycle_start") else None,
-        status=get("status"),
-        mrd=get("mrd"),
-        reason=get("reason"),
-    )
-
-
 def _keyword_document(cleaned: dict[str, Any]) -> CourseDocument:
     """What parse_course made of validate's cleaned value before the reader (keywords)."""
     p, t = cleaned["patient"], cleaned["today"]
@@ -100,7 +56,7 @@ def _keyword_document(cleaned: dict[str, Any]) -> CourseDocument:
         height_cm=p["height_cm"],
         weight_kg=p["weight_kg"],
         hsct_planned=p["hsct_planned"],
-        pretreatment=_labs(pre),
+        pretreatment=keyword_labs(pre),
         pretreatment_blasts_per_mm3=pre.get("peripheral_blasts_per_mm3"),
         can_become_pregnant=p.get("can_become_pregnant"),
         prior_hsct=bool(history.get("prior_hsct", False)),
@@ -111,10 +67,10 @@ def _keyword_document(cleaned: dict[str, Any]) -> CourseDocument:
         bsa_formula=p.get("bsa_formula") or DEFAULT_BSA_FORMULA,
         diagnosis=dict(p.get("diagnosis") or {}),
     )
-    events = [_event(i, e) for i, e in enumerate(cleaned.get("events") or [])]
+    events = [keyword_event(i, e) for i, e in enumerate(cleaned.get("events") or [])]
     today = Today(
         date=t["date"],
-        labs=_labs(t.get("labs")),
+        labs=keyword_labs(t.get("labs")),
         vod=bool(t.get("vod", False)),
         liver_abnormality_from_gilbert_or_hemolysis=bool(
             t.get("liver_abnormality_from_gilbert_or_hemolysis", False)

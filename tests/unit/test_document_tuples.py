@@ -10,6 +10,7 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.keyword_documents import keyword_event, keyword_labs
 
 from inocds.clinical.document_spec import course_spec
 from inocds.clinical.documents import Event, Labs, LabValue, _maker
@@ -37,52 +38,10 @@ def _raw() -> st.SearchStrategy[dict[str, Any]]:
     return st.one_of(*(of(kind, spec) for kind, spec in _EVENTS.choices.items()))
 
 
-def _lab_value(raw: dict[str, Any] | None) -> LabValue | None:
-    return LabValue(value=raw["value"], uln=raw["uln"]) if raw else None
-
-
-def _keyword_labs(raw: dict[str, Any]) -> Labs:
-    return Labs(
-        anc_per_mm3=raw.get("anc_per_mm3"),
-        platelets_per_mm3=raw.get("platelets_per_mm3"),
-        bilirubin=_lab_value(raw.get("bilirubin")),
-        ast=_lab_value(raw.get("ast")),
-        alt=_lab_value(raw.get("alt")),
-    )
-
-
-def _keyword_event(index: int, raw: dict[str, Any]) -> Event:
-    get = raw.get
-    if raw["type"] == "toxicity":
-        return Event(
-            position=index,
-            type="toxicity",
-            date=raw["onset"],
-            cycle=get("cycle"),
-            category=raw["category"],
-            name=get("name"),
-            grade=raw["grade"],
-            resolved=get("resolved"),
-        )
-    has_labs = raw["type"] in ("labs", "cycle_start")
-    return Event(
-        position=index,
-        type=raw["type"],
-        date=raw["date"],
-        cycle=get("cycle"),
-        day=get("day"),
-        dose_mg_per_m2=get("dose_mg_per_m2"),
-        labs=_keyword_labs(raw) if has_labs and raw else None,
-        status=get("status"),
-        mrd=get("mrd"),
-        reason=get("reason"),
-    )
-
-
 @given(_raw(), st.integers(0, 40))
 def test_events_equal_the_keyword_constructor(raw: dict[str, Any], index: int) -> None:
     event = made(_EVENTS, raw, _maker, ("events", "*"), index)
-    expected = _keyword_event(index, raw)
+    expected = keyword_event(index, raw)
     assert type(event) is Event
     assert event._asdict() == expected._asdict()
     if event.labs is not None:
@@ -103,5 +62,5 @@ _TODAY_LABS = course_spec().required["today"].optional["labs"]
 def test_todays_labs_equal_the_keyword_constructor(raw: dict[str, Any]) -> None:
     labs = made(_TODAY_LABS, raw, _maker, ("today", "labs"))
     assert type(labs) is Labs
-    assert labs._asdict() == _keyword_labs(raw)._asdict()
+    assert labs._asdict() == keyword_labs(raw)._asdict()
     assert made(_TODAY_LABS, {}, _maker, ("today", "labs")) == Labs()
