@@ -133,7 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         _bad_input([{"field": "--workers", "message": "must be 1 or more"}])
-    serve(args.host, args.port, args.workers, args.access_log)
+    serve(args.host, args.port, args.workers, args.access_log, args.pin_cpu)
     return 0
 
 
@@ -174,6 +174,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write uvicorn's line per request to stderr (reads of patient data "
         "are in the audit access log either way)",
+    )
+    serve.add_argument(
+        "--pin-cpu",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep each server process on one CPU (default; Linux): its threads then hand "
+        "the interpreter lock to each other without moving between CPUs (see NOTES.md)",
     )
     add_storage_parsers(sub)
     add_user_parsers(sub)

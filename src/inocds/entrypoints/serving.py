@@ -26,9 +26,11 @@ from __future__ import annotations
 import socket
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from inocds.entrypoints.api.contract_asgi import ContractFastPath
 from inocds.entrypoints.api.stored_assess_asgi import StoredAssessFastPath
+from inocds.entrypoints.cpu_pinning import allowed_cpus, pin
 
 __all__ = ["serve", "served_app", "tcp_listener"]
 
@@ -55,13 +57,39 @@ class _TcpConfig(uvicorn.Config):
         return tcp_listener(super().bind_socket())
 
 
-def serve(host: str, port: int, workers: int, access_log: bool) -> None:
-    """Runs the service until interrupted (migrations are applied before it starts)."""
+class _PinnedWorkers(Multiprocess):
+    """uvicorn's supervisor with each worker kept on a CPU of its own (cpu_pinning.py),
+    a restarted worker on the CPU of the one it replaces."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+        super().__init__(config, sockets=sockets)
+        self._allowed = allowed_cpus()
+        self._pinned: dict[int, int] = {}  # worker index -> pid kept on its CPU
+
+    def _pin(self) -> None:
+        for index, process in enumerate(self.processes):
+            pid = process.pid
+            if pid is not None and self._pinned.get(index) != pid:
+                pin(pid, index, self._allowed)
+                self._pinned[index] = pid
+
+    def init_processes(self) -> None:
+        super().init_processes()
+        self._pin()
+
+    def keep_subprocess_alive(self) -> None:
+        super().keep_subprocess_alive()
+        self._pin()
+
+
+def serve(host: str, port: int, workers: int, access_log: bool, pin_cpu: bool = True) -> None:
+    """Runs the service until interrupted (migrations are applied before it starts); with
+    `pin_cpu`, each process on one CPU (cpu_pinning.py)."""
     if workers == 1:
+        if pin_cpu:
+            pin(0, 0, allowed_cpus())
         uvicorn.run(served_app(), host=host, port=port, log_level="info", access_log=access_log)
         return
-    from uvicorn.supervisors import Multiprocess
-
     from inocds.services.database import upgrade
     from inocds.settings import load_settings
 
@@ -75,4 +103,5 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
         log_level="info",
         access_log=access_log,
     )
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    supervisor = _PinnedWorkers if pin_cpu else Multiprocess
+    supervisor(config, sockets=[config.bind_socket()]).run()
