@@ -332,6 +332,9 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
         decision = _within_cycle(state, number, day, frame)
     decision = _report_omission(state, decision)
     notes = gilbert_hemolysis_notes(doc) + _review_notes(state, decision)
+    history = history_warnings(state)
+    if not notes and not history and decision.warnings is warnings:
+        return decision  # nothing to add: the copy below would equal it field for field
     review = decision.needs_clinician_review or (
         bool(notes) and any(r.rule in REVIEW_RULES for r in notes)
     )
@@ -339,7 +342,7 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
         decision,
         reasons=decision.reasons + tuple(notes),
         needs_clinician_review=review,
-        warnings=warnings + tuple(history_warnings(state)),
+        warnings=warnings + tuple(history),
     )
 
 
