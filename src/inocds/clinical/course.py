@@ -330,7 +330,8 @@ class _Walker:
                     nxt = min(nxt, self.event_days[upcoming])
                 day = max(day + DAY, min(nxt, today + DAY))
                 continue
-            for e in self.events_by_day.get(day, []):
+            events = todays or ()
+            for e in events:
                 if e.type == "cycle_start":
                     assert e.cycle is not None
                     if e.cycle in self.state.cycles:
@@ -346,7 +347,7 @@ class _Walker:
                             cycle.counts = (e.labs.anc_per_mm3, e.labs.platelets_per_mm3)
                     else:
                         self._start_cycle(e.cycle, e.date, e)
-            for e in self.events_by_day.get(day, []):
+            for e in events:
                 if e.type == "dose":
                     self._record_dose(e)
             self._evaluate(day)
