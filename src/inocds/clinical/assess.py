@@ -135,21 +135,32 @@ class _Frame:
         return _Frame(self.cycle, self.day, level, length_days, self.bsa_m2, self.warnings)
 
     def decide(self, action: Action, reasons: tuple[Reason, ...], **fields: Any) -> Decision:
-        """A Decision about this slot (fields override cycle/day and add the rest)."""
-        values: dict[str, Any] = {
-            "cycle": self.cycle,
-            "day": self.day,
-            "dose_level": self.dose_level,
-            "cycle_length_days": self.cycle_length_days,
-        }
-        values.update(fields)
-        return Decision(
-            action=action,
-            bsa_m2=self.bsa_m2,
-            reasons=reasons,
-            warnings=self.warnings,
-            **values,
+        """A Decision about this slot (fields override cycle/day and add the rest).
+
+        Made with positional arguments, then `fields` written over its `__dict__` (as the
+        fast `__init__`s do, types.py): one `Decision(**values)` with 12 keywords from a
+        merged dict cost ~3 x the answer's own making. Updating keys already present
+        keeps the fields' order; a name that is no field is refused as before."""
+        decision = Decision(
+            action,
+            self.cycle,
+            self.day,
+            self.dose_level,
+            self.cycle_length_days,
+            self.bsa_m2,
+            None,
+            None,
+            None,
+            False,
+            reasons,
+            self.warnings,
         )
+        if fields:
+            values = decision.__dict__
+            if not fields.keys() <= values.keys():
+                raise TypeError(f"Decision has no field {sorted(fields.keys() - values.keys())}")
+            values.update(fields)
+        return decision
 
 
 def _not_tolerated(state: CourseState, frame: _Frame) -> Decision:
