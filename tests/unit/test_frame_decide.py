@@ -1,5 +1,5 @@
-"""`_Frame.decide` (assess) makes the Decision positionally and writes the overrides over
-it: held here to the keyword form it replaced, field for field and in field order."""
+"""`Frame.decide` (clinical/decision.py) makes the Decision positionally and writes the
+overrides over it: held here to the keyword form it replaced, field for field and in field order."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from inocds.clinical.assess import Decision, _Frame
+from inocds.clinical.decision import Decision, Frame
 from inocds.clinical.reasons import Reason
 
-FRAME = _Frame(2, 8, "reduced_25", 28, 1.68, ({"code": "w", "message": "m"},))
+FRAME = Frame(2, 8, "reduced_25", 28, 1.68, ({"code": "w", "message": "m"},))
 REASONS = (Reason("r", "m", "s"),)
 OVERRIDES: list[dict[str, Any]] = [
     {},
@@ -27,7 +27,7 @@ OVERRIDES: list[dict[str, Any]] = [
 ]
 
 
-def _keyword_form(frame: _Frame, action: Any, reasons: Any, **fields: Any) -> Decision:
+def _keyword_form(frame: Frame, action: Any, reasons: Any, **fields: Any) -> Decision:
     values: dict[str, Any] = {
         "cycle": frame.cycle,
         "day": frame.day,
