@@ -8,13 +8,12 @@ cycle, cytoreduction (cycle 1) or the blood-count gates (cycles 2+).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from inocds.clinical.course import CourseState, build_course
 from inocds.clinical.course_state import timing
-from inocds.clinical.decision import Decision
+from inocds.clinical.decision import Decision, Frame
 from inocds.clinical.documents import CourseDocument, parse_course
 from inocds.clinical.dose import dose_mg, rounded_bsa_m2
 from inocds.clinical.gates import GateResult
@@ -44,7 +43,7 @@ from inocds.clinical.rules.regimen import (
 from inocds.clinical.rules.review import REVIEW_RULES, answer_triggers, response_missing_for_stop
 from inocds.clinical.rules.schedule import not_before
 from inocds.clinical.rules.stops import stop_reasons, stops
-from inocds.clinical.types import Action, DoseLevel, replaced
+from inocds.clinical.types import Action, replaced
 
 __all__ = [
     "Decision",
@@ -101,58 +100,7 @@ def _stopped(state: CourseState, bsa: float) -> Decision | None:
     )
 
 
-@dataclass(frozen=True)
-class _Frame:
-    """What every answer about one slot shares: the slot, its level and cycle length."""
-
-    cycle: int
-    day: int
-    dose_level: DoseLevel | None
-    cycle_length_days: int | None
-    bsa_m2: float
-    warnings: tuple[dict[str, str], ...]
-
-    def __init__(
-        self,
-        cycle: int,
-        day: int,
-        dose_level: DoseLevel | None,
-        cycle_length_days: int | None,
-        bsa_m2: float,
-        warnings: tuple[dict[str, str], ...],
-    ) -> None:
-        # fields set in __dict__ at once: types.py, 'Fast __init__'
-        fields = self.__dict__
-        fields["cycle"] = cycle
-        fields["day"] = day
-        fields["dose_level"] = dose_level
-        fields["cycle_length_days"] = cycle_length_days
-        fields["bsa_m2"] = bsa_m2
-        fields["warnings"] = warnings
-
-    def at(self, level: DoseLevel, length_days: int) -> _Frame:
-        """This frame at a dose level and cycle length."""
-        return _Frame(self.cycle, self.day, level, length_days, self.bsa_m2, self.warnings)
-
-    def decide(self, action: Action, reasons: tuple[Reason, ...], **fields: Any) -> Decision:
-        """A Decision about this slot (fields override cycle/day and add the rest)."""
-        values: dict[str, Any] = {
-            "cycle": self.cycle,
-            "day": self.day,
-            "dose_level": self.dose_level,
-            "cycle_length_days": self.cycle_length_days,
-        }
-        values.update(fields)
-        return Decision(
-            action=action,
-            bsa_m2=self.bsa_m2,
-            reasons=reasons,
-            warnings=self.warnings,
-            **values,
-        )
-
-
-def _not_tolerated(state: CourseState, frame: _Frame) -> Decision:
+def _not_tolerated(state: CourseState, frame: Frame) -> Decision:
     reason = not_tolerated_reason(len(state.ge14_spans()))
     return frame.decide("discontinue", (reason,), dose_level="two_doses", cycle_length_days=None)
 
@@ -163,7 +111,7 @@ def _reasons_of(regimen: CycleRegimen, state: CourseState) -> list[Reason]:
 
 
 def _course_end(
-    state: CourseState, number: int, frame: _Frame, allowance: CycleAllowance
+    state: CourseState, number: int, frame: Frame, allowance: CycleAllowance
 ) -> Decision | None:
     """The answer when duration.* ends the course before cycle `number` (None: it goes on)."""
     if allowance.end == "complete":
@@ -189,7 +137,7 @@ def _course_end(
 def _blocked_day1(
     state: CourseState,
     number: int,
-    frame: _Frame,
+    frame: Frame,
     gates: list[GateResult],
     base: tuple[Reason, ...],
 ) -> Decision | None:
@@ -216,7 +164,7 @@ def _blocked_day1(
     )
 
 
-def _new_cycle(state: CourseState, number: int, frame: _Frame) -> Decision:
+def _new_cycle(state: CourseState, number: int, frame: Frame) -> Decision:
     """Day 1 of a cycle not yet given: limits, ladder, due date, interruptions, gates."""
     today = state.today
     allowance = cycle_allowance(state, number)
@@ -262,7 +210,7 @@ def _give_within_cycle(
     state: CourseState,
     number: int,
     day: int,
-    frame: _Frame,
+    frame: Frame,
     reasons: list[Reason],
     scheduled: dt.date,
 ) -> Decision:
@@ -289,7 +237,7 @@ def _give_within_cycle(
     )
 
 
-def _within_cycle(state: CourseState, number: int, day: int, frame: _Frame) -> Decision:
+def _within_cycle(state: CourseState, number: int, day: int, frame: Frame) -> Decision:
     """A day 8 or 15 dose (or the day 1 of a started cycle): window, interruptions, give."""
     today = state.today
     regimen = state.cycles[number].regimen
@@ -322,7 +270,7 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
     if stopped is not None:
         return replaced(stopped, warnings=warnings + tuple(history_warnings(state)))
     number, day = state.pointer
-    frame = _Frame(number, day, None, None, bsa, warnings)
+    frame = Frame(number, day, None, None, bsa, warnings)
     cycle = state.cycles.get(number)
     if cycle is None:
         decision = _new_cycle(state, number, frame)
@@ -332,6 +280,9 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
         decision = _within_cycle(state, number, day, frame)
     decision = _report_omission(state, decision)
     notes = gilbert_hemolysis_notes(doc) + _review_notes(state, decision)
+    history = history_warnings(state)
+    if not notes and not history and decision.warnings is warnings:
+        return decision  # nothing to add: the copy below would equal it field for field
     review = decision.needs_clinician_review or (
         bool(notes) and any(r.rule in REVIEW_RULES for r in notes)
     )
@@ -339,7 +290,7 @@ def assess_course(doc: CourseDocument, state: CourseState | None = None) -> Deci
         decision,
         reasons=decision.reasons + tuple(notes),
         needs_clinician_review=review,
-        warnings=warnings + tuple(history_warnings(state)),
+        warnings=warnings + tuple(history),
     )
 
 
@@ -378,7 +329,7 @@ def _report_omission(state: CourseState, decision: Decision) -> Decision:
     )
 
 
-def _started_day1(state: CourseState, number: int, frame: _Frame) -> Decision:
+def _started_day1(state: CourseState, number: int, frame: Frame) -> Decision:
     """A cycle recorded as started whose day 1 dose is not yet given: checked as a new cycle."""
     cycle = state.cycles.pop(number)
     try:

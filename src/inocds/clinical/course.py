@@ -63,19 +63,22 @@ class _Walker:
         first = self.event_days[0] if self.event_days else None
         self.doc = doc
         self.errors: list[FieldError] = []
+        # positional, in CourseState's field order (doc, cycles, pointer, pointer_since,
+        # slot_interruption_start, delayed_from, spans, open_span, last_dose, log,
+        # warnings, episodes): binding 12 keywords cost more than the state's making
         self.state = CourseState(
-            doc=doc,
-            cycles={},
-            pointer=(1, 1),
-            pointer_since=first or doc.today.date,
-            slot_interruption_start=None,
-            delayed_from=None,
-            spans=[],
-            open_span=None,
-            last_dose=None,
-            log=[],
-            warnings=[],
-            episodes=interruption_episodes(doc),
+            doc,
+            {},
+            (1, 1),
+            first or doc.today.date,
+            None,
+            None,
+            [],
+            None,
+            None,
+            [],
+            [],
+            interruption_episodes(doc),
         )
         self.start = first or doc.today.date
         self._quiet_key: object = None
@@ -330,7 +333,8 @@ class _Walker:
                     nxt = min(nxt, self.event_days[upcoming])
                 day = max(day + DAY, min(nxt, today + DAY))
                 continue
-            for e in self.events_by_day.get(day, []):
+            events = todays or ()
+            for e in events:
                 if e.type == "cycle_start":
                     assert e.cycle is not None
                     if e.cycle in self.state.cycles:
@@ -346,7 +350,7 @@ class _Walker:
                             cycle.counts = (e.labs.anc_per_mm3, e.labs.platelets_per_mm3)
                     else:
                         self._start_cycle(e.cycle, e.date, e)
-            for e in self.events_by_day.get(day, []):
+            for e in events:
                 if e.type == "dose":
                     self._record_dose(e)
             self._evaluate(day)

@@ -26,8 +26,12 @@ class Reason:
         fields["source"] = source
 
     def to_dict(self) -> dict[str, str]:
-        """The contract's `{"rule", "message", "source"}` form."""
-        return {"rule": self.rule, "message": self.message, "source": self.source}
+        """The contract's `{"rule", "message", "source"}` form.
+
+        A copy of the instance dict: `__init__` (and `types.replaced`) store exactly these
+        three fields in this order, and one C-level copy is ~3 x cheaper than a dict display
+        of three attribute reads (4+ reasons per answer; tests/unit/test_reason_dict.py)."""
+        return self.__dict__.copy()
 
 
 @lru_cache(maxsize=256)

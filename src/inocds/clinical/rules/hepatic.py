@@ -18,6 +18,8 @@ from inocds.clinical.rules.text import render, say
 from inocds.clinical.types import HepaticState
 from inocds.protocol.loader import rule_number
 
+_new_tuple = tuple.__new__
+
 __all__ = [
     "describe_liver",
     "first_dose_date",
@@ -53,7 +55,9 @@ def latest_liver(doc: CourseDocument, since: dt.date | None, until: dt.date) -> 
         bilirubin = labs.bilirubin or bilirubin  # a LabValue is a non-empty tuple: truthy
         ast = labs.ast or ast
         alt = labs.alt or alt
-    return Labs(None, None, bilirubin, ast, alt)
+    # Labs' fields in order, made without the NamedTuple's generated keyword __new__ (a
+    # Python call; this runs for several rules per answer): anc, platelets, then the three
+    return _new_tuple(Labs, (None, None, bilirubin, ast, alt))
 
 
 def _describe(labs: Labs, names: tuple[str, ...]) -> str:

@@ -61,6 +61,12 @@ class CycleRegimen:
         """'day 1: 0.8, day 8: 0.5, day 15: 0.5' (the regimen's reasons say it)."""
         return ", ".join(f"day {d}: {a:g}" for d, a in self.doses)
 
+    @cached_property
+    def cycle1_reason(self) -> Reason:
+        """regimen.cycle1's reason: a constant render of protocol data (the regimen is
+        itself cached per cycle, response and level), made once instead of per answer."""
+        return say(ids.REGIMEN_CYCLE1, amounts=self.amounts_text)
+
     @property
     def total_mg_per_m2(self) -> float:
         """The cycle's total dose."""
@@ -106,12 +112,12 @@ def regimen_reasons(
 
     `cite_latest` adds regimen.response_latest for a later cycle (the plan states it).
     """
-    amounts = regimen.amounts_text
     base = regimen.rules[0]
     reasons: list[Reason] = []
     if base == ids.REGIMEN_CYCLE1:
-        reasons.append(say(base, amounts=amounts))
+        reasons.append(regimen.cycle1_reason)
     else:
+        amounts = regimen.amounts_text
         shown = response_shown(latest)
         reasons.append(say(base, cycle=regimen.cycle, response=shown, amounts=amounts))
         if cite_latest:
