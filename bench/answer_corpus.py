@@ -13,7 +13,9 @@ field removed, replaced by an odd value, a number scaled, a date or list shifted
 so the same corpus every run) and one asked on another day. Each document goes through
 assess, plan, explain and screen, and through the HTTP path's JSON read
 (`json_limits.loads(fast=True)`). `--extra FILE` adds documents, one JSON per line
-(session 10 added 7,469 documents recorded from the unit tests' hypothesis courses).
+(`harvest FILE` writes such a file: every document the engine's property and replay
+tests give the course reader, through bench/corpus_recorder.py: 6,000-9,000 documents,
+30,000-45,000 with their mutants, three to four minutes a comparison).
 This is a measurement tool, not a test: it has no expected answers of its own.
 """
 
@@ -23,7 +25,9 @@ import argparse
 import copy
 import datetime as dt
 import json
+import os
 import random
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,18 @@ from inocds.clinical.validation import InputError  # noqa: E402
 from inocds.services.commands import run_command  # noqa: E402
 
 COMMANDS = ("assess", "plan", "explain", "screen")
+HARVESTED = [
+    f"tests/unit/{name}.py"
+    for name in (
+        "test_course_properties",
+        "test_safety_net_properties",
+        "test_walk_quiet_days",
+        "test_course_replay",
+        "test_event_filters",
+        "test_rule_rewrites",
+        "test_engine_caches",
+    )
+]
 EXAMPLES = Path("/work/shared/examples")
 ODD = [None, True, False, "x", "", -1, 0, 0.5, 1, 2, 7, 1.5, 1e9, 12, 100, 3000, [], {}]
 ODD += ["2026-13-01", "2026-05-05", "CR", 2**70]
@@ -161,12 +177,25 @@ def row(doc: Any) -> bytes:
     return b"\t".join(parts).replace(b"\n", b"\\n")
 
 
+def harvest(out: Path) -> int:
+    """Runs the tests of HARVESTED with the recorder: their documents, one JSON a line."""
+    out.write_bytes(b"")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command += ["-p", "bench.corpus_recorder", *HARVESTED]
+    env = {**os.environ, "INOCDS_CORPUS_OUT": str(out.resolve())}
+    done = subprocess.run(command, cwd=ROOT, env=env, check=False)
+    print(f"{len(out.read_text().splitlines())} documents harvested into {out}")
+    return done.returncode
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("record", "compare"))
+    parser.add_argument("mode", choices=("record", "compare", "harvest"))
     parser.add_argument("file", type=Path)
     parser.add_argument("--extra", type=Path, help="more documents, one JSON per line")
     args = parser.parse_args()
+    if args.mode == "harvest":
+        return harvest(args.file)
     rows = [row(doc) for doc in corpus(args.extra)]
     if args.mode == "record":
         args.file.write_bytes(b"\n".join(rows) + b"\n")
