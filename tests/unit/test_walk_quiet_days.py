@@ -1,7 +1,7 @@
 """The course walk skips days on which nothing can change (issue 13); a walk that looks
 at every single day must leave the same state: cycles, pointer, spans, log, warnings.
 
-The reference is the walk itself with the skipping turned off (`_is_quiet` always
+The reference is the walk itself with the skipping turned off (`skips_quiet_days`
 False), run on every rule fixture and the benchmark's 6-cycle course, each as of many
 days (today moved from before the first event to months after the last one).
 """
@@ -29,8 +29,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 class _EveryDay(_Walker):
     """The walk without skipping: every day from the first event to today is evaluated."""
 
-    def _is_quiet(self, day: dt.date) -> bool:
-        return False
+    skips_quiet_days = False
 
 
 def _state(state: CourseState) -> tuple[Any, ...]:

@@ -31,7 +31,6 @@ from inocds.clinical.rules.omissions import (
 )
 from inocds.clinical.rules.reduction import not_tolerated_warning
 from inocds.clinical.rules.regimen import cycle_regimen
-from inocds.clinical.types import LogKind
 from inocds.clinical.validation import FieldError, InputError
 
 __all__ = ["CourseState", "LogEntry", "Span", "build_course"]
@@ -43,16 +42,26 @@ def _day_after(day: dt.date) -> dt.date:
     return day + DAY if day < dt.date.max else day
 
 
-def _next_slot(state: CourseState, number: int, day: int) -> tuple[int, int]:
-    """The slot after (number, day): the cycle's next scheduled day, else the next day 1."""
-    for later in state.cycles[number].regimen.days:
+def _next_slot(days: tuple[int, ...], number: int, day: int) -> tuple[int, int]:
+    """The slot after (number, day): the cycle's next scheduled day (of `days`), else the
+    next cycle's day 1."""
+    for later in days:
         if later > day:
             return number, later
     return number + 1, 1
 
 
 class _Walker:
-    """Walks the course day by day and leaves a CourseState."""
+    """Walks the course and leaves a CourseState.
+
+    It looks at each event day and at each day on which the pointer's slot may change
+    (its window opens or ends, an interruption starts, ends or reaches the omission
+    length); the days between are quiet (the same answer each day) and are not looked at.
+    """
+
+    skips_quiet_days = True
+    """False: every day is looked at (tests/unit/test_walk_quiet_days.py's reference walk,
+    which checks the skipping against it)."""
 
     def __init__(self, doc: CourseDocument) -> None:
         self.events_by_day: dict[dt.date, list[Event]] = {}
@@ -63,6 +72,7 @@ class _Walker:
         first = self.event_days[0] if self.event_days else None
         self.doc = doc
         self.errors: list[FieldError] = []
+        episodes = interruption_episodes(doc)
         # positional, in CourseState's field order (doc, cycles, pointer, pointer_since,
         # slot_interruption_start, delayed_from, spans, open_span, last_dose, log,
         # warnings, episodes): binding 12 keywords cost more than the state's making
@@ -78,23 +88,21 @@ class _Walker:
             None,
             [],
             [],
-            interruption_episodes(doc),
+            episodes,
         )
         self.start = first or doc.today.date
-        self._quiet_key: object = None
-        self._quiet_until = dt.date.min
+        self.turns = sorted(
+            {e.start for e in episodes} | {e.end for e in episodes if e.end is not None}
+        )
+        """The days on which an episode starts or ends (the active ones change)."""
 
     # --------------------------------------------------------------- helpers
-    def _log(
-        self, date: dt.date, kind: LogKind, slot: tuple[int, int], rule: str, msg: str
-    ) -> None:
-        self.state.log.append(LogEntry(date, kind, slot[0], slot[1], rule, msg))
-
     def _move(self, slot: tuple[int, int], today: dt.date) -> None:
-        self.state.pointer = slot
-        self.state.pointer_since = today
-        self.state.slot_interruption_start = None
-        self.state.delayed_from = None
+        s = self.state
+        s.pointer = slot
+        s.pointer_since = today
+        s.slot_interruption_start = None
+        s.delayed_from = None
 
     def _close_span(self, day: dt.date) -> None:
         span = self.state.open_span
@@ -116,29 +124,23 @@ class _Walker:
             if event and event.labs
             else (None, None)
         )
-        s.cycles[number] = Cycle(number, day, regimen, counts)
+        log = s.log
         # doses of earlier cycles never given are omitted for good
         for earlier in s.cycles.values():
-            if earlier.number < number:
-                for d in earlier.regimen.days:
-                    if d not in earlier.given and d not in earlier.omitted:
-                        earlier.omitted[d] = ids.SCHEDULE_MISSED
-                        self._log(
-                            day,
-                            "skipped",
-                            (earlier.number, d),
-                            ids.SCHEDULE_MISSED,
-                            missed_before_cycle(earlier.number, d, number),
-                        )
-        self._close_span(day)
+            days = earlier.regimen.days
+            if earlier.number > number or len(earlier.given) + len(earlier.omitted) == len(days):
+                continue  # a later cycle, or every dose given or omitted (never both)
+            for d in days:
+                if d not in earlier.given and d not in earlier.omitted:
+                    earlier.omitted[d] = ids.SCHEDULE_MISSED
+                    note = missed_before_cycle(earlier.number, d, number)
+                    log.append(
+                        LogEntry(day, "skipped", earlier.number, d, ids.SCHEDULE_MISSED, note)
+                    )
+        s.cycles[number] = Cycle(number, day, regimen, counts)
         self._move((number, 1), day)
-        self._log(
-            day,
-            "started",
-            (number, 1),
-            regimen.rules[0],
-            f"cycle {number} starts ({regimen.level})",
-        )
+        note = f"cycle {number} starts ({regimen.level})"
+        log.append(LogEntry(day, "started", number, 1, regimen.rules[0], note))
 
     def _cycle_of_dose(self, e: Event) -> Cycle | None:
         """The cycle a recorded dose belongs to (started on its day 1 if not recorded);
@@ -180,71 +182,72 @@ class _Walker:
 
     def _record_dose(self, e: Event) -> None:
         s = self.state
-        assert e.cycle is not None and e.day is not None and e.dose_mg_per_m2 is not None
+        number, day, date = e.cycle, e.day, e.date
+        assert number is not None and day is not None and e.dose_mg_per_m2 is not None
         cycle = self._cycle_of_dose(e)
         if cycle is None:
             return
         self._check_recorded_dose(e, cycle)
-        cycle.given[e.day] = (e.date, e.dose_mg_per_m2)
-        for d in cycle.regimen.days:
-            if d < e.day and d not in cycle.given and d not in cycle.omitted:
-                cycle.omitted[d] = ids.SCHEDULE_MISSED
-                self._log(
-                    e.date,
-                    "skipped",
-                    (e.cycle, d),
-                    ids.SCHEDULE_MISSED,
-                    missed_before_day(e.cycle, d, e.day),
-                )
-        self._close_span(e.date)
-        s.last_dose = e.date
-        self._log(
-            e.date,
-            "given",
-            (e.cycle, e.day),
-            cycle.regimen.rules[0],
-            f"cycle {e.cycle} day {e.day}: {e.dose_mg_per_m2:g} mg/m2 given",
-        )
-        self._move(_next_slot(s, e.cycle, e.day), e.date)
+        given, omitted = cycle.given, cycle.omitted
+        given[day] = (date, e.dose_mg_per_m2)
+        days = cycle.regimen.days
+        for d in days:
+            if d < day and d not in given and d not in omitted:
+                omitted[d] = ids.SCHEDULE_MISSED
+                note = missed_before_day(number, d, day)
+                s.log.append(LogEntry(date, "skipped", number, d, ids.SCHEDULE_MISSED, note))
+        self._close_span(date)
+        s.last_dose = date
+        note = f"cycle {number} day {day}: {e.dose_mg_per_m2:g} mg/m2 given"
+        s.log.append(LogEntry(date, "given", number, day, cycle.regimen.rules[0], note))
+        self._move(_next_slot(days, number, day), date)
+
+    def _take_events(self, events: list[Event]) -> None:
+        """The day's events: its cycle starts, then its doses (each in input order)."""
+        for e in events:
+            if e.type == "cycle_start":
+                assert e.cycle is not None
+                if e.cycle in self.state.cycles:
+                    cycle = self.state.cycles[e.cycle]
+                    if cycle.start != e.date:
+                        self.errors.append(
+                            FieldError(
+                                f"events[{e.position}].date",
+                                f"cycle {e.cycle} already began on {cycle.start}",
+                            )
+                        )
+                    elif e.labs:
+                        cycle.counts = (e.labs.anc_per_mm3, e.labs.platelets_per_mm3)
+                else:
+                    self._start_cycle(e.cycle, e.date, e)
+        for e in events:
+            if e.type == "dose":
+                self._record_dose(e)
 
     # ------------------------------------------------------------------ walk
     def _omit(self, day: dt.date, rule: str, message: str) -> None:
         s = self.state
         number, slot_day = s.pointer
-        s.cycles[number].omitted[slot_day] = rule
-        self._log(day, "omitted", s.pointer, rule, message)
-        self._move(_next_slot(s, number, slot_day), day)
+        cycle = s.cycles[number]
+        cycle.omitted[slot_day] = rule
+        s.log.append(LogEntry(day, "omitted", number, slot_day, rule, message))
+        self._move(_next_slot(cycle.regimen.days, number, slot_day), day)
 
-    def _is_quiet(self, day: dt.date) -> bool:
-        """True when nothing can change on `day`: the state is the one `_quiet` saw and
-        `day` is before the day it named."""
-        return day < self._quiet_until and self._key() == self._quiet_key
+    def _quiet(self, day: dt.date, until: dt.date) -> dt.date:
+        """The day to look again: `until`, or the first day after `day` on which an episode
+        starts or ends if sooner (an event day comes first: the walk stops on event days)."""
+        turns = self.turns
+        if turns:
+            upcoming = bisect.bisect_right(turns, day)
+            if upcoming < len(turns) and turns[upcoming] < until:
+                return turns[upcoming]
+        return until
 
-    def _key(self) -> object:
-        s = self.state
-        return (
-            s.pointer,
-            s.last_dose,
-            s.delayed_from,
-            len(s.cycles),
-            s.open_span,
-            s.slot_interruption_start,
-        )
-
-    def _quiet(self, day: dt.date, until: dt.date) -> None:
-        """Nothing changes after `day` before `until` or the first day on which an
-        episode starts or ends (unless an event comes: the walk stops on event days)."""
-        for episode in self.state.episodes:
-            if day < episode.start < until:
-                until = episode.start
-            if episode.end is not None and day < episode.end < until:
-                until = episode.end
-        self._quiet_key = self._key()
-        self._quiet_until = until
-
-    def _interrupted(self, day: dt.date, earliest: dt.date, active: list[Episode]) -> bool:
-        """The slot while `active` episodes interrupt it: True when it was omitted
-        (interruption.ge7), False when it waits."""
+    def _interrupted(
+        self, day: dt.date, earliest: dt.date, active: list[Episode]
+    ) -> dt.date | None:
+        """The slot while `active` episodes interrupt it: None when it was omitted
+        (interruption.ge7), else the day to look again."""
         s = self.state
         # interruption.length: from the first day the dose was due, or the onset if later
         began = max(earliest, min(e.start for e in active))
@@ -259,11 +262,10 @@ class _Walker:
         length = (day - since).days
         if not interruption_omits(slot_day, length):
             # waits: the same answer each day until the interruption would omit the dose
-            self._quiet(day, omitted_from(slot_day, since) or dt.date.max)
-            return False
+            return self._quiet(day, omitted_from(slot_day, since) or dt.date.max)
         note = omitted_interrupted(number, slot_day, length, since, active[0].label)
         self._omit(day, ids.INTERRUPTION_GE7, note)
-        return True
+        return None
 
     def _recovered(self, day: dt.date, since: dt.date, latest: dt.date) -> tuple[bool, dt.date]:
         """The slot on the day its interruption (from `since`) ended: (omitted?, the
@@ -277,84 +279,71 @@ class _Walker:
             self._omit(day, ids.INTERRUPTION_GE7, note)
             return True, latest
         rule = ids.INTERRUPTION_LT7 if slot_day != 1 else ids.NONHEME_GRADE2
-        self._log(day, "resumed", s.pointer, rule, resumed(number, slot_day, length, since))
+        note = resumed(number, slot_day, length, since)
+        s.log.append(LogEntry(day, "resumed", number, slot_day, rule, note))
         s.slot_interruption_start = None
         s.delayed_from = day
         return False, max(latest, day + timing().window)
 
-    def _step(self, day: dt.date) -> bool:
-        """One look at the pointer's slot on `day`; True when it moved (look again)."""
+    def _step(self, day: dt.date) -> dt.date | None:
+        """One look at the pointer's slot on `day`: None when it moved (look again), else
+        the day to look again."""
         s = self.state
         number, slot_day = s.pointer
-        cycle = s.cycles.get(number)
-        if slot_day != 1 and (cycle is None or cycle.start is None):
-            return False
+        if slot_day != 1:
+            cycle = s.cycles.get(number)
+            if cycle is None or cycle.start is None:
+                return _day_after(day)
         earliest, _, latest = s.due_window(number, slot_day)
         if day < earliest:
-            self._quiet(day, earliest)
-            return False
-        active = s.active_episodes(day)
-        if active:
-            return self._interrupted(day, earliest, active)
+            return self._quiet(day, earliest)
+        if s.episodes:
+            active = s.active_episodes(day)
+            if active:
+                return self._interrupted(day, earliest, active)
         if s.slot_interruption_start is not None:
             omitted, latest = self._recovered(day, s.slot_interruption_start, latest)
             if omitted:
-                return True
+                return None
         self._close_span(day)
         if slot_day != 1 and day > latest:
             self._omit(day, ids.SCHEDULE_MISSED, missed_after_window(number, slot_day, latest))
-            return True
+            return None
         # due and waiting for its dose: the same answer each day until (day 8/15) the
         # window ends
-        self._quiet(day, _day_after(latest) if slot_day != 1 else dt.date.max)
-        return False
+        return self._quiet(day, _day_after(latest) if slot_day != 1 else dt.date.max)
 
-    def _evaluate(self, day: dt.date) -> None:
-        """Moves the pointer as the protocol would on `day` (omissions, delays, recovery)."""
+    def _evaluate(self, day: dt.date) -> dt.date:
+        """Moves the pointer as the protocol would on `day` (omissions, delays, recovery);
+        returns the day to look again (nothing changes before it but by an event)."""
         s = self.state
-        if self._is_quiet(day):
-            return  # nothing can change before the pending dose falls due
         if s.open_span is not None and not s.active_episodes(day):
             self._close_span(day)  # the interruption ends when the toxicity resolves
         for _ in range(4):  # an omission may make the next slot due the same day
-            if not self._step(day):
-                return
+            wake = self._step(day)
+            if wake is not None:
+                return wake
+        return _day_after(day)
 
     def run(self) -> CourseState:
         day = self.start
         today = self.doc.today.date
+        event_days = self.event_days
+        upcoming = 0  # event_days[upcoming]: the first event day after `day`
         while day <= today:
             todays = self.events_by_day.get(day)
-            if todays is None and self._is_quiet(day):
-                # jump to the next day on which something can happen
-                upcoming = bisect.bisect_right(self.event_days, day)
-                nxt = self._quiet_until
-                if upcoming < len(self.event_days):
-                    nxt = min(nxt, self.event_days[upcoming])
-                day = max(day + DAY, min(nxt, today + DAY))
+            if todays is not None:
+                self._take_events(todays)
+            wake = self._evaluate(day)
+            if not self.skips_quiet_days:
+                day += DAY
                 continue
-            events = todays or ()
-            for e in events:
-                if e.type == "cycle_start":
-                    assert e.cycle is not None
-                    if e.cycle in self.state.cycles:
-                        cycle = self.state.cycles[e.cycle]
-                        if cycle.start != e.date:
-                            self.errors.append(
-                                FieldError(
-                                    f"events[{e.position}].date",
-                                    f"cycle {e.cycle} already began on {cycle.start}",
-                                )
-                            )
-                        elif e.labs:
-                            cycle.counts = (e.labs.anc_per_mm3, e.labs.platelets_per_mm3)
-                    else:
-                        self._start_cycle(e.cycle, e.date, e)
-            for e in events:
-                if e.type == "dose":
-                    self._record_dose(e)
-            self._evaluate(day)
-            day += DAY
+            # the days before `wake` are quiet: on to it, or to the next event day if sooner
+            while upcoming < len(event_days) and event_days[upcoming] <= day:
+                upcoming += 1
+            if upcoming < len(event_days) and event_days[upcoming] < wake:
+                wake = event_days[upcoming]
+            day = max(day + DAY, wake)
         if self.errors:
             raise InputError(self.errors)
         return self.state
