@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from inocds.clinical.course_state import CourseState, Cycle, LogEntry, Span, timing
 from inocds.clinical.documents import CourseDocument, Event
@@ -40,6 +42,16 @@ DAY = dt.timedelta(days=1)
 
 def _day_after(day: dt.date) -> dt.date:
     return day + DAY if day < dt.date.max else day
+
+
+def _started(number: int, level: str) -> str:
+    """The log's note of a cycle's start."""
+    return f"cycle {number} starts ({level})"
+
+
+def _given(number: int, day: int, amount: float) -> str:
+    """The log's note of a dose given."""
+    return f"cycle {number} day {day}: {amount:g} mg/m2 given"
 
 
 def _window_end(slot_day: int, latest: dt.date) -> dt.date:
@@ -138,14 +150,21 @@ class _Walker:
             for d in days:
                 if d not in earlier.given and d not in earlier.omitted:
                     earlier.omitted[d] = ids.SCHEDULE_MISSED
-                    note = missed_before_cycle(earlier.number, d, number)
                     log.append(
-                        LogEntry(day, "skipped", earlier.number, d, ids.SCHEDULE_MISSED, note)
+                        LogEntry(
+                            day,
+                            "skipped",
+                            earlier.number,
+                            d,
+                            ids.SCHEDULE_MISSED,
+                            missed_before_cycle,
+                            (earlier.number, d, number),
+                        )
                     )
         s.cycles[number] = Cycle(number, day, regimen, counts)
         self._move((number, 1), day)
-        note = f"cycle {number} starts ({regimen.level})"
-        log.append(LogEntry(day, "started", number, 1, regimen.rules[0], note))
+        args = (number, regimen.level)
+        log.append(LogEntry(day, "started", number, 1, regimen.rules[0], _started, args))
 
     def _cycle_of_dose(self, e: Event) -> Cycle | None:
         """The cycle a recorded dose belongs to (started on its day 1 if not recorded);
@@ -199,12 +218,16 @@ class _Walker:
         for d in days:
             if d < day and d not in given and d not in omitted:
                 omitted[d] = ids.SCHEDULE_MISSED
-                note = missed_before_day(number, d, day)
-                s.log.append(LogEntry(date, "skipped", number, d, ids.SCHEDULE_MISSED, note))
+                args: tuple[Any, ...] = (number, d, day)
+                s.log.append(
+                    LogEntry(
+                        date, "skipped", number, d, ids.SCHEDULE_MISSED, missed_before_day, args
+                    )
+                )
         self._close_span(date)
         s.last_dose = date
-        note = f"cycle {number} day {day}: {e.dose_mg_per_m2:g} mg/m2 given"
-        s.log.append(LogEntry(date, "given", number, day, cycle.regimen.rules[0], note))
+        args = (number, day, e.dose_mg_per_m2)
+        s.log.append(LogEntry(date, "given", number, day, cycle.regimen.rules[0], _given, args))
         self._move(_next_slot(days, number, day), date)
 
     def _take_events(self, events: list[Event]) -> None:
@@ -230,12 +253,15 @@ class _Walker:
                 self._record_dose(e)
 
     # ------------------------------------------------------------------ walk
-    def _omit(self, day: dt.date, rule: str, message: str) -> None:
+    def _omit(
+        self, day: dt.date, rule: str, text: Callable[..., str], args: tuple[Any, ...]
+    ) -> None:
+        """Omits the pointer's slot; the log tells it as `text(*args)`."""
         s = self.state
         number, slot_day = s.pointer
         cycle = s.cycles[number]
         cycle.omitted[slot_day] = rule
-        s.log.append(LogEntry(day, "omitted", number, slot_day, rule, message))
+        s.log.append(LogEntry(day, "omitted", number, slot_day, rule, text, args))
         self._move(_next_slot(cycle.regimen.days, number, slot_day), day)
 
     def _quiet(self, day: dt.date, until: dt.date) -> dt.date:
@@ -268,8 +294,8 @@ class _Walker:
         if not interruption_omits(slot_day, length):
             # waits: the same answer each day until the interruption would omit the dose
             return self._quiet(day, omitted_from(slot_day, since) or dt.date.max)
-        note = omitted_interrupted(number, slot_day, length, since, active[0].label)
-        self._omit(day, ids.INTERRUPTION_GE7, note)
+        args = (number, slot_day, length, since, active[0].label)
+        self._omit(day, ids.INTERRUPTION_GE7, omitted_interrupted, args)
         return None
 
     def _recovered(self, day: dt.date, since: dt.date, latest: dt.date) -> tuple[bool, dt.date]:
@@ -280,12 +306,12 @@ class _Walker:
         length = (day - since).days
         self._close_span(day)
         if interruption_omits(slot_day, length):
-            note = omitted_recovered(number, slot_day, length, since, day)
-            self._omit(day, ids.INTERRUPTION_GE7, note)
+            args: tuple[Any, ...] = (number, slot_day, length, since, day)
+            self._omit(day, ids.INTERRUPTION_GE7, omitted_recovered, args)
             return True, latest
         rule = ids.INTERRUPTION_LT7 if slot_day != 1 else ids.NONHEME_GRADE2
-        note = resumed(number, slot_day, length, since)
-        s.log.append(LogEntry(day, "resumed", number, slot_day, rule, note))
+        args = (number, slot_day, length, since)
+        s.log.append(LogEntry(day, "resumed", number, slot_day, rule, resumed, args))
         s.slot_interruption_start = None
         s.delayed_from = day
         return False, max(latest, day + timing().window)
@@ -321,7 +347,8 @@ class _Walker:
                 return None
         self._close_span(day)
         if slot_day != 1 and day > latest:
-            self._omit(day, ids.SCHEDULE_MISSED, missed_after_window(number, slot_day, latest))
+            args = (number, slot_day, latest)
+            self._omit(day, ids.SCHEDULE_MISSED, missed_after_window, args)
             return None
         # due and waiting for its dose: the same answer each day until (day 8/15) the
         # window ends

@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Any
 
 from inocds.clinical.documents import CourseDocument, Event
 from inocds.clinical.rules import ids
@@ -47,17 +48,27 @@ class Span:
 
 @dataclass(frozen=True)
 class LogEntry:
-    """One step of the course narrative."""
+    """One step of the course narrative. Its `message` is `text(*args)`, written when first
+    read: an answer reads the messages of omissions and resumptions only, so the walk's
+    other entries are never formatted on the assess path (~2.5 K instructions an entry)."""
 
     date: dt.date
     kind: LogKind
     cycle: int
     day: int
     rule: str
-    message: str
+    text: Callable[..., str]
+    args: tuple[Any, ...]
 
     def __init__(
-        self, date: dt.date, kind: LogKind, cycle: int, day: int, rule: str, message: str
+        self,
+        date: dt.date,
+        kind: LogKind,
+        cycle: int,
+        day: int,
+        rule: str,
+        text: Callable[..., str],
+        args: tuple[Any, ...],
     ) -> None:
         # fields set in __dict__ at once: types.py, 'Fast __init__'
         fields = self.__dict__
@@ -66,7 +77,13 @@ class LogEntry:
         fields["cycle"] = cycle
         fields["day"] = day
         fields["rule"] = rule
-        fields["message"] = message
+        fields["text"] = text
+        fields["args"] = args
+
+    @cached_property
+    def message(self) -> str:
+        """The entry as the narrative tells it."""
+        return self.text(*self.args)
 
 
 @dataclass
