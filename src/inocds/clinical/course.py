@@ -108,10 +108,11 @@ class _Walker:
             episodes,
         )
         self.start = first or doc.today.date
-        self.turns = sorted(
-            {e.start for e in episodes} | {e.end for e in episodes if e.end is not None}
-        )
+        self.turns: list[dt.date] = []
         """The days on which an episode starts or ends (the active ones change)."""
+        if episodes:
+            ends = {e.end for e in episodes if e.end is not None}
+            self.turns = sorted({e.start for e in episodes} | ends)
 
     # --------------------------------------------------------------- helpers
     def _move(self, slot: tuple[int, int], today: dt.date) -> None:
@@ -191,7 +192,7 @@ class _Walker:
         """Warnings on a recorded dose: above its level, or given after it was omitted."""
         s = self.state
         assert e.day is not None and e.dose_mg_per_m2 is not None
-        found = dose_above_level(e, cycle.regimen.amount(e.day), cycle.regimen.level)
+        found = dose_above_level(e, cycle.regimen.amounts[e.day], cycle.regimen.level)
         if found is not None:
             s.warnings.append(found)
         if e.day in cycle.omitted:
@@ -224,7 +225,8 @@ class _Walker:
                         date, "skipped", number, d, ids.SCHEDULE_MISSED, missed_before_day, args
                     )
                 )
-        self._close_span(date)
+        if s.open_span is not None:
+            self._close_span(date)
         s.last_dose = date
         args = (number, day, e.dose_mg_per_m2)
         s.log.append(LogEntry(date, "given", number, day, cycle.regimen.rules[0], _given, args))
@@ -345,7 +347,8 @@ class _Walker:
             omitted, latest = self._recovered(day, s.slot_interruption_start, latest)
             if omitted:
                 return None
-        self._close_span(day)
+        if s.open_span is not None:
+            self._close_span(day)
         if slot_day != 1 and day > latest:
             args = (number, slot_day, latest)
             self._omit(day, ids.SCHEDULE_MISSED, missed_after_window, args)

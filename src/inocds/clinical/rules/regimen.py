@@ -49,12 +49,15 @@ class CycleRegimen:
         """The scheduled days of the cycle."""
         return tuple(day for day, _ in self.doses)
 
+    @cached_property
+    def amounts(self) -> dict[int, float]:
+        """The dose in mg/m2 by scheduled day (made once: the regimen is cached, the walk
+        reads it for every dose recorded)."""
+        return dict(self.doses)
+
     def amount(self, day: int) -> float:
-        """The dose in mg/m2 on a scheduled day."""
-        for d, amount in self.doses:
-            if d == day:
-                return amount
-        raise KeyError(day)
+        """The dose in mg/m2 on a scheduled day (KeyError for another day)."""
+        return self.amounts[day]
 
     @cached_property
     def amounts_text(self) -> str:
