@@ -3,7 +3,8 @@
 Every human sentence of the engine (reasons, warnings, walk log, recheck conditions) is
 a `[rule.messages]` template of `protocol/*.toml`: `{param}` comes from the rule's own
 params, `{name}` from the case. `render` is the one renderer; a template and its params
-are looked up once per process (plain `str.format`, no template engine).
+are looked up and compiled once per process (rules.templates: the `str.format_map` of
+the template written out as an f-string function; no template engine).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from inocds.clinical.reasons import Reason, source_of
+from inocds.clinical.rules.templates import Fill, compile_template
 from inocds.protocol.loader import ProtocolError, load_protocol
 
 __all__ = [
@@ -38,32 +40,27 @@ def _template(rule_id: str, key: str) -> tuple[str, Mapping[str, Any]]:
 
 
 @lru_cache(maxsize=512)
-def _cited(rule_id: str, key: str) -> tuple[str, Mapping[str, Any], str]:
-    """`_template` and the rule's source, in one look-up (for `say`)."""
-    return (*_template(rule_id, key), source_of(rule_id))
+def _filler(rule_id: str, key: str) -> Fill:
+    """The template `key` of the rule compiled with its params (rules.templates)."""
+    return compile_template(*_template(rule_id, key))
+
+
+@lru_cache(maxsize=512)
+def _cited(rule_id: str, key: str) -> tuple[Fill, str]:
+    """`_filler` and the rule's source, in one look-up (for `say`)."""
+    return _filler(rule_id, key), source_of(rule_id)
 
 
 def render(rule_id: str, key: str = "message", **values: Any) -> str:
     """The rule's template `key` with `{param}` from its params and `{name}` from `values`."""
-    template, params = _template(rule_id, key)
-    return template.format_map(_merged(params, values))
+    return _filler(rule_id, key)(values)
 
 
 def say(rule_id: str, key: str = "message", **values: Any) -> Reason:
     """A Reason for `rule_id` with its rendered template: `cite(rule_id, render(rule_id,
     key, **values))` written out (the engine's most frequent call; two calls fewer)."""
-    template, params, source = _cited(rule_id, key)
-    return Reason(rule_id, template.format_map(_merged(params, values)), source)
-
-
-def _merged(params: Mapping[str, Any], values: dict[str, Any]) -> Mapping[str, Any]:
-    """The names a template is filled from: the rule's params, then the case's values.
-    Most message rules have no params and many renders no values: the one that is not
-    empty is used as it is (`values` is the call's own keyword dict, never shared)
-    instead of a merged copy made per render."""
-    if not params:
-        return values
-    return {**params, **values} if values else params
+    fill, source = _cited(rule_id, key)
+    return Reason(rule_id, fill(values), source)
 
 
 def warning(rule_id: str, key: str = "message", **values: Any) -> dict[str, str]:
