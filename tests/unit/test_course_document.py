@@ -139,7 +139,8 @@ def test_a_dosed_cycle_counts_as_started_for_the_next() -> None:
 def test_a_dose_on_the_discontinuation_day_is_not_after_it() -> None:
     """Doses and starts after the first discontinuation are refused; on its day they are not."""
     stop = {"type": "discontinued", "date": "2026-01-12"}
-    same_day = [start(1, "2026-01-05"), stop, dose(1, 8, "2026-01-12", 0.5)]
+    after = toxicity("2026-01-15", None)  # not a dose or a start: no refusal
+    same_day = [start(1, "2026-01-05"), stop, dose(1, 8, "2026-01-12", 0.5), after]
     assert _refusals(course(same_day, today="2026-01-20")) == []
     later = [start(1, "2026-01-05"), stop, dose(1, 15, "2026-01-19", 0.5)]
     assert _refusals(course(later, today="2026-01-20")) == [

@@ -287,12 +287,6 @@ def _event_errors(
                 )
             doses[key] = e
             dosed.add(cycle)
-            if stopped is not None and date > stopped:
-                errors.append(
-                    FieldError(
-                        f"events[{e[_POSITION]}].date", "is after the course was discontinued"
-                    )
-                )
         elif kind == "cycle_start":
             cycle = e[_CYCLE]
             if cycle is None:
@@ -303,12 +297,6 @@ def _event_errors(
                 )
             else:
                 starts[cycle] = e
-            if stopped is not None and date > stopped:
-                errors.append(
-                    FieldError(
-                        f"events[{e[_POSITION]}].date", "is after the course was discontinued"
-                    )
-                )
         elif kind == "toxicity":
             resolved = e[_RESOLVED]
             if resolved is not None and resolved > today:
@@ -320,6 +308,11 @@ def _event_errors(
                 )
             else:
                 stopped = date
+        # a dose or a cycle start (with its cycle, and day) after the discontinuation
+        if stopped is not None and date > stopped and (kind == "dose" or kind == "cycle_start"):
+            errors.append(
+                FieldError(f"events[{e[_POSITION]}].date", "is after the course was discontinued")
+            )
     return starts, doses, dosed
 
 
