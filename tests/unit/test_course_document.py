@@ -114,3 +114,35 @@ def test_bad_response_status_names_the_allowed_values() -> None:
     with pytest.raises(InputError) as error:
         run_assess(document)
     assert "CR, CRi, none" in error.value.errors[0].message
+
+
+def _refusals(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """parse_course's refusals as (field, message), [] when the document is accepted."""
+    try:
+        parse_course(document)
+    except InputError as error:
+        return [(e.field, e.message) for e in error.errors]
+    return []
+
+
+def test_a_dosed_cycle_counts_as_started_for_the_next() -> None:
+    """Cycle 2 may start after a cycle 1 known only by its doses (documents._event_errors
+    collects the dosed cycles); a cycle 3 after no cycle 2 at all is refused."""
+    dosed_only = [dose(1, 1, "2026-01-05", 0.8), start(2, "2026-02-02")]
+    assert _refusals(course(dosed_only, today="2026-02-03")) == []
+    skipped = [start(1, "2026-01-05"), start(3, "2026-02-02")]
+    assert _refusals(course(skipped, today="2026-02-03")) == [
+        ("events[1].cycle", "cycle 2 never started")
+    ]
+
+
+def test_a_dose_on_the_discontinuation_day_is_not_after_it() -> None:
+    """Doses and starts after the first discontinuation are refused; on its day they are not."""
+    stop = {"type": "discontinued", "date": "2026-01-12"}
+    after = toxicity("2026-01-15", None)  # not a dose or a start: no refusal
+    same_day = [start(1, "2026-01-05"), stop, dose(1, 8, "2026-01-12", 0.5), after]
+    assert _refusals(course(same_day, today="2026-01-20")) == []
+    later = [start(1, "2026-01-05"), stop, dose(1, 15, "2026-01-19", 0.5)]
+    assert _refusals(course(later, today="2026-01-20")) == [
+        ("events[2].date", "is after the course was discontinued")
+    ]

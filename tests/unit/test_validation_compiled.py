@@ -213,3 +213,33 @@ def test_every_fixture_is_accepted_by_the_twin_itself() -> None:
             except InputError:
                 continue
             assert _typed(fast(document)) == _typed(cleaned)
+
+
+def _counts() -> list[Any]:
+    """Every Count of the course spec (plausibility.Count, written inline by its `written`)."""
+    patient, today = course_spec().required["patient"], course_spec().required["today"]
+    pretreatment = patient.required["pretreatment"]
+    return [
+        *pretreatment.required.values(),
+        pretreatment.optional["peripheral_blasts_per_mm3"],
+        *list(today.optional["labs"].optional.values())[:2],
+    ]
+
+
+def _around(count: Any) -> list[Any]:
+    """Values at, just inside and just outside a count's minimum and maximum."""
+    low, high = count.minimum(), count.number.hi
+    edges = [0, 0.0, 1, low, high]
+    near = [math.nextafter(e, -math.inf) for e in edges] + [
+        math.nextafter(e, math.inf) for e in edges
+    ]
+    whole = [int(low) - 1, int(low), int(low) + 1, int(high), int(high) + 1, low + 0.5, -1]
+    return edges + near + whole + [float(v) for v in whole] + [True, None, "1", math.nan]
+
+
+@pytest.mark.parametrize("count", _counts(), ids=lambda c: c.kind)
+def test_written_count_accepts_exactly_what_check_accepts(count: Any) -> None:
+    """Count's inline test (Count.written) at its edges: check's verdict and cleaned value."""
+    assert count.written("v", "c", str) is not None  # the inline form is the one tested
+    for value in _around(count):
+        test_each_field_twin_accepts_exactly_what_check_accepts(count, value)

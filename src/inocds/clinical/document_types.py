@@ -57,6 +57,42 @@ class Patient:
     bsa_formula: str
     diagnosis: Mapping[str, bool | None]
 
+    def __init__(
+        self,
+        birth_date: dt.date,
+        sex: str,
+        height_cm: float,
+        weight_kg: float,
+        hsct_planned: bool,
+        pretreatment: Labs,
+        pretreatment_blasts_per_mm3: float | None,
+        can_become_pregnant: bool | None,
+        prior_hsct: bool,
+        liver_disease: bool,
+        prior_vod: bool,
+        salvage_line: int | None,
+        medications: tuple[str, ...],
+        bsa_formula: str,
+        diagnosis: Mapping[str, bool | None],
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__' (made once per request)
+        fields = self.__dict__
+        fields["birth_date"] = birth_date
+        fields["sex"] = sex
+        fields["height_cm"] = height_cm
+        fields["weight_kg"] = weight_kg
+        fields["hsct_planned"] = hsct_planned
+        fields["pretreatment"] = pretreatment
+        fields["pretreatment_blasts_per_mm3"] = pretreatment_blasts_per_mm3
+        fields["can_become_pregnant"] = can_become_pregnant
+        fields["prior_hsct"] = prior_hsct
+        fields["liver_disease"] = liver_disease
+        fields["prior_vod"] = prior_vod
+        fields["salvage_line"] = salvage_line
+        fields["medications"] = medications
+        fields["bsa_formula"] = bsa_formula
+        fields["diagnosis"] = diagnosis
+
 
 class Event(NamedTuple):
     """One course event; fields not used by its type are None."""
@@ -88,6 +124,26 @@ class Today:
     liver_abnormality_from_gilbert_or_hemolysis: bool
     cytopenia_from_disease_with_stable_marrow: bool
 
+    def __init__(
+        self,
+        date: dt.date,
+        labs: Labs,
+        vod: bool,
+        liver_abnormality_from_gilbert_or_hemolysis: bool,
+        cytopenia_from_disease_with_stable_marrow: bool,
+    ) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["date"] = date
+        fields["labs"] = labs
+        fields["vod"] = vod
+        fields["liver_abnormality_from_gilbert_or_hemolysis"] = (
+            liver_abnormality_from_gilbert_or_hemolysis
+        )
+        fields["cytopenia_from_disease_with_stable_marrow"] = (
+            cytopenia_from_disease_with_stable_marrow
+        )
+
 
 @dataclass(frozen=True)
 class CourseDocument:
@@ -96,6 +152,13 @@ class CourseDocument:
     patient: Patient
     events: tuple[Event, ...]
     today: Today
+
+    def __init__(self, patient: Patient, events: tuple[Event, ...], today: Today) -> None:
+        # fields set in __dict__ at once: types.py, 'Fast __init__'
+        fields = self.__dict__
+        fields["patient"] = patient
+        fields["events"] = events
+        fields["today"] = today
 
     def of_type(self, kind: str) -> tuple[Event, ...]:
         """The events of one type, in date order."""
@@ -110,7 +173,15 @@ class CourseDocument:
 
 def grouped(events: tuple[Event, ...]) -> dict[str, tuple[Event, ...]]:
     """`events` by type, each group in the order of `events`."""
-    grouped: dict[str, list[Event]] = {}
+    groups: dict[str, list[Event]] = {}
     for e in events:
-        grouped.setdefault(e.type, []).append(e)
-    return {kind: tuple(found) for kind, found in grouped.items()}
+        kind = e.type
+        if kind in groups:
+            groups[kind].append(e)
+        else:
+            groups[kind] = [e]
+    # each list made a tuple in place (same keys, no second dict)
+    found: dict[str, tuple[Event, ...]] = groups  # type: ignore[assignment]
+    for kind in groups:
+        found[kind] = tuple(groups[kind])
+    return found

@@ -71,6 +71,12 @@ class Spec:
         """A spec's own fast twin of `check` (see clinical.validation_compiled), or None."""
         return None
 
+    def written(self, raw: str, out: str, constant: Callable[[Any], str]) -> list[str] | None:
+        """A spec's own inline test for clinical.validation_source, or None (its twin is
+        called): lines (indented relative to the first) that read variable `raw`, set `out`
+        to the cleaned value or raise `Refused`; `constant(value)` names a value they use."""
+        return None
+
 
 def _type_name(value: Any) -> str:
     if value is None:

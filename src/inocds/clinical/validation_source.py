@@ -111,7 +111,12 @@ def _scalar(w: _Writer, spec: Spec, raw: str, out: str, depth: int) -> bool:
         w.line(depth + 1, "raise Refused from None")
         return True
     if test is None:
-        return False
+        own = spec.written(raw, out, w.constant)  # e.g. plausibility.Count
+        if own is None:
+            return False
+        for text in own:
+            w.line(depth, text)
+        return True
     w.line(depth, f"if not ({test}):")
     w.line(depth + 1, "raise Refused")
     w.line(depth, f"{out} = {cleaned}")
