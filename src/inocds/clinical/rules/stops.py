@@ -49,7 +49,8 @@ def _severe_lab_stops(doc: CourseDocument, first: dt.date | None) -> list[Stop]:
         return []
     waived = doc.today.liver_abnormality_from_gilbert_or_hemolysis
     # liver_series(doc) walked in place (labs events, then today's labs) without building
-    # its list: this runs on every answer and nearly always finds nothing
+    # its list: this runs on every answer and nearly always finds nothing (with the first
+    # dose read inline in stops, ~17.5 K -> ~15.0 K per stops call)
     for e in doc.of_type("labs"):
         if e.labs is not None and e.date > first:  # up to the first dose: pretreatment
             stop = _severe_lab_stop(e.date, e.labs, waived)
