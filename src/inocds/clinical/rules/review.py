@@ -97,14 +97,23 @@ def answer_triggers(
 
     `dosing` is False when the answer ends the course (no dose of the cycle follows).
     """
-    found = _age(state.doc) + _lost(state) + _waived_severe(state)
+    # Asked of every answer and nearly always empty: read the responses once and call each
+    # check only when its precondition holds (data.response_lost needs a response,
+    # hepatic.severe_labs' waiver its flag); one list, not three joined (~19.1 K -> ~17.6 K)
+    doc = state.doc
+    responses = state.responses()
+    found = _age(doc)
+    if responses:
+        found += _lost(state)
+    if doc.today.liver_abnormality_from_gilbert_or_hemolysis:
+        found += _waived_severe(state)
     if cycle is None:
         return found
-    limit = rule_integer(ids.DURATION_NO_CR_AFTER_3, "cycles_without_response")
-    if dosing and cycle >= 2 and day == 1 and not state.responses():
-        found.append(say(ids.DATA_RESPONSE_MISSING, "doses", cycle=cycle))
-    elif dosing and cycle == limit and not state.responses():
-        found.extend(response_missing_for_stop(state, cycle + 1))
+    if dosing and not responses:
+        if cycle >= 2 and day == 1:
+            found.append(say(ids.DATA_RESPONSE_MISSING, "doses", cycle=cycle))
+        elif cycle == rule_integer(ids.DURATION_NO_CR_AFTER_3, "cycles_without_response"):
+            found.extend(response_missing_for_stop(state, cycle + 1))
     if cycle == 1:
         pre = pretreatment_above_limits(state.doc)
         if pre is not None:
